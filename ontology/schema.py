@@ -189,11 +189,11 @@ def build_schema(g: Graph) -> Schema:
     for p in g.subjects(RDF.type, OWL.DatatypeProperty):
         if not isinstance(p, URIRef) or not str(p).startswith(str(TS)):
             continue
-        rng = g.value(p, RDFS.range)
+        dtype = g.value(p, RDFS.range)
         properties[_local(p)] = PropertyDef(
             name=_local(p),
             iri=str(p),
-            datatype=_XSD_TO_PY.get(rng, "string") if isinstance(rng, URIRef) else "string",
+            datatype=_XSD_TO_PY.get(dtype, "string") if isinstance(dtype, URIRef) else "string",
             comment=_text(g, p, RDFS.comment),
         )
 
@@ -270,8 +270,8 @@ def build_schema(g: Graph) -> Schema:
         for side, cls_names in (("domain", domain), ("range", rng)):
             if not cls_names:
                 problems.append(f"relation {name} has no rdfs:{side}")
-            for c in cls_names:
-                if c not in classes or not classes[c].is_entity:
+            for cname in cls_names:
+                if cname not in classes or not classes[cname].is_entity:
                     problems.append(f"relation {name} {side} {c} is not an entity class")
         quals = _ts_objects(g, p, TS.qualifier)
         required = _ts_objects(g, p, TS.requiredQualifier)
