@@ -272,7 +272,7 @@ def build_schema(g: Graph) -> Schema:
                 problems.append(f"relation {name} has no rdfs:{side}")
             for cname in cls_names:
                 if cname not in classes or not classes[cname].is_entity:
-                    problems.append(f"relation {name} {side} {c} is not an entity class")
+                    problems.append(f"relation {name} {side} {cname} is not an entity class")
         quals = _ts_objects(g, p, TS.qualifier)
         required = _ts_objects(g, p, TS.requiredQualifier)
         for q in (*quals, *required):
