@@ -1,0 +1,153 @@
+"""The one query interface every graph store implements.
+
+It is deliberately small: lookups by id, search, paged relations, and one traversal
+primitive (:meth:`GraphStore.edges`). The analyst questions (exposure, dependencies,
+policy impact, path) are written once on top of these primitives in
+:mod:`store.analysis`, so the Neo4j store and the embedded store give the same answers by
+construction, and each request costs a number of round trips bounded by its parameters
+(depths), never by the size of its result.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Protocol, runtime_checkable
+
+from ontology.model import Entity, Graph, Relation, Source
+
+ProgressCallback = Callable[[str, int, int], None]
+"""Called as ``progress(stage, done, total)`` during long work (loads)."""
+
+
+class Direction(enum.Enum):
+    """Which relations of a node to follow: outgoing, incoming, or both."""
+
+    OUT = "OUT"
+    IN = "IN"
+    BOTH = "BOTH"
+
+
+@dataclass(frozen=True)
+class SearchHit:
+    entity_id: str
+    score: float
+
+
+@dataclass(frozen=True)
+class RelationPage:
+    """One page of a node's relations, ordered by relation id."""
+
+    items: list[Relation]
+    total: int
+    has_next: bool
+
+
+@dataclass
+class ChangeCount:
+    created: int = 0
+    updated: int = 0
+    removed: int = 0
+    unchanged: int = 0
+
+
+@dataclass
+class LoadSummary:
+    """What a load changed (or, with ``dry_run``, would change)."""
+
+    entities: ChangeCount = field(default_factory=ChangeCount)
+    relations: ChangeCount = field(default_factory=ChangeCount)
+    sources: ChangeCount = field(default_factory=ChangeCount)
+    dry_run: bool = False
+
+    @property
+    def changed(self) -> bool:
+        return any(
+            c.created or c.updated or c.removed
+            for c in (self.entities, self.relations, self.sources)
+        )
+
+
+@runtime_checkable
+class GraphStore(Protocol):
+    """A graph of validated facts that the API and the exports read from.
+
+    Contract shared by all implementations (the conformance tests hold them to it):
+
+    - ``load`` replaces the whole graph with ``graph`` atomically: either every fact of
+      ``graph`` is stored and every fact not in it is gone, or (on any error) the store
+      holds exactly what it held before. Loading the same graph twice changes nothing.
+    - Results that are lists are in a deterministic order: by id unless stated otherwise.
+    - A relation is *valid at* ``as_of`` when ``valid_from <= as_of <= valid_to``
+      (missing bounds are open); ``as_of=None`` keeps every relation.
+    - Unknown ids are simply absent from results; they are not errors.
+    - Store outages raise :class:`ontology.errors.StoreUnavailable`.
+    """
+
+    kind: str  # "neo4j" or "embedded"
+
+    def load(
+        self,
+        graph: Graph,
+        *,
+        dry_run: bool = False,
+        progress: ProgressCallback | None = None,
+    ) -> LoadSummary: ...
+
+    def ping(self) -> None:
+        """Raise StoreUnavailable unless the store answers a trivial query."""
+
+    def counts(self) -> dict[str, int]:
+        """``{"entities": n, "relations": n, "sources": n}``."""
+
+    def entities(self, ids: Sequence[str]) -> dict[str, Entity]:
+        """Batch lookup (one round trip for any number of ids)."""
+
+    def sources(self, ids: Sequence[str]) -> dict[str, Source]:
+        """Batch lookup of provenance sources."""
+
+    def search(self, query: str, kinds: Sequence[str] | None, first: int) -> list[SearchHit]:
+        """Entities whose name, localized names or aliases match ``query``.
+
+        Matching compares :func:`ontology.model.normalize` keys (accent- and
+        case-insensitive, Chinese unchanged): score 1.0 when a key equals the query,
+        0.75 when a key starts with it, 0.5 when a key contains it. ``kinds`` keeps
+        entities that are of any of these classes or their subclasses. Order: score
+        descending, then id ascending; at most ``first`` hits.
+        """
+
+    def relations(
+        self,
+        entity_ids: Sequence[str],
+        direction: Direction,
+        types: Sequence[str] | None,
+        first: int,
+        after: str | None,
+    ) -> dict[str, RelationPage]:
+        """For each entity, a page of its relations ordered by relation id.
+
+        ``types`` are ontology relation names (``supplies``); ``after`` is a relation id:
+        the page starts after it. ``total`` counts all matching relations of the entity.
+        One round trip for all ``entity_ids`` (they feed a DataLoader).
+        """
+
+    def edges(
+        self,
+        node_ids: Sequence[str],
+        types: Sequence[str] | None,
+        direction: Direction,
+        as_of: date | None,
+    ) -> list[Relation]:
+        """All relations of the given types that touch any of ``node_ids`` on the given
+        side (OUT: the node is the relation's source; IN: its target; BOTH: either),
+        valid at ``as_of``, ordered by relation id, without duplicates. ``types=None``
+        means every type. The traversal primitive of :mod:`store.analysis`: one round
+        trip per call.
+        """
+
+    def snapshot(self) -> Graph:
+        """Every entity, relation and source: what exports read."""
+
+    def close(self) -> None: ...
