@@ -1,0 +1,572 @@
+"""A real, throw-away Neo4j Community server for tests and local development.
+
+Neo4j's distribution archive is not on Maven Central, but the server's jars are, so the
+server is assembled from them: Maven resolves the classpath of ``org.neo4j:neo4j`` once
+(the jars stay in Maven's local repository and only the classpath is cached here), and the
+server's own bootstrap class is started on it with a generated configuration in a fresh
+temporary home. This gives the test suite the same query engine as production without
+Docker, and without mocking anything about the database.
+
+Every server is described by a JSON state file in the cache directory so that ``stop`` and
+``status`` work from another process (``eval "$(techsov neo4j start)"`` returns at once,
+the server keeps running). The bootstrap JVM forks the real server JVM, so the server is
+started in its own process group and always stopped as a group.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import json
+import os
+import secrets
+import shlex
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import asdict, dataclass
+from importlib import resources
+from pathlib import Path
+
+from neo4j import GraphDatabase
+from neo4j.exceptions import AuthError, DriverError, Neo4jError
+
+from techsov.settings import Settings
+
+__all__ = [
+    "Neo4jCredentials",
+    "Neo4jInstance",
+    "Neo4jLaunchError",
+    "Neo4jLauncher",
+]
+
+NEO4J_USER = "neo4j"
+HOME_PREFIX = "techsov-neo4j-"
+"""Prefix of every throw-away home; ``stop`` refuses to delete a directory without it."""
+
+_STATE_FILE = "server.json"
+_LOCK_FILE = "launcher.lock"
+_CLASSPATH_FILE = "classpath.txt"
+_MAVEN_DEPENDENCY_PLUGIN = "org.apache.maven.plugins:maven-dependency-plugin:3.8.1"
+_SERVER_MAIN = "org.neo4j.server.startup.Neo4jCommand"
+_ADMIN_MAIN = "org.neo4j.server.startup.Neo4jAdminCommand"
+_HOME_SUBDIRS = ("conf", "data", "logs", "run", "plugins", "import")
+# For the bootstrap and admin JVMs only (the server JVM takes its options from the conf):
+# they do little work, so a small heap and no optimising compiler start them faster.
+_TOOL_JVM_OPTIONS = ("-Xms16m", "-Xmx256m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1")
+
+# The server runs with its HTTP connectors off and listens on loopback only: tests need
+# Bolt and nothing else, and nothing outside this machine should ever reach it. The
+# add-opens flags are the ones the distribution's own launch scripts pass on Java 17. The
+# Bolt quiet period (5 s by default, paid twice) would make every stop take ten seconds for
+# nothing: a test server has no clients to drain, so it is zero, as in Neo4j's own harness.
+_CONF_TEMPLATE = """\
+server.directories.data={home}/data
+server.directories.logs={home}/logs
+server.directories.run={home}/run
+server.directories.plugins={home}/plugins
+server.directories.import={home}/import
+server.default_listen_address=127.0.0.1
+server.bolt.enabled=true
+server.bolt.listen_address=127.0.0.1:{port}
+server.http.enabled=false
+server.https.enabled=false
+dbms.usage_report.enabled=false
+internal.dbms.bolt.netty_server_shutdown_quiet_period=0
+server.memory.heap.initial_size=512m
+server.memory.heap.max_size=1g
+server.memory.pagecache.size=256m
+server.jvm.additional=-XX:+UseG1GC
+server.jvm.additional=--add-opens=java.base/java.nio=ALL-UNNAMED
+server.jvm.additional=--add-opens=java.base/java.io=ALL-UNNAMED
+server.jvm.additional=--add-opens=java.base/sun.nio.ch=ALL-UNNAMED
+server.jvm.additional=--add-opens=java.base/java.lang=ALL-UNNAMED
+server.jvm.additional=-Dio.netty.tryReflectionSetAccessible=true
+server.jvm.additional=-Djdk.attach.allowAttachSelf=true
+"""
+
+
+class Neo4jLaunchError(RuntimeError):
+    """The test server could not be resolved, started, reached or stopped."""
+
+
+@dataclass(frozen=True)
+class Neo4jCredentials:
+    """Where a Bolt server is and how to log in: all a driver or a test needs."""
+
+    uri: str
+    user: str
+    password: str
+
+    def env_lines(self) -> list[str]:
+        """Shell lines exporting these credentials as the ``TECHSOV_NEO4J_*`` settings."""
+        values = {
+            "TECHSOV_NEO4J_URI": self.uri,
+            "TECHSOV_NEO4J_USER": self.user,
+            "TECHSOV_NEO4J_PASSWORD": self.password,
+        }
+        return [f"export {name}={shlex.quote(value)}" for name, value in values.items()]
+
+
+@dataclass(frozen=True)
+class Neo4jInstance:
+    """A server started by :class:`Neo4jLauncher`, as recorded in its state file."""
+
+    pid: int
+    pgid: int
+    port: int
+    password: str
+    home: Path
+    version: str
+    started_at: float
+
+    @property
+    def uri(self) -> str:
+        return f"bolt://127.0.0.1:{self.port}"
+
+    @property
+    def credentials(self) -> Neo4jCredentials:
+        return Neo4jCredentials(uri=self.uri, user=NEO4J_USER, password=self.password)
+
+    def to_json(self) -> str:
+        data = asdict(self)
+        data["home"] = str(self.home)
+        return json.dumps(data, indent=2, sort_keys=True)
+
+    @classmethod
+    def from_json(cls, text: str) -> Neo4jInstance:
+        """Parse a state file; raises ``ValueError`` on anything malformed."""
+        try:
+            data = json.loads(text)
+            return cls(
+                pid=int(data["pid"]),
+                pgid=int(data["pgid"]),
+                port=int(data["port"]),
+                password=str(data["password"]),
+                home=Path(str(data["home"])),
+                version=str(data["version"]),
+                started_at=float(data["started_at"]),
+            )
+        except (KeyError, TypeError, json.JSONDecodeError) as exc:
+            raise ValueError(f"malformed Neo4j state file: {exc}") from exc
+
+
+def _stderr(message: str) -> None:
+    """Default progress sink: stderr, so stdout stays clean for ``eval``."""
+    print(message, file=sys.stderr, flush=True)
+
+
+class Neo4jLauncher:
+    """Starts, finds and stops the one test server recorded under ``cache_dir``.
+
+    One state file per cache directory keeps the model simple: the CLI, ``make test`` and
+    the pytest fixtures all agree on which server is "the" server, and a server left over
+    by a crashed run is found (and can be stopped) by the next command.
+    """
+
+    def __init__(
+        self,
+        version: str,
+        cache_dir: Path,
+        *,
+        startup_timeout_s: float = 180.0,
+        stop_timeout_s: float = 30.0,
+        log: Callable[[str], None] = _stderr,
+    ) -> None:
+        self.version = version
+        self.cache_dir = cache_dir
+        self.startup_timeout_s = startup_timeout_s
+        self.stop_timeout_s = stop_timeout_s
+        self._log = log
+
+    @classmethod
+    def from_settings(
+        cls, settings: Settings, *, log: Callable[[str], None] = _stderr
+    ) -> Neo4jLauncher:
+        return cls(settings.neo4j_version, settings.neo4j_cache_dir, log=log)
+
+    @property
+    def state_file(self) -> Path:
+        return self.cache_dir / _STATE_FILE
+
+    @property
+    def classpath_file(self) -> Path:
+        return self.cache_dir / self.version / _CLASSPATH_FILE
+
+    # -- public operations ---------------------------------------------------------------
+
+    def current(self) -> Neo4jInstance | None:
+        """The recorded server if it is still running; a stale record is cleaned up."""
+        with self._locked():
+            return self._current_locked()
+
+    def start(self) -> tuple[Neo4jInstance, bool]:
+        """Return a running server whose Bolt port answers, starting one if needed.
+
+        The flag says whether this call started it, so a caller that merely reused a
+        server (a pytest session inside ``make test``) knows not to stop it.
+        """
+        with self._locked():
+            existing = self._current_locked()
+            if existing is not None:
+                self._wait_for_bolt(existing)
+                return existing, False
+            return self._start_locked(), True
+
+    def stop(self) -> bool:
+        """Stop the recorded server and delete its home; False if none was running."""
+        with self._locked():
+            instance = self._read_state()
+            if instance is None:
+                return False
+            was_running = self._owns_live_group(instance)
+            if was_running:
+                self._terminate(instance)
+            self._discard(instance)
+            return was_running
+
+    def classpath(self) -> list[Path]:
+        """The server's jars, resolved by Maven once per version and then cached.
+
+        A cached classpath is used only while every jar in it still exists, so a pruned
+        Maven repository is repaired by the next start instead of failing in the JVM.
+        """
+        cached = self._read_classpath()
+        if cached is not None:
+            return cached
+        mvn = shutil.which("mvn")
+        if mvn is None:
+            raise Neo4jLaunchError(
+                "Maven ('mvn') is not on PATH: it is needed once to fetch the Neo4j "
+                f"{self.version} jars from Maven Central (apt-get install maven)."
+            )
+        workdir = self.classpath_file.parent
+        workdir.mkdir(parents=True, exist_ok=True)
+        pom = workdir / "pom.xml"
+        pom.write_text(
+            resources.files("techsov").joinpath("neo4j-pom.xml").read_text(encoding="utf-8"),
+            encoding="utf-8",
+        )
+        partial = workdir / f"{_CLASSPATH_FILE}.partial"
+        command = [
+            mvn,
+            "-B",
+            "-q",
+            "-Dstyle.color=never",
+            "-f",
+            str(pom),
+            f"{_MAVEN_DEPENDENCY_PLUGIN}:build-classpath",
+            f"-Dneo4j.version={self.version}",
+            "-DincludeScope=runtime",
+            f"-Dmdep.outputFile={partial}",
+        ]
+        self._log(f"Resolving the Neo4j {self.version} classpath with Maven (first run only)…")
+        started = time.monotonic()
+        try:
+            result = subprocess.run(
+                command, capture_output=True, text=True, timeout=1800, check=False
+            )
+        except subprocess.TimeoutExpired as exc:
+            raise Neo4jLaunchError("Maven did not resolve the classpath in 30 min") from exc
+        if result.returncode != 0:
+            output = _tail((result.stdout + result.stderr).splitlines(), 40)
+            raise Neo4jLaunchError(
+                f"Maven failed to resolve org.neo4j:neo4j:{self.version} "
+                f"(exit {result.returncode}):\n{output}"
+            )
+        # Rename only once complete: a half-written file must never look like a cache hit.
+        partial.replace(self.classpath_file)
+        jars = self._read_classpath()
+        if jars is None:
+            raise Neo4jLaunchError(f"Maven wrote an unusable classpath to {self.classpath_file}")
+        self._log(f"Resolved {len(jars)} jars in {time.monotonic() - started:.1f} s.")
+        return jars
+
+    # -- starting ------------------------------------------------------------------------
+
+    def _start_locked(self) -> Neo4jInstance:
+        java = shutil.which("java")
+        if java is None:
+            raise Neo4jLaunchError(
+                "Java 17 or 21 ('java') is not on PATH: apt-get install openjdk-17-jre-headless"
+            )
+        classpath = os.pathsep.join(str(jar) for jar in self.classpath())
+        port = _free_port()
+        password = secrets.token_urlsafe(24)
+        home = Path(tempfile.mkdtemp(prefix=HOME_PREFIX))
+        try:
+            env = self._prepare_home(home, port)
+            self._set_initial_password(java, classpath, env, password, home)
+        except BaseException:
+            shutil.rmtree(home, ignore_errors=True)
+            raise
+
+        self._log(f"Starting Neo4j {self.version} on 127.0.0.1:{port} (home {home})…")
+        with open(home / "logs" / "console.log", "wb") as console:
+            process = subprocess.Popen(
+                [java, *_TOOL_JVM_OPTIONS, "-cp", classpath, _SERVER_MAIN, "console"],
+                env=env,
+                cwd=home,
+                stdin=subprocess.DEVNULL,
+                stdout=console,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+        instance = Neo4jInstance(
+            pid=process.pid,
+            pgid=process.pid,
+            port=port,
+            password=password,
+            home=home,
+            version=self.version,
+            started_at=time.time(),
+        )
+        # Recorded before waiting, so a start interrupted half-way can still be stopped.
+        self._write_state(instance)
+        try:
+            self._wait_for_bolt(instance)
+        except BaseException:
+            self._terminate(instance)
+            self._discard(instance)
+            raise
+        self._log(
+            f"Neo4j {self.version} answers on {instance.uri} after "
+            f"{time.time() - instance.started_at:.1f} s."
+        )
+        return instance
+
+    def _prepare_home(self, home: Path, port: int) -> dict[str, str]:
+        for name in _HOME_SUBDIRS:
+            (home / name).mkdir()
+        (home / "conf" / "neo4j.conf").write_text(
+            _CONF_TEMPLATE.format(home=home, port=port), encoding="utf-8"
+        )
+        env = dict(os.environ)
+        env["NEO4J_HOME"] = str(home)
+        env["NEO4J_CONF"] = str(home / "conf")
+        # Options meant for a user's own Neo4j must not leak into the test server.
+        for name in ("NEO4J_AUTH", "JAVA_OPTS", "JDK_JAVA_OPTIONS", "_JAVA_OPTIONS"):
+            env.pop(name, None)
+        return env
+
+    def _set_initial_password(
+        self, java: str, classpath: str, env: dict[str, str], password: str, home: Path
+    ) -> None:
+        command = [java, *_TOOL_JVM_OPTIONS, "-cp", classpath, _ADMIN_MAIN]
+        command += ["dbms", "set-initial-password", password]
+        try:
+            result = subprocess.run(
+                command,
+                env=env,
+                cwd=home,
+                capture_output=True,
+                text=True,
+                timeout=300,
+                check=False,
+                stdin=subprocess.DEVNULL,
+            )
+        except subprocess.TimeoutExpired as exc:
+            raise Neo4jLaunchError("neo4j-admin set-initial-password timed out") from exc
+        if result.returncode != 0:
+            output = _tail((result.stdout + result.stderr).splitlines(), 40)
+            raise Neo4jLaunchError(
+                f"neo4j-admin set-initial-password failed (exit {result.returncode}):\n{output}"
+            )
+
+    def _wait_for_bolt(self, instance: Neo4jInstance) -> None:
+        """Block until Bolt accepts our login, or fail with the server's own last words."""
+        deadline = time.monotonic() + self.startup_timeout_s
+        last_error: Exception | None = None
+        auth = (NEO4J_USER, instance.password)
+        while time.monotonic() < deadline:
+            if not self._owns_live_group(instance):
+                raise Neo4jLaunchError(f"Neo4j exited during start-up.\n{self._log_tail(instance)}")
+            try:
+                with GraphDatabase.driver(
+                    instance.uri,
+                    auth=auth,
+                    connection_timeout=5.0,
+                    connection_acquisition_timeout=10.0,
+                ) as driver:
+                    driver.verify_connectivity()
+                return
+            except AuthError as exc:
+                raise Neo4jLaunchError(
+                    f"Neo4j at {instance.uri} rejected the generated password: {exc}"
+                ) from exc
+            except (DriverError, Neo4jError, OSError) as exc:
+                # Not up yet (refused, or up but still initialising): keep polling.
+                last_error = exc
+            time.sleep(0.5)
+        raise Neo4jLaunchError(
+            f"Neo4j did not answer on {instance.uri} within {self.startup_timeout_s:.0f} s "
+            f"(last error: {last_error}).\n{self._log_tail(instance)}"
+        )
+
+    # -- stopping ------------------------------------------------------------------------
+
+    def _terminate(self, instance: Neo4jInstance) -> None:
+        """SIGTERM the whole group (the bootstrap JVM and the server JVM), then SIGKILL."""
+        for sig, timeout in (
+            (signal.SIGTERM, self.stop_timeout_s),
+            (signal.SIGKILL, 10.0),
+        ):
+            if not self._owns_live_group(instance):
+                return
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(instance.pgid, sig)
+            deadline = time.monotonic() + timeout
+            while time.monotonic() < deadline:
+                _reap(instance.pid)
+                if not _group_alive(instance.pgid):
+                    return
+                time.sleep(0.2)
+        raise Neo4jLaunchError(f"Neo4j process group {instance.pgid} survived SIGKILL")
+
+    def _discard(self, instance: Neo4jInstance) -> None:
+        """Delete the server's home (only if it is recognisably ours) and its record."""
+        home = instance.home
+        if home.name.startswith(HOME_PREFIX) and (home / "conf" / "neo4j.conf").is_file():
+            shutil.rmtree(home, ignore_errors=True)
+        elif home.exists():
+            self._log(f"Not deleting {home}: it does not look like a test server home.")
+        self.state_file.unlink(missing_ok=True)
+
+    # -- state ---------------------------------------------------------------------------
+
+    def _current_locked(self) -> Neo4jInstance | None:
+        instance = self._read_state()
+        if instance is None:
+            return None
+        if self._owns_live_group(instance):
+            return instance
+        self._discard(instance)
+        return None
+
+    def _read_state(self) -> Neo4jInstance | None:
+        try:
+            text = self.state_file.read_text(encoding="utf-8")
+        except FileNotFoundError:
+            return None
+        try:
+            return Neo4jInstance.from_json(text)
+        except ValueError as exc:
+            self._log(f"Ignoring {self.state_file}: {exc}")
+            self.state_file.unlink(missing_ok=True)
+            return None
+
+    def _write_state(self, instance: Neo4jInstance) -> None:
+        self.cache_dir.mkdir(parents=True, exist_ok=True)
+        partial = self.state_file.with_suffix(".partial")
+        # The password is in there: readable by the owner only.
+        fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(instance.to_json())
+        partial.replace(self.state_file)
+
+    def _owns_live_group(self, instance: Neo4jInstance) -> bool:
+        """Whether the recorded process group is alive *and* is our server.
+
+        A pid recorded by a crashed run can be reused by an unrelated process, and
+        signalling that group would be a disaster; so a group counts as ours only if one of
+        its live members runs with our ``NEO4J_HOME``. Without ``/proc`` (not Linux) the
+        check falls back to mere existence of the group.
+        """
+        _reap(instance.pid)
+        proc = Path("/proc")
+        if not (proc / "self" / "environ").exists():
+            return _group_alive(instance.pgid)
+        marker = f"NEO4J_HOME={instance.home}".encode()
+        for pid in _group_members(instance.pgid):
+            try:
+                environ = (proc / str(pid) / "environ").read_bytes()
+            except OSError:
+                continue
+            if marker in environ.split(b"\0"):
+                return True
+        return False
+
+    def _read_classpath(self) -> list[Path] | None:
+        try:
+            text = self.classpath_file.read_text(encoding="utf-8").strip()
+        except FileNotFoundError:
+            return None
+        jars = [Path(entry) for entry in text.split(os.pathsep) if entry]
+        if not jars or not all(jar.is_file() for jar in jars):
+            return None
+        return jars
+
+    @contextlib.contextmanager
+    def _locked(self) -> Iterator[None]:
+        """Serialise launchers sharing a cache dir (e.g. ``make`` and a pytest session)."""
+        self.cache_dir.mkdir(parents=True, exist_ok=True)
+        with open(self.cache_dir / _LOCK_FILE, "a+b") as handle:
+            fcntl.flock(handle, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(handle, fcntl.LOCK_UN)
+
+    @staticmethod
+    def _log_tail(instance: Neo4jInstance, lines: int = 40) -> str:
+        """The end of each server log, for error messages that explain themselves."""
+        parts: list[str] = []
+        for name in ("console.log", "neo4j.log", "debug.log"):
+            path = instance.home / "logs" / name
+            try:
+                content = path.read_text(encoding="utf-8", errors="replace").splitlines()
+            except OSError:
+                continue
+            if content:
+                parts.append(f"--- last lines of {path} ---\n{_tail(content, lines)}")
+        return "\n".join(parts) or f"(no logs under {instance.home / 'logs'})"
+
+
+def _tail(lines: list[str], count: int) -> str:
+    return "\n".join(lines[-count:])
+
+
+def _free_port() -> int:
+    """A loopback port that is free now; the tiny race until Neo4j binds it is accepted."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def _group_alive(pgid: int) -> bool:
+    try:
+        os.killpg(pgid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _group_members(pgid: int) -> list[int]:
+    """Pids of the live (non-zombie) processes in a process group, read from ``/proc``."""
+    members: list[int] = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text(encoding="utf-8", errors="replace")
+        except OSError:
+            continue
+        # Format: "pid (comm) state ppid pgrp ..."; comm may itself contain ") ".
+        fields = stat[stat.rfind(")") + 2 :].split()
+        if len(fields) >= 3 and fields[0] != "Z" and int(fields[2]) == pgid:
+            members.append(int(entry.name))
+    return members
+
+
+def _reap(pid: int) -> None:
+    """Collect our own exited child so that it does not linger as a zombie."""
+    with contextlib.suppress(ChildProcessError, OSError):
+        os.waitpid(pid, os.WNOHANG)
