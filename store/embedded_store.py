@@ -1,0 +1,372 @@
+"""An in-process graph store: the whole graph in memory, nothing to install or start.
+
+It exists so that the CLI, the API and the tests can answer every question without a
+Neo4j server. It implements the same :class:`store.base.GraphStore` contract as the Neo4j
+store, so :mod:`store.analysis` gives the same answers on either.
+
+Design:
+
+- The graph is a :class:`networkx.MultiDiGraph` whose nodes carry their
+  :class:`~ontology.model.Entity` (attribute ``entity``) and whose edges are keyed by
+  relation id and carry their :class:`~ontology.model.Relation` (attribute ``relation``).
+  A multigraph because two entities may be linked by several facts, even of one type.
+- Everything a load produces (graph, lookup dicts, search index) is bundled in one
+  immutable :class:`_State`. A load builds a new state completely off to the side and
+  publishes it with a single attribute assignment, so a reader sees either the old or the
+  new graph, never a half-built one, and a failing load leaves the old state in place.
+- Readers take no lock: each call reads ``self._state`` once (an atomic reference read)
+  and works on that snapshot to the end, which is what makes concurrent requests from the
+  API's thread pool safe while a reload runs.
+"""
+
+from __future__ import annotations
+
+import threading
+from bisect import bisect_left, bisect_right
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from types import MappingProxyType
+from typing import Any, TypeVar
+
+import networkx as nx
+
+from ontology.errors import LoadFailed, TechsovError
+from ontology.model import Entity, Graph, Relation, Source, normalize
+from ontology.schema import Schema
+from store.base import (
+    ChangeCount,
+    Direction,
+    LoadSummary,
+    ProgressCallback,
+    RelationPage,
+    SearchHit,
+)
+
+PROGRESS_EVERY = 10_000
+"""Items between two progress reports: often enough for a live bar, rare enough to be free."""
+
+EXACT_SCORE = 1.0
+PREFIX_SCORE = 0.75
+CONTAINS_SCORE = 0.5
+
+_T = TypeVar("_T")
+
+
+@dataclass(frozen=True)
+class _SearchIndex:
+    """Normalized name keys of every entity, laid out for the three match tiers.
+
+    - exact: one dict lookup (``ids_by_key``);
+    - prefix: ``bisect`` into ``sorted_keys`` then a walk over the keys sharing the prefix,
+      so its cost is ``O(log K + hits)``;
+    - contains: a linear scan of ``sorted_keys``, ``O(total key length)``. At the size of
+      this graph (tens of thousands of names) that is a few milliseconds, and the scan is
+      skipped when the better tiers already fill the requested page.
+    """
+
+    ids_by_key: Mapping[str, tuple[str, ...]]
+    sorted_keys: tuple[str, ...]
+
+    @classmethod
+    def build(cls, entities: Iterable[Entity]) -> _SearchIndex:
+        """Index ``entities`` (given in id order, so each key's ids come out sorted)."""
+        ids: dict[str, list[str]] = {}
+        for entity in entities:
+            for key in dict.fromkeys(normalize(n) for n in entity.all_names()):
+                if key:
+                    ids.setdefault(key, []).append(entity.id)
+        return cls(
+            ids_by_key=MappingProxyType({k: tuple(v) for k, v in ids.items()}),
+            sorted_keys=tuple(sorted(ids)),
+        )
+
+    def exact(self, key: str) -> Iterator[str]:
+        yield from self.ids_by_key.get(key, ())
+
+    def prefixed(self, key: str) -> Iterator[str]:
+        keys = self.sorted_keys
+        i = bisect_left(keys, key)
+        while i < len(keys) and keys[i].startswith(key):
+            yield from self.ids_by_key[keys[i]]
+            i += 1
+
+    def containing(self, key: str) -> Iterator[str]:
+        for k in self.sorted_keys:
+            if key in k:
+                yield from self.ids_by_key[k]
+
+
+@dataclass(frozen=True)
+class _State:
+    """One complete, never-mutated version of the stored graph."""
+
+    graph: Any  # a frozen networkx.MultiDiGraph (networkx ships no type information)
+    entities: Mapping[str, Entity]
+    relations: Mapping[str, Relation]
+    sources: Mapping[str, Source]
+    index: _SearchIndex
+
+    @classmethod
+    def empty(cls) -> _State:
+        return cls(
+            graph=nx.freeze(nx.MultiDiGraph()),
+            entities=MappingProxyType({}),
+            relations=MappingProxyType({}),
+            sources=MappingProxyType({}),
+            index=_SearchIndex(MappingProxyType({}), ()),
+        )
+
+
+@dataclass
+class _Progress:
+    """Throttled forwarding to the caller's progress callback."""
+
+    callback: ProgressCallback | None
+    every: int = PROGRESS_EVERY
+    _stage: str = field(default="", init=False)
+    _total: int = field(default=0, init=False)
+
+    def over(self, stage: str, items: Sequence[_T]) -> Iterator[_T]:
+        """Yield ``items``, reporting ``(stage, done, total)`` at the start, every
+        :attr:`every` items and at the end."""
+        total = len(items)
+        self._report(stage, 0, total)
+        for done, item in enumerate(items, start=1):
+            yield item
+            if done % self.every == 0 and done != total:
+                self._report(stage, done, total)
+        if total:
+            self._report(stage, total, total)
+
+    def _report(self, stage: str, done: int, total: int) -> None:
+        if self.callback is not None:
+            self.callback(stage, done, total)
+
+
+def _diff(old: Mapping[str, Any], new: Mapping[str, Any]) -> ChangeCount:
+    """Count changes between two id-keyed collections; equal models are ``unchanged``."""
+    count = ChangeCount()
+    for key, value in new.items():
+        if key not in old:
+            count.created += 1
+        elif old[key] == value:
+            count.unchanged += 1
+        else:
+            count.updated += 1
+    count.removed = sum(1 for key in old if key not in new)
+    return count
+
+
+def _by_id(items: Mapping[str, _T], what: str) -> dict[str, _T]:
+    """Copy ``items`` in id order, refusing a key that differs from the object's id
+    (the stored graph would otherwise not equal the loaded one)."""
+    out: dict[str, _T] = {}
+    for key in sorted(items):
+        item_id = getattr(items[key], "id", None)
+        if item_id != key:
+            raise LoadFailed(f"{what} stored under key {key!r} has id {item_id!r}")
+        out[key] = items[key]
+    return out
+
+
+def _build(graph: Graph, progress: _Progress) -> _State:
+    """Build a complete state from ``graph``; raises rather than return a partial one."""
+    entities = _by_id(graph.entities, "entity")
+    relations = _by_id(graph.relations, "relation")
+    sources = _by_id(graph.sources, "source")
+
+    g = nx.MultiDiGraph()
+    for entity in progress.over("entities", list(entities.values())):
+        g.add_node(entity.id, entity=entity)
+    for rel in progress.over("relations", list(relations.values())):
+        missing = [end for end in (rel.source, rel.target) if end not in entities]
+        if missing:
+            # networkx would silently invent attribute-less nodes; a fact about an
+            # unknown entity is a broken graph, not something to store.
+            raise LoadFailed(f"relation {rel.id} links unknown entities: {', '.join(missing)}")
+        g.add_edge(rel.source, rel.target, key=rel.id, relation=rel)
+    for _ in progress.over("sources", list(sources.values())):
+        pass  # sources are plain lookups; the stage only keeps progress reports complete
+    index = _SearchIndex.build(progress.over("search index", list(entities.values())))
+    return _State(
+        graph=nx.freeze(g),
+        entities=MappingProxyType(entities),
+        relations=MappingProxyType(relations),
+        sources=MappingProxyType(sources),
+        index=index,
+    )
+
+
+class EmbeddedStore:
+    """The :class:`store.base.GraphStore` that lives in the current process."""
+
+    kind = "embedded"
+
+    def __init__(self, schema: Schema) -> None:
+        self._schema = schema
+        self._state = _State.empty()
+        # Serializes loads, so each summary is computed against the state it replaces.
+        # Readers never take it.
+        self._lock = threading.Lock()
+
+    # -- writing -------------------------------------------------------------------------
+
+    def load(
+        self,
+        graph: Graph,
+        *,
+        dry_run: bool = False,
+        progress: ProgressCallback | None = None,
+    ) -> LoadSummary:
+        """Replace the stored graph with ``graph`` atomically (see the module docstring).
+
+        The new state is built even for a dry run, so a dry run fails exactly when the
+        real load would. Unexpected errors (including one raised by ``progress``) are
+        reported as :class:`LoadFailed`; the previous graph stays in place either way.
+        """
+        with self._lock:
+            current = self._state
+            try:
+                new = _build(graph, _Progress(progress))
+            except TechsovError:
+                raise
+            except Exception as exc:
+                raise LoadFailed(f"embedded load failed, nothing changed: {exc}") from exc
+            summary = LoadSummary(
+                entities=_diff(current.entities, new.entities),
+                relations=_diff(current.relations, new.relations),
+                sources=_diff(current.sources, new.sources),
+                dry_run=dry_run,
+            )
+            if not dry_run:
+                self._state = new
+            return summary
+
+    # -- reading -------------------------------------------------------------------------
+
+    def ping(self) -> None:
+        """Never raises: an in-process store cannot be unreachable."""
+
+    def counts(self) -> dict[str, int]:
+        state = self._state
+        return {
+            "entities": len(state.entities),
+            "relations": len(state.relations),
+            "sources": len(state.sources),
+        }
+
+    def entities(self, ids: Sequence[str]) -> dict[str, Entity]:
+        found = self._state.entities
+        return {i: found[i] for i in ids if i in found}
+
+    def sources(self, ids: Sequence[str]) -> dict[str, Source]:
+        found = self._state.sources
+        return {i: found[i] for i in ids if i in found}
+
+    def search(self, query: str, kinds: Sequence[str] | None, first: int) -> list[SearchHit]:
+        """Tiered name search (exact 1.0, prefix 0.75, contains 0.5; best tier per entity).
+
+        Tiers are visited best first, so the first score recorded for an entity is its
+        best one, and a tier is skipped once the better ones already hold ``first`` hits
+        (its scores could not make the page). An empty normalized query matches nothing.
+        """
+        state = self._state
+        key = normalize(query)
+        if first <= 0 or not key:
+            return []
+        allowed = (
+            None
+            if kinds is None
+            else frozenset(sub for k in kinds for sub in self._schema.subclasses(k))
+        )
+        scores: dict[str, float] = {}
+        tiers = (
+            (EXACT_SCORE, state.index.exact),
+            (PREFIX_SCORE, state.index.prefixed),
+            (CONTAINS_SCORE, state.index.containing),
+        )
+        for score, matches in tiers:
+            if len(scores) >= first:
+                break
+            for entity_id in matches(key):
+                if entity_id in scores:
+                    continue
+                if allowed is None or state.entities[entity_id].kind in allowed:
+                    scores[entity_id] = score
+        ranked = sorted(scores.items(), key=lambda item: (-item[1], item[0]))
+        return [SearchHit(entity_id=i, score=s) for i, s in ranked[:first]]
+
+    def relations(
+        self,
+        entity_ids: Sequence[str],
+        direction: Direction,
+        types: Sequence[str] | None,
+        first: int,
+        after: str | None,
+    ) -> dict[str, RelationPage]:
+        """Pages cost ``O(degree · log degree)`` per entity: the node's relations are
+        filtered and sorted by id, then ``after`` is found by ``bisect``."""
+        state = self._state
+        wanted = None if types is None else frozenset(types)
+        pages: dict[str, RelationPage] = {}
+        for entity_id in dict.fromkeys(entity_ids):
+            if entity_id not in state.entities:
+                continue
+            unique = {
+                r.id: r for r in _incident(state.graph, [entity_id], direction) if _typed(r, wanted)
+            }
+            matching = [unique[i] for i in sorted(unique)]
+            start = 0 if after is None else bisect_right([r.id for r in matching], after)
+            end = start + max(first, 0)
+            pages[entity_id] = RelationPage(
+                items=matching[start:end],
+                total=len(matching),
+                has_next=end < len(matching),
+            )
+        return pages
+
+    def edges(
+        self,
+        node_ids: Sequence[str],
+        types: Sequence[str] | None,
+        direction: Direction,
+        as_of: date | None,
+    ) -> list[Relation]:
+        state = self._state
+        wanted = None if types is None else frozenset(types)
+        nodes = [n for n in dict.fromkeys(node_ids) if n in state.entities]
+        found = {
+            r.id: r
+            for r in _incident(state.graph, nodes, direction)
+            if _typed(r, wanted) and r.valid_at(as_of)
+        }
+        return [found[i] for i in sorted(found)]
+
+    def snapshot(self) -> Graph:
+        """A copy of the stored graph (the entity, relation and source objects are frozen
+        and shared; the dicts are new, so callers may change them freely)."""
+        state = self._state
+        return Graph(
+            entities=dict(state.entities),
+            relations=dict(state.relations),
+            sources=dict(state.sources),
+        )
+
+    def close(self) -> None:
+        """Nothing to release: the graph lives exactly as long as this object."""
+
+
+def _typed(rel: Relation, wanted: frozenset[str] | None) -> bool:
+    return wanted is None or rel.type in wanted
+
+
+def _incident(graph: Any, nodes: list[str], direction: Direction) -> Iterator[Relation]:
+    """Relations with a side in ``nodes`` (all present in ``graph``). With ``BOTH`` a
+    relation between two of the nodes (or a self-loop) comes out twice; callers key by id."""
+    if direction in (Direction.OUT, Direction.BOTH):
+        for _, _, rel in graph.out_edges(nodes, data="relation"):
+            yield rel
+    if direction in (Direction.IN, Direction.BOTH):
+        for _, _, rel in graph.in_edges(nodes, data="relation"):
+            yield rel
