@@ -68,3 +68,9 @@ def status() -> None:
         typer.echo("not running")
         raise typer.Exit(1)
     typer.echo(f"running version={instance.version} port={instance.port} uri={instance.uri}")
+
+
+if __name__ == "__main__":
+    # Runnable on its own (``python -m techsov.neo4j_cli start``) so the test server does
+    # not depend on the rest of the CLI importing cleanly.
+    neo4j_app()
