@@ -17,9 +17,10 @@ from pydantic import BaseModel, ConfigDict, Field
 
 Scalar = str | int | float | bool | date
 
-# Ids are stable kebab-case slugs; relation ids may carry "--" separators.
+# Entity ids are stable kebab-case slugs; relation ids default to "<from>--<type>--<to>",
+# so they may hold "--" separators and the camelCase relation type.
 ENTITY_ID_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
-RELATION_ID_PATTERN = r"^[a-z0-9]+(?:-{1,2}[a-z0-9]+)*$"
+RELATION_ID_PATTERN = r"^[A-Za-z0-9]+(?:-{1,2}[A-Za-z0-9]+)*$"
 
 
 class _Frozen(BaseModel):
