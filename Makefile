@@ -1,0 +1,57 @@
+# Developer and CI entry points. `make test` is what CI runs: lint, type-check, then the
+# whole suite against a real Neo4j that this Makefile starts and always stops again.
+
+SHELL := /bin/bash
+.DEFAULT_GOAL := test
+
+VENV := .venv
+BIN := $(VENV)/bin
+# Rebuilt whenever pyproject.toml changes, so new dependencies arrive without a `clean`.
+STAMP := $(VENV)/.installed
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+PYTEST_ARGS ?=
+
+.PHONY: venv test lint serve neo4j-start neo4j-stop clean
+
+venv: $(STAMP)
+
+# Output goes to stderr so that `eval "$$(make -s neo4j-start)"` sees only the exports.
+$(STAMP): pyproject.toml
+	@test -n "$(PYTHON)" || { echo "python3.11 or python3 is required" >&2; exit 1; }
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV) >&2
+	$(BIN)/python -m pip install --quiet -e '.[dev]' >&2
+	@touch $@
+
+lint: venv
+	$(BIN)/ruff check .
+	$(BIN)/mypy
+
+# With TECHSOV_NEO4J_URI already set, that server is used and nothing is started.
+# Otherwise a throw-away server is started, and the EXIT trap stops it (deleting its data)
+# whether pytest passes, fails or is interrupted; the recipe exits with pytest's status.
+test: lint
+	@if [ -n "$${TECHSOV_NEO4J_URI:-}" ]; then \
+	  echo "Using the Neo4j server at $${TECHSOV_NEO4J_URI}" >&2; \
+	  exec $(BIN)/pytest $(PYTEST_ARGS); \
+	fi; \
+	trap '$(BIN)/techsov neo4j stop' EXIT; \
+	trap 'exit 130' INT; \
+	trap 'exit 143' TERM; \
+	exports="$$($(BIN)/techsov neo4j start)" || exit $$?; \
+	eval "$$exports"; \
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+serve: venv
+	$(BIN)/techsov serve
+
+# Usage: eval "$$(make -s neo4j-start)"
+neo4j-start: venv
+	@$(BIN)/techsov neo4j start
+
+neo4j-stop: venv
+	@$(BIN)/techsov neo4j stop
+
+clean:
+	@if [ -x $(BIN)/techsov ]; then $(BIN)/techsov neo4j stop || true; fi
+	rm -rf $(VENV) build dist *.egg-info .mypy_cache .ruff_cache .pytest_cache .hypothesis
+	find . -name __pycache__ -type d -prune -exec rm -rf {} +
