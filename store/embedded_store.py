@@ -123,7 +123,7 @@ class _Progress:
     """Throttled forwarding to the caller's progress callback."""
 
     callback: ProgressCallback | None
-    every: int = PROGRESS_EVERY
+    every: int
     _stage: str = field(default="", init=False)
     _total: int = field(default=0, init=False)
 
@@ -228,7 +228,7 @@ class EmbeddedStore:
         with self._lock:
             current = self._state
             try:
-                new = _build(graph, _Progress(progress))
+                new = _build(graph, _Progress(progress, PROGRESS_EVERY))
             except TechsovError:
                 raise
             except Exception as exc:
