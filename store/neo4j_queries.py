@@ -1,0 +1,351 @@
+"""Every Cypher statement of the Neo4j store, in one place.
+
+Keeping the text here, apart from the code that runs it, makes the store's whole contract
+with the database reviewable at a glance. All values travel as query parameters; labels and
+relationship types use Neo4j 5.26's dynamic ``$(...)`` syntax, so no statement is ever
+assembled from data. The one exception is :func:`schema_statements`: schema commands take no
+parameters, so they are built from ontology names that are checked first.
+
+Conventions shared with :mod:`store.neo4j_store`:
+
+- entity nodes carry the label :data:`ENTITY_LABEL` plus their kind and its ancestors;
+- provenance sources are :data:`SOURCE_LABEL` nodes;
+- nodes are returned as maps ``n {.*, _labels: labels(n)}``, relationships as maps
+  ``r {.*, _type: type(r), _source: ..., _target: ...}``, so callers get plain dicts.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from typing import Final
+
+ENTITY_LABEL: Final = "Entity"
+SOURCE_LABEL: Final = "Source"
+FULLTEXT_INDEX: Final = "techsov_entity_names"
+FULLTEXT_PROPERTY: Final = "search_text"
+# 'cjk' indexes Chinese as overlapping character bigrams, so "华为" finds "华为技术有限公司"
+# without matching every name that merely contains 华 or 为 (what the 'standard*' analyzers
+# do, since they split Chinese into single characters). It lowercases Latin text as well;
+# accents are covered because the indexed text also holds the normalize()d keys.
+FULLTEXT_ANALYZER: Final = "cjk"
+
+IDENTIFIER: Final = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
+
+# --- health and counts ----------------------------------------------------------------------
+
+PING: Final = "RETURN 1 AS ok"
+
+COUNTS: Final = """
+CALL () { MATCH (n:Entity) RETURN count(n) AS entities }
+CALL () { MATCH (:Entity)-[r]->(:Entity) WHERE type(r) IN $types RETURN count(r) AS relations }
+CALL () { MATCH (s:Source) RETURN count(s) AS sources }
+RETURN entities, relations, sources
+"""
+
+# --- lookups -------------------------------------------------------------------------------
+
+ENTITIES_BY_ID: Final = """
+UNWIND $ids AS id
+MATCH (n:Entity {id: id})
+RETURN DISTINCT n {.*, _labels: labels(n)} AS node
+"""
+
+SOURCES_BY_ID: Final = """
+UNWIND $ids AS id
+MATCH (s:Source {id: id})
+RETURN DISTINCT s {.*} AS source
+"""
+
+# A scan over the normalize()d keys: the full-text index cannot reproduce the exact /
+# prefix / substring scoring of the contract (a substring inside a token is not a term),
+# so it is left to interactive tools and this query stays the single source of hits.
+SEARCH: Final = """
+MATCH (n:Entity)
+WHERE $kinds IS NULL OR any(label IN labels(n) WHERE label IN $kinds)
+WITH n, reduce(best = 0.0, key IN n.search_keys |
+    CASE
+        WHEN key = $query AND best < 1.0 THEN 1.0
+        WHEN key STARTS WITH $query AND best < 0.75 THEN 0.75
+        WHEN key CONTAINS $query AND best < 0.5 THEN 0.5
+        ELSE best
+    END) AS score
+WHERE score > 0.0
+RETURN n.id AS id, score
+ORDER BY score DESC, id ASC
+LIMIT $first
+"""
+
+# --- paged relations: one fixed text per direction ---------------------------------------
+# Three texts rather than one with a direction parameter: a pattern with a fixed arrow lets
+# the planner expand only the wanted side of each node.
+
+RELATIONS_PAGE_OUT: Final = """
+UNWIND $ids AS eid
+MATCH (n:Entity {id: eid})
+CALL (n) {
+    MATCH (n)-[r]->(:Entity)
+    WHERE type(r) IN $types
+    RETURN count(DISTINCT r) AS total
+}
+CALL (n) {
+    MATCH (n)-[r]->(:Entity)
+    WHERE type(r) IN $types AND ($after IS NULL OR r.id > $after)
+    WITH DISTINCT r ORDER BY r.id LIMIT $limit
+    RETURN collect(r {.*, _type: type(r), _source: startNode(r).id, _target: endNode(r).id})
+        AS items
+}
+RETURN DISTINCT eid AS id, total, items
+"""
+
+RELATIONS_PAGE_IN: Final = """
+UNWIND $ids AS eid
+MATCH (n:Entity {id: eid})
+CALL (n) {
+    MATCH (n)<-[r]-(:Entity)
+    WHERE type(r) IN $types
+    RETURN count(DISTINCT r) AS total
+}
+CALL (n) {
+    MATCH (n)<-[r]-(:Entity)
+    WHERE type(r) IN $types AND ($after IS NULL OR r.id > $after)
+    WITH DISTINCT r ORDER BY r.id LIMIT $limit
+    RETURN collect(r {.*, _type: type(r), _source: startNode(r).id, _target: endNode(r).id})
+        AS items
+}
+RETURN DISTINCT eid AS id, total, items
+"""
+
+RELATIONS_PAGE_BOTH: Final = """
+UNWIND $ids AS eid
+MATCH (n:Entity {id: eid})
+CALL (n) {
+    MATCH (n)-[r]-(:Entity)
+    WHERE type(r) IN $types
+    RETURN count(DISTINCT r) AS total
+}
+CALL (n) {
+    MATCH (n)-[r]-(:Entity)
+    WHERE type(r) IN $types AND ($after IS NULL OR r.id > $after)
+    WITH DISTINCT r ORDER BY r.id LIMIT $limit
+    RETURN collect(r {.*, _type: type(r), _source: startNode(r).id, _target: endNode(r).id})
+        AS items
+}
+RETURN DISTINCT eid AS id, total, items
+"""
+
+# --- traversal: one fixed text per direction ----------------------------------------------
+
+EDGES_OUT: Final = """
+UNWIND $ids AS nid
+MATCH (:Entity {id: nid})-[r]->(:Entity)
+WHERE type(r) IN $types
+  AND ($as_of IS NULL OR ((r.valid_from IS NULL OR r.valid_from <= $as_of)
+                          AND (r.valid_to IS NULL OR $as_of <= r.valid_to)))
+WITH DISTINCT r ORDER BY r.id
+RETURN r {.*, _type: type(r), _source: startNode(r).id, _target: endNode(r).id} AS rel
+"""
+
+EDGES_IN: Final = """
+UNWIND $ids AS nid
+MATCH (:Entity {id: nid})<-[r]-(:Entity)
+WHERE type(r) IN $types
+  AND ($as_of IS NULL OR ((r.valid_from IS NULL OR r.valid_from <= $as_of)
+                          AND (r.valid_to IS NULL OR $as_of <= r.valid_to)))
+WITH DISTINCT r ORDER BY r.id
+RETURN r {.*, _type: type(r), _source: startNode(r).id, _target: endNode(r).id} AS rel
+"""
+
+EDGES_BOTH: Final = """
+UNWIND $ids AS nid
+MATCH (:Entity {id: nid})-[r]-(:Entity)
+WHERE type(r) IN $types
+  AND ($as_of IS NULL OR ((r.valid_from IS NULL OR r.valid_from <= $as_of)
+                          AND (r.valid_to IS NULL OR $as_of <= r.valid_to)))
+WITH DISTINCT r ORDER BY r.id
+RETURN r {.*, _type: type(r), _source: startNode(r).id, _target: endNode(r).id} AS rel
+"""
+
+_RELATIONS_PAGE: Final = {
+    "OUT": RELATIONS_PAGE_OUT,
+    "IN": RELATIONS_PAGE_IN,
+    "BOTH": RELATIONS_PAGE_BOTH,
+}
+_EDGES: Final = {"OUT": EDGES_OUT, "IN": EDGES_IN, "BOTH": EDGES_BOTH}
+
+
+def relations_page_query(direction: str) -> str:
+    """The paged-relations statement for ``"OUT"``, ``"IN"`` or ``"BOTH"``."""
+    return _RELATIONS_PAGE[direction]
+
+
+def edges_query(direction: str) -> str:
+    """The traversal statement for ``"OUT"``, ``"IN"`` or ``"BOTH"``."""
+    return _EDGES[direction]
+
+
+# --- snapshot ------------------------------------------------------------------------------
+
+SNAPSHOT: Final = """
+CALL () {
+    MATCH (n:Entity) WITH n ORDER BY n.id
+    RETURN collect(n {.*, _labels: labels(n)}) AS entities
+}
+CALL () {
+    MATCH (:Entity)-[r]->(:Entity) WHERE type(r) IN $types
+    WITH r ORDER BY r.id
+    RETURN collect(r {.*, _type: type(r), _source: startNode(r).id, _target: endNode(r).id})
+        AS relations
+}
+CALL () { MATCH (s:Source) WITH s ORDER BY s.id RETURN collect(s {.*}) AS sources }
+RETURN entities, relations, sources
+"""
+
+# --- load: current state (read inside the write transaction) ------------------------------
+
+CURRENT_ENTITIES: Final = """
+MATCH (n:Entity)
+RETURN n.id AS id, n.hash AS hash, labels(n) AS labels
+"""
+
+# Every relationship between entities, whatever its type: a type dropped from the ontology
+# must still be removed by a load that replaces the graph.
+CURRENT_RELATIONS: Final = """
+MATCH (a:Entity)-[r]->(b:Entity)
+RETURN r.id AS id, r.hash AS hash, type(r) AS type, a.id AS source, b.id AS target
+"""
+
+CURRENT_SOURCES: Final = """
+MATCH (s:Source)
+RETURN s.id AS id, s.hash AS hash
+"""
+
+# --- load: batched writes (each returns how many rows it touched, checked by the caller) ---
+
+DELETE_RELATIONS: Final = """
+UNWIND $rows AS row
+MATCH (:Entity {id: row.source})-[r]->(:Entity {id: row.target})
+WHERE r.id = row.id AND type(r) = row.type
+DELETE r
+RETURN count(*) AS done
+"""
+
+DELETE_ENTITIES: Final = """
+UNWIND $ids AS id
+MATCH (n:Entity {id: id})
+DETACH DELETE n
+RETURN count(*) AS done
+"""
+
+DELETE_SOURCES: Final = """
+UNWIND $ids AS id
+MATCH (s:Source {id: id})
+DETACH DELETE s
+RETURN count(*) AS done
+"""
+
+CREATE_SOURCES: Final = """
+UNWIND $rows AS row
+CREATE (s:Source)
+SET s = row.props
+RETURN count(*) AS done
+"""
+
+UPDATE_SOURCES: Final = """
+UNWIND $rows AS row
+MATCH (s:Source {id: row.id})
+SET s = row.props
+RETURN count(*) AS done
+"""
+
+CREATE_ENTITIES: Final = """
+UNWIND $rows AS row
+CREATE (n:$(row.labels))
+SET n = row.props
+RETURN count(*) AS done
+"""
+
+# ``SET n = map`` replaces every property, so attributes dropped from an entity disappear.
+# ``remove`` holds labels the node has but should not (its kind changed); it never holds
+# ``Entity``, so the index lookup of this very statement stays valid.
+UPDATE_ENTITIES: Final = """
+UNWIND $rows AS row
+MATCH (n:Entity {id: row.id})
+SET n = row.props
+REMOVE n:$(row.remove)
+SET n:$(row.labels)
+RETURN count(*) AS done
+"""
+
+CREATE_RELATIONS: Final = """
+UNWIND $rows AS row
+MATCH (a:Entity {id: row.source})
+MATCH (b:Entity {id: row.target})
+CREATE (a)-[r:$(row.type)]->(b)
+SET r = row.props
+RETURN count(*) AS done
+"""
+
+UPDATE_RELATIONS: Final = """
+UNWIND $rows AS row
+MATCH (:Entity {id: row.source})-[r]->(:Entity {id: row.target})
+WHERE r.id = row.id AND type(r) = row.type
+SET r = row.props
+RETURN count(*) AS done
+"""
+
+# --- schema --------------------------------------------------------------------------------
+
+EXISTING_SCHEMA_NAMES: Final = "SHOW INDEXES YIELD name RETURN collect(name) AS names"
+
+AWAIT_INDEXES: Final = "CALL db.awaitIndexes($timeout_s)"
+
+
+def _checked(identifier: str) -> str:
+    if not IDENTIFIER.fullmatch(identifier):
+        raise ValueError(f"not a safe Neo4j identifier: {identifier!r}")
+    return identifier
+
+
+def _quoted(identifier: str) -> str:
+    return f"`{_checked(identifier)}`"
+
+
+def unique_constraint_name(label: str) -> str:
+    return f"techsov_{label}_id"
+
+
+def relationship_index_name(rel_type: str) -> str:
+    return f"techsov_rel_{rel_type}_id"
+
+
+def schema_statements(
+    node_labels: Sequence[str], relationship_types: Sequence[str]
+) -> dict[str, str]:
+    """``{name: CREATE statement}`` for the constraints and indexes the store relies on.
+
+    Schema commands are the one kind of Cypher that accepts no parameters for labels,
+    types, names or options, so these must be spelled into the text. They are built only
+    from ontology names (labels and relationship types) and this module's constants, each
+    checked against :data:`IDENTIFIER` and backtick-quoted; anything else raises
+    ``ValueError`` before a statement exists. ``IF NOT EXISTS`` makes them re-runnable.
+    """
+    out: dict[str, str] = {}
+    for label in node_labels:
+        name = unique_constraint_name(label)
+        out[name] = (
+            f"CREATE CONSTRAINT {_quoted(name)} IF NOT EXISTS "
+            f"FOR (n:{_quoted(label)}) REQUIRE n.id IS UNIQUE"
+        )
+    for rel_type in relationship_types:
+        name = relationship_index_name(rel_type)
+        out[name] = (
+            f"CREATE INDEX {_quoted(name)} IF NOT EXISTS "
+            f"FOR ()-[r:{_quoted(rel_type)}]-() ON (r.id)"
+        )
+    out[FULLTEXT_INDEX] = (
+        f"CREATE FULLTEXT INDEX {_quoted(FULLTEXT_INDEX)} IF NOT EXISTS "
+        f"FOR (n:{_quoted(ENTITY_LABEL)}) ON EACH [n.{_quoted(FULLTEXT_PROPERTY)}] "
+        f"OPTIONS {{indexConfig: {{`fulltext.analyzer`: '{_checked(FULLTEXT_ANALYZER)}'}}}}"
+    )
+    return out

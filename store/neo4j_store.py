@@ -1,0 +1,641 @@
+"""The Neo4j implementation of :class:`store.base.GraphStore`.
+
+Storage model (what Browser, Bloom and hand-written Cypher see):
+
+- an entity is a node labelled with its kind and every ancestor kind
+  (``:Entity:Policy:ExportControl``) holding ``id, kind, name, names_lang, names_value,
+  aliases, wikidata, description``, its attributes as individual properties (dates as
+  Neo4j dates), ``search_keys`` (the :func:`ontology.model.normalize`\\d names) and
+  ``search_text`` (what the full-text index reads);
+- a relation is a relationship of the ontology's Neo4j type (``SUPPLIES``) holding ``id,
+  confidence, valid_from, valid_to``, its qualifiers as individual properties, and its
+  provenance as two parallel lists ``prov_source`` / ``prov_evidence`` ("" = no evidence);
+- a provenance source is a ``:Source`` node.
+
+Every stored object carries ``hash``, a digest of the object it was written from, so a load
+can tell in one read which facts changed and rewrite only those. All Cypher lives in
+:mod:`store.neo4j_queries`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any, LiteralString, cast
+
+import neo4j
+from neo4j import exceptions as neo4j_errors
+
+from ontology.errors import LoadFailed, StoreUnavailable
+from ontology.model import Entity, Graph, LocalizedName, Provenance, Relation, Source, normalize
+from ontology.schema import Schema
+from store import neo4j_queries as q
+from store.base import (
+    ChangeCount,
+    Direction,
+    LoadSummary,
+    ProgressCallback,
+    RelationPage,
+    SearchHit,
+)
+
+ENTITY_CORE = frozenset(
+    {
+        "id", "kind", "name", "names_lang", "names_value", "aliases", "wikidata",
+        "description", "search_keys", "search_text", "hash",
+    }
+)  # fmt: skip
+RELATION_CORE = frozenset(
+    {"id", "confidence", "valid_from", "valid_to", "prov_source", "prov_evidence", "hash"}
+)
+SOURCE_FIELDS = ("id", "title", "publisher", "url", "published", "kind")
+
+# Server error codes that mean "the store cannot serve this now", not "the query is wrong".
+_OUTAGE_CODES = (
+    "Neo.ClientError.Transaction.TransactionTimedOut",
+    "Neo.ClientError.Transaction.TransactionTimedOutClientConfiguration",
+    "Neo.ClientError.Database.DatabaseNotFound",
+    "Neo.ClientError.Security.",
+    "Neo.TransientError.",
+    "Neo.DatabaseError.",
+)
+
+
+def content_hash(obj: Entity | Relation | Source) -> str:
+    """A stable digest of an object's content: equal objects always hash equal.
+
+    Sorted keys and compact separators make the JSON canonical, so the digest does not
+    depend on field or dict insertion order.
+    """
+    text = json.dumps(
+        obj.model_dump(mode="json"), sort_keys=True, separators=(",", ":"), ensure_ascii=False
+    )
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def search_keys(entity: Entity) -> list[str]:
+    """The normalized strings :meth:`Neo4jStore.search` compares the query against."""
+    keys = (normalize(n) for n in entity.all_names())
+    return [k for k in dict.fromkeys(keys) if k]
+
+
+def _native(value: Any) -> Any:
+    """Driver temporal values back to the Python types the model uses."""
+    if isinstance(value, neo4j.time.Date):
+        return value.to_native()
+    if isinstance(value, list):
+        return [_native(v) for v in value]
+    return value
+
+
+def _is_outage(exc: Exception) -> bool:
+    if isinstance(
+        exc,
+        neo4j_errors.ServiceUnavailable
+        | neo4j_errors.SessionExpired
+        | neo4j_errors.ConfigurationError
+        | neo4j_errors.ConnectionAcquisitionTimeoutError,
+    ):
+        return True
+    if isinstance(exc, neo4j_errors.Neo4jError):
+        code = exc.code or ""
+        return isinstance(exc, neo4j_errors.TransientError | neo4j_errors.AuthError) or any(
+            code.startswith(c) for c in _OUTAGE_CODES
+        )
+    return False
+
+
+def _reason(exc: Exception) -> str:
+    """A one-line cause: the driver's message without traces, parameters or credentials."""
+    message = getattr(exc, "message", None) or str(exc) or type(exc).__name__
+    first_line = str(message).strip().splitlines()[0] if str(message).strip() else ""
+    return f"{type(exc).__name__}: {first_line}"
+
+
+class _BatchMismatch(Exception):
+    """A write touched fewer rows than planned (e.g. an endpoint vanished): abort."""
+
+
+@dataclass
+class _Plan:
+    """What a load will do; computed in Python from the current ids and hashes."""
+
+    summary: LoadSummary
+    delete_relations: list[dict[str, Any]] = field(default_factory=list)
+    delete_entities: list[str] = field(default_factory=list)
+    delete_sources: list[str] = field(default_factory=list)
+    create_sources: list[dict[str, Any]] = field(default_factory=list)
+    update_sources: list[dict[str, Any]] = field(default_factory=list)
+    create_entities: list[dict[str, Any]] = field(default_factory=list)
+    update_entities: list[dict[str, Any]] = field(default_factory=list)
+    create_relations: list[dict[str, Any]] = field(default_factory=list)
+    update_relations: list[dict[str, Any]] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class _Current:
+    entities: dict[str, tuple[str | None, frozenset[str]]]  # id -> (hash, labels)
+    relations: dict[str, dict[str, Any]]  # id -> {hash, type, source, target}
+    sources: dict[str, str | None]  # id -> hash
+
+
+class Neo4jStore:
+    """A :class:`store.base.GraphStore` over a Neo4j 5.26+ database.
+
+    The driver is created and owned by the caller (one per process, shared by stores and
+    health checks); :meth:`close` therefore leaves it open. Reads are single
+    ``execute_query`` round trips routed to readers with ``query_timeout_s``; a load is one
+    write transaction bounded by ``load_timeout_s``.
+    """
+
+    kind = "neo4j"
+
+    def __init__(
+        self,
+        driver: neo4j.Driver,
+        *,
+        database: str,
+        schema: Schema,
+        query_timeout_s: float = 10.0,
+        load_timeout_s: float = 600.0,
+        batch_size: int = 2000,
+    ) -> None:
+        if batch_size < 1:
+            raise ValueError("batch_size must be positive")
+        self._driver = driver
+        self._database = database
+        self._schema = schema
+        self._timeout = query_timeout_s
+        self._load_timeout = load_timeout_s
+        self._batch_size = batch_size
+        self._type_names = {r.neo4j_type: r.name for r in schema.relations.values()}
+        self._all_types = sorted(self._type_names)
+
+    # --- plumbing --------------------------------------------------------------------------
+
+    def _read(self, text: str, params: Mapping[str, Any] | None = None) -> list[neo4j.Record]:
+        """One read round trip; driver failures become :class:`StoreUnavailable`."""
+        query = neo4j.Query(cast(LiteralString, text), timeout=self._timeout)
+        try:
+            result = self._driver.execute_query(
+                query,
+                dict(params or {}),
+                database_=self._database,
+                routing_=neo4j.RoutingControl.READ,
+            )
+        except Exception as exc:
+            if _is_outage(exc):
+                raise StoreUnavailable(
+                    f"Neo4j database {self._database!r} is unavailable ({_reason(exc)})"
+                ) from exc
+            raise
+        return list(result.records)
+
+    def _write_schema(self, text: str, params: Mapping[str, Any] | None = None) -> None:
+        query = neo4j.Query(cast(LiteralString, text), timeout=self._load_timeout)
+        try:
+            self._driver.execute_query(
+                query,
+                dict(params or {}),
+                database_=self._database,
+                routing_=neo4j.RoutingControl.WRITE,
+            )
+        except Exception as exc:
+            if _is_outage(exc):
+                raise StoreUnavailable(
+                    f"Neo4j database {self._database!r} is unavailable ({_reason(exc)})"
+                ) from exc
+            raise
+
+    def _types(self, types: Sequence[str] | None) -> list[str]:
+        """Ontology relation names to Neo4j types; unknown names match nothing."""
+        if types is None:
+            return self._all_types
+        return [self._schema.relations[t].neo4j_type for t in types if t in self._schema.relations]
+
+    # --- conversions -----------------------------------------------------------------------
+
+    def _entity_props(self, entity: Entity, digest: str) -> dict[str, Any]:
+        keys = search_keys(entity)
+        props: dict[str, Any] = {
+            "id": entity.id,
+            "kind": entity.kind,
+            "name": entity.name,
+            "names_lang": [n.lang for n in entity.names],
+            "names_value": [n.value for n in entity.names],
+            "aliases": list(entity.aliases),
+            "wikidata": entity.wikidata,
+            "description": entity.description,
+            "search_keys": keys,
+            "search_text": "\n".join(dict.fromkeys([*entity.all_names(), *keys])),
+            "hash": digest,
+        }
+        props.update(entity.attributes)
+        return props
+
+    @staticmethod
+    def _relation_props(rel: Relation, digest: str) -> dict[str, Any]:
+        props: dict[str, Any] = {
+            "id": rel.id,
+            "confidence": rel.confidence,
+            "valid_from": rel.valid_from,
+            "valid_to": rel.valid_to,
+            "prov_source": [p.source for p in rel.provenance],
+            "prov_evidence": [p.evidence or "" for p in rel.provenance],
+            "hash": digest,
+        }
+        props.update(rel.properties)
+        return props
+
+    @staticmethod
+    def _source_props(source: Source, digest: str) -> dict[str, Any]:
+        return {**source.model_dump(), "hash": digest}
+
+    @staticmethod
+    def _entity_from(m: Mapping[str, Any]) -> Entity:
+        names = zip(m.get("names_lang") or [], m.get("names_value") or [], strict=True)
+        return Entity(
+            id=m["id"],
+            kind=m["kind"],
+            name=m["name"],
+            names=tuple(LocalizedName(lang=lang, value=value) for lang, value in names),
+            aliases=tuple(m.get("aliases") or ()),
+            wikidata=m.get("wikidata"),
+            description=m.get("description"),
+            attributes={
+                k: _native(v)
+                for k, v in m.items()
+                if k not in ENTITY_CORE and not k.startswith("_")
+            },
+        )
+
+    def _relation_from(self, m: Mapping[str, Any]) -> Relation:
+        provenance = zip(m.get("prov_source") or [], m.get("prov_evidence") or [], strict=True)
+        return Relation(
+            id=m["id"],
+            type=self._type_names[m["_type"]],
+            source=m["_source"],
+            target=m["_target"],
+            properties={
+                k: _native(v)
+                for k, v in m.items()
+                if k not in RELATION_CORE and not k.startswith("_")
+            },
+            confidence=m["confidence"],
+            valid_from=_native(m.get("valid_from")),
+            valid_to=_native(m.get("valid_to")),
+            provenance=tuple(Provenance(source=s, evidence=e or None) for s, e in provenance),
+        )
+
+    @staticmethod
+    def _source_from(m: Mapping[str, Any]) -> Source:
+        return Source(**{k: _native(m.get(k)) for k in SOURCE_FIELDS})
+
+    # --- reads -----------------------------------------------------------------------------
+
+    def ping(self) -> None:
+        self._read(q.PING)
+
+    def counts(self) -> dict[str, int]:
+        record = self._read(q.COUNTS, {"types": self._all_types})[0]
+        return {k: int(record[k]) for k in ("entities", "relations", "sources")}
+
+    def entities(self, ids: Sequence[str]) -> dict[str, Entity]:
+        if not ids:
+            return {}
+        records = self._read(q.ENTITIES_BY_ID, {"ids": list(dict.fromkeys(ids))})
+        return {r["node"]["id"]: self._entity_from(r["node"]) for r in records}
+
+    def sources(self, ids: Sequence[str]) -> dict[str, Source]:
+        if not ids:
+            return {}
+        records = self._read(q.SOURCES_BY_ID, {"ids": list(dict.fromkeys(ids))})
+        return {r["source"]["id"]: self._source_from(r["source"]) for r in records}
+
+    def search(self, query: str, kinds: Sequence[str] | None, first: int) -> list[SearchHit]:
+        """See :meth:`store.base.GraphStore.search`; a blank query matches nothing.
+
+        ``kinds`` are matched against node labels, which include every ancestor kind, so a
+        kind keeps its subclasses without consulting the ontology at query time.
+        """
+        key = normalize(query)
+        if not key or first <= 0:
+            return []
+        params = {"query": key, "kinds": None if kinds is None else list(kinds), "first": first}
+        return [SearchHit(r["id"], float(r["score"])) for r in self._read(q.SEARCH, params)]
+
+    def relations(
+        self,
+        entity_ids: Sequence[str],
+        direction: Direction,
+        types: Sequence[str] | None,
+        first: int,
+        after: str | None,
+    ) -> dict[str, RelationPage]:
+        if not entity_ids:
+            return {}
+        limit = max(first, 0)
+        params = {
+            "ids": list(dict.fromkeys(entity_ids)),
+            "types": self._types(types),
+            "after": after,
+            "limit": limit + 1,
+        }
+        out: dict[str, RelationPage] = {}
+        for r in self._read(q.relations_page_query(direction.value), params):
+            items = [self._relation_from(m) for m in r["items"]]
+            out[r["id"]] = RelationPage(
+                items=items[:limit], total=int(r["total"]), has_next=len(items) > limit
+            )
+        return out
+
+    def edges(
+        self,
+        node_ids: Sequence[str],
+        types: Sequence[str] | None,
+        direction: Direction,
+        as_of: date | None,
+    ) -> list[Relation]:
+        if not node_ids:
+            return []
+        params = {"ids": list(dict.fromkeys(node_ids)), "types": self._types(types), "as_of": as_of}
+        records = self._read(q.edges_query(direction.value), params)
+        return [self._relation_from(r["rel"]) for r in records]
+
+    def snapshot(self) -> Graph:
+        record = self._read(q.SNAPSHOT, {"types": self._all_types})[0]
+        return Graph.of(
+            entities=(self._entity_from(m) for m in record["entities"]),
+            relations=(self._relation_from(m) for m in record["relations"]),
+            sources=(self._source_from(m) for m in record["sources"]),
+        )
+
+    def close(self) -> None:
+        """Nothing to release: the driver belongs to whoever passed it in and may be shared
+        (other stores, health checks), so closing it here would break them."""
+
+    # --- schema ----------------------------------------------------------------------------
+
+    def schema_statements(self) -> dict[str, str]:
+        """The constraints and indexes this ontology needs, by name (see :mod:`.neo4j_queries`)."""
+        return q.schema_statements([*self._schema.entity_kinds, q.SOURCE_LABEL], self._all_types)
+
+    def ensure_schema(self) -> list[str]:
+        """Create the missing constraints and indexes; return the names created.
+
+        Everything is derived from the ontology (a uniqueness constraint on ``id`` per
+        entity kind and for sources, an ``id`` index per relationship type, the names
+        full-text index), so a new class in the Turtle gets its constraint on the next load.
+        Existing names are read first so that an up-to-date database costs one round trip.
+        """
+        wanted = self.schema_statements()
+        existing = set(self._read(q.EXISTING_SCHEMA_NAMES)[0]["names"])
+        missing = [name for name in wanted if name not in existing]
+        for name in missing:
+            self._write_schema(wanted[name])
+        if missing:
+            self._write_schema(q.AWAIT_INDEXES, {"timeout_s": int(self._load_timeout)})
+        return missing
+
+    # --- load ------------------------------------------------------------------------------
+
+    def load(
+        self,
+        graph: Graph,
+        *,
+        dry_run: bool = False,
+        progress: ProgressCallback | None = None,
+    ) -> LoadSummary:
+        """Make the database hold exactly ``graph``, in one transaction.
+
+        The diff is computed against the state read inside that same transaction, so it
+        cannot be stale; only changed objects are written. Any failure rolls everything
+        back and raises :class:`LoadFailed` (:class:`StoreUnavailable` when the database
+        cannot be reached). ``dry_run`` reads, diffs and writes nothing.
+        """
+        self._check(graph)
+        if dry_run:
+            try:
+                with self._session() as session:
+                    current = session.execute_read(self._read_current)
+            except Exception as exc:
+                raise self._load_error(exc, "dry run") from exc
+            summary = self._plan(graph, current).summary
+            summary.dry_run = True
+            return summary
+
+        try:
+            self.ensure_schema()
+        except StoreUnavailable:
+            raise
+        except Exception as exc:
+            raise LoadFailed(
+                f"could not create the schema, nothing was loaded: {_reason(exc)}"
+            ) from exc
+
+        @neo4j.unit_of_work(timeout=self._load_timeout)
+        def work(tx: neo4j.ManagedTransaction) -> LoadSummary:
+            current = self._read_current(tx)
+            if progress:
+                progress("read", 1, 1)
+            plan = self._plan(graph, current)
+            if plan.summary.changed:
+                self._apply(tx, plan, progress)
+            return plan.summary
+
+        try:
+            with self._session() as session:
+                return session.execute_write(work)
+        except Exception as exc:
+            raise self._load_error(exc, "load") from exc
+
+    def _session(self) -> neo4j.Session:
+        # Share execute_query's bookmark manager so reads right after a load see it.
+        return self._driver.session(
+            database=self._database,
+            bookmark_manager=self._driver.execute_query_bookmark_manager,
+        )
+
+    def _load_error(self, exc: Exception, what: str) -> Exception:
+        if isinstance(exc, LoadFailed | StoreUnavailable):
+            return exc
+        if isinstance(exc, neo4j_errors.IncompleteCommit):
+            return StoreUnavailable(
+                f"Neo4j connection lost while committing the {what}; its outcome is unknown"
+            )
+        if _is_outage(exc):
+            return StoreUnavailable(
+                f"Neo4j database {self._database!r} became unavailable; the {what} was not "
+                f"committed ({_reason(exc)})"
+            )
+        return LoadFailed(f"{what} rolled back, the store is unchanged: {_reason(exc)}")
+
+    def _check(self, graph: Graph) -> None:
+        """Refuse, before touching the database, graphs the storage model cannot hold."""
+        problems: list[str] = []
+        for e in graph.entities.values():
+            cls = self._schema.classes.get(e.kind)
+            if cls is None or not cls.is_entity:
+                problems.append(f"entity {e.id}: unknown kind {e.kind!r}")
+            problems += [
+                f"entity {e.id}: attribute {a!r} clashes with a stored property"
+                for a in e.attributes
+                if a in ENTITY_CORE or a.startswith("_")
+            ]
+        for r in graph.relations.values():
+            if r.type not in self._schema.relations:
+                problems.append(f"relation {r.id}: unknown type {r.type!r}")
+            problems += [
+                f"relation {r.id}: {side} {node!r} is not an entity of the graph"
+                for side, node in (("source", r.source), ("target", r.target))
+                if node not in graph.entities
+            ]
+            problems += [
+                f"relation {r.id}: qualifier {p!r} clashes with a stored property"
+                for p in r.properties
+                if p in RELATION_CORE or p.startswith("_")
+            ]
+        if problems:
+            shown = "\n  ".join(problems[:20])
+            more = f"\n  ... and {len(problems) - 20} more" if len(problems) > 20 else ""
+            raise LoadFailed(f"graph not loaded, the store is unchanged:\n  {shown}{more}")
+
+    @staticmethod
+    def _read_current(tx: neo4j.ManagedTransaction) -> _Current:
+        entities = {
+            r["id"]: (r["hash"], frozenset(r["labels"])) for r in tx.run(q.CURRENT_ENTITIES)
+        }
+        relations = {r["id"]: r.data() for r in tx.run(q.CURRENT_RELATIONS)}
+        sources = {r["id"]: r["hash"] for r in tx.run(q.CURRENT_SOURCES)}
+        return _Current(entities=entities, relations=relations, sources=sources)
+
+    def _plan(self, graph: Graph, current: _Current) -> _Plan:
+        plan = _Plan(summary=LoadSummary())
+        s = plan.summary
+
+        for sid, source in graph.sources.items():
+            digest = content_hash(source)
+            row = {"id": sid, "props": self._source_props(source, digest)}
+            same = current.sources.get(sid) == digest
+            _classify(
+                s.sources,
+                sid in current.sources,
+                same,
+                plan.create_sources,
+                plan.update_sources,
+                row,
+            )
+        plan.delete_sources = sorted(set(current.sources) - set(graph.sources))
+        s.sources.removed = len(plan.delete_sources)
+
+        for eid, entity in graph.entities.items():
+            digest = content_hash(entity)
+            labels = self._schema.labels(entity.kind)
+            old_hash, old_labels = current.entities.get(eid, (None, frozenset()))
+            row = {
+                "id": eid,
+                "labels": labels,
+                "remove": sorted(old_labels - set(labels)),
+                "props": self._entity_props(entity, digest),
+            }
+            same = old_hash == digest and old_labels == frozenset(labels)
+            _classify(
+                s.entities,
+                eid in current.entities,
+                same,
+                plan.create_entities,
+                plan.update_entities,
+                row,
+            )
+        plan.delete_entities = sorted(set(current.entities) - set(graph.entities))
+        s.entities.removed = len(plan.delete_entities)
+
+        for rid, rel in graph.relations.items():
+            digest = content_hash(rel)
+            rtype = self._schema.relations[rel.type].neo4j_type
+            row = {
+                "id": rid,
+                "type": rtype,
+                "source": rel.source,
+                "target": rel.target,
+                "props": self._relation_props(rel, digest),
+            }
+            old = current.relations.get(rid)
+            if old is None:
+                s.relations.created += 1
+                plan.create_relations.append(row)
+            elif old["hash"] == digest and old["type"] == rtype:
+                s.relations.unchanged += 1
+            else:
+                s.relations.updated += 1
+                if (old["type"], old["source"], old["target"]) == (rtype, rel.source, rel.target):
+                    plan.update_relations.append(row)
+                else:  # a relationship cannot change type or endpoints: replace it
+                    plan.delete_relations.append(_rel_key(rid, old))
+                    plan.create_relations.append(row)
+        gone = sorted(set(current.relations) - set(graph.relations))
+        plan.delete_relations += [_rel_key(rid, current.relations[rid]) for rid in gone]
+        s.relations.removed = len(gone)
+        return plan
+
+    def _apply(
+        self, tx: neo4j.ManagedTransaction, plan: _Plan, progress: ProgressCallback | None
+    ) -> None:
+        """Run the plan as batched UNWIND statements, all inside ``tx``.
+
+        Deletions go first so that a relation replaced because its endpoints changed never
+        coexists with its successor. Each batch must touch exactly as many rows as it
+        holds; anything less means the plan no longer fits the data and aborts the load.
+        """
+        steps: list[tuple[str, str, Sequence[Any], str]] = [
+            ("delete-relations", q.DELETE_RELATIONS, plan.delete_relations, "rows"),
+            ("delete-entities", q.DELETE_ENTITIES, plan.delete_entities, "ids"),
+            ("delete-sources", q.DELETE_SOURCES, plan.delete_sources, "ids"),
+            ("create-sources", q.CREATE_SOURCES, plan.create_sources, "rows"),
+            ("update-sources", q.UPDATE_SOURCES, plan.update_sources, "rows"),
+            ("create-entities", q.CREATE_ENTITIES, plan.create_entities, "rows"),
+            ("update-entities", q.UPDATE_ENTITIES, plan.update_entities, "rows"),
+            ("create-relations", q.CREATE_RELATIONS, plan.create_relations, "rows"),
+            ("update-relations", q.UPDATE_RELATIONS, plan.update_relations, "rows"),
+        ]
+        for stage, text, items, param in steps:
+            done = 0
+            for batch in _batches(items, self._batch_size):
+                record = tx.run(cast(LiteralString, text), {param: batch}).single(strict=True)
+                if record["done"] != len(batch):
+                    raise _BatchMismatch(
+                        f"{stage}: expected {len(batch)} rows, Neo4j matched {record['done']}"
+                    )
+                done += len(batch)
+                if progress:
+                    progress(stage, done, len(items))
+
+
+def _classify(
+    counts: ChangeCount,
+    exists: bool,
+    same: bool,
+    create: list[dict[str, Any]],
+    update: list[dict[str, Any]],
+    row: dict[str, Any],
+) -> None:
+    if not exists:
+        counts.created += 1
+        create.append(row)
+    elif same:
+        counts.unchanged += 1
+    else:
+        counts.updated += 1
+        update.append(row)
+
+
+def _rel_key(rid: str, old: Mapping[str, Any]) -> dict[str, Any]:
+    return {"id": rid, "type": old["type"], "source": old["source"], "target": old["target"]}
+
+
+def _batches(items: Sequence[Any], size: int) -> Iterator[Sequence[Any]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
