@@ -1,0 +1,247 @@
+"""The GraphQL schema: the ``Query`` root, and the function that assembles the schema
+for one ontology and one set of limits.
+
+Every root field validates its arguments against :class:`api.limits.ApiLimits` before
+touching the store, runs the analysis in a worker thread (:func:`api.loaders.offload`:
+the store is blocking) and returns objects that resolve their entities through the
+request's loaders. Ids that cannot be entity ids are answered without a store call:
+``entity`` gives ``null``, the analyses ``NOT_FOUND``.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from enum import Enum
+from functools import partial
+from typing import Annotated, Any
+
+import strawberry
+from strawberry.extensions import MaxAliasesLimiter, MaxTokensLimiter, QueryDepthLimiter
+from strawberry.schema.config import StrawberryConfig
+
+from api.errors import TechsovGraphQLSchema
+from api.limits import ApiLimits
+from api.loaders import offload
+from api.ontology_types import OntologyTypes, build_ontology_types
+from api.types import (
+    DependencyNode,
+    EntityNode,
+    ExposureNode,
+    Info,
+    PolicyImpactNode,
+    RelationNode,
+    SearchHitNode,
+    is_entity_id,
+    relation_path,
+)
+from ontology.errors import BadRequest, NotFound
+from ontology.schema import Schema
+from store import analysis
+
+DEFAULT_SEARCH_FIRST = 10
+DEFAULT_EXPOSURE_FIRST = 100
+DEFAULT_MAX_DEPTH = 3
+DEFAULT_MAX_LENGTH = 4
+
+
+def _require_id(entity_id: str) -> str:
+    """Refuse an id that no entity can have with the same error an unknown one gets."""
+    if not is_entity_id(entity_id):
+        raise NotFound(f"no entity with id {entity_id[:100]!r}")
+    return entity_id
+
+
+def _or(value: int | None, default: int) -> int:
+    """Arguments with defaults are nullable (as the contract publishes them); ``null``
+    means the default."""
+    return default if value is None else value
+
+
+@strawberry.type(name="Query")
+class QueryRoot:
+    @strawberry.field(description="The entity with this id, or null when there is none.")
+    async def entity(self, info: Info, id: strawberry.ID) -> EntityNode | None:
+        if not is_entity_id(id):
+            return None
+        return await info.context.maybe_entity(str(id))
+
+    @strawberry.field(
+        description=(
+            "Entities whose name, localized names or aliases match (accent- and "
+            "case-insensitive): exact 1.0, prefix 0.75, substring 0.5."
+        )
+    )
+    async def search(
+        self,
+        info: Info,
+        query: str,
+        kinds: list[str] | None = None,
+        first: int | None = DEFAULT_SEARCH_FIRST,
+    ) -> list[SearchHitNode]:
+        ctx = info.context
+        ctx.limits.check_search(query)
+        count = ctx.limits.check_first(_or(first, DEFAULT_SEARCH_FIRST))
+        if kinds is not None:
+            unknown = sorted(set(kinds) - set(ctx.schema.entity_kinds))
+            if unknown:
+                raise BadRequest(f"unknown entity kind(s): {', '.join(unknown)}")
+        hits = await offload(ctx.store.search, query, kinds, count)
+        entities = await ctx.loaders.entities.load_many([h.entity_id for h in hits])
+        return [
+            SearchHitNode(entity=ctx.types.to_graphql(e), score=h.score)
+            for h, e in zip(hits, entities, strict=True)
+            if e is not None
+        ]
+
+    @strawberry.field(
+        description=(
+            "Organizations exposed to a policy, closest first, each with the path of "
+            "facts that explains its exposure."
+        )
+    )
+    async def suppliers_exposed_to(
+        self,
+        info: Info,
+        policy: strawberry.ID,
+        max_depth: int | None = DEFAULT_MAX_DEPTH,
+        as_of: date | None = None,
+        first: int | None = DEFAULT_EXPOSURE_FIRST,
+    ) -> list[ExposureNode]:
+        ctx = info.context
+        depth = ctx.limits.check_depth(_or(max_depth, DEFAULT_MAX_DEPTH), "maxDepth")
+        count = ctx.limits.check_first(_or(first, DEFAULT_EXPOSURE_FIRST))
+        exposures = await offload(
+            analysis.suppliers_exposed_to,
+            ctx.store,
+            ctx.schema,
+            _require_id(policy),
+            max_depth=depth,
+            as_of=as_of,
+            first=count,
+        )
+        return [ExposureNode.of(e) for e in exposures]
+
+    @strawberry.field(
+        description="What a firm depends on upstream: suppliers, technologies, countries."
+    )
+    async def dependencies(
+        self,
+        info: Info,
+        firm: strawberry.ID,
+        max_depth: int | None = DEFAULT_MAX_DEPTH,
+        as_of: date | None = None,
+    ) -> list[DependencyNode]:
+        ctx = info.context
+        depth = ctx.limits.check_depth(_or(max_depth, DEFAULT_MAX_DEPTH), "maxDepth")
+        found = await offload(
+            analysis.dependencies,
+            ctx.store,
+            ctx.schema,
+            _require_id(firm),
+            max_depth=depth,
+            as_of=as_of,
+        )
+        return [DependencyNode.of(d) for d in found]
+
+    @strawberry.field(
+        description="What a policy reaches directly: technologies, named entities, firms."
+    )
+    async def policy_impact(
+        self, info: Info, policy: strawberry.ID, as_of: date | None = None
+    ) -> PolicyImpactNode:
+        ctx = info.context
+        impact = await offload(
+            analysis.policy_impact, ctx.store, ctx.schema, _require_id(policy), as_of=as_of
+        )
+        return PolicyImpactNode(impact=impact)
+
+    @strawberry.field(
+        description=(
+            "The shortest chain of relations (followed in either direction) between two "
+            "entities, or null when none is at most maxLength long."
+        )
+    )
+    async def path(
+        self,
+        info: Info,
+        from_: Annotated[strawberry.ID, strawberry.argument(name="from")],
+        to: strawberry.ID,
+        max_length: int | None = DEFAULT_MAX_LENGTH,
+    ) -> list[RelationNode] | None:
+        ctx = info.context
+        length = ctx.limits.check_depth(_or(max_length, DEFAULT_MAX_LENGTH), "maxLength")
+        found = await offload(
+            analysis.shortest_path,
+            ctx.store,
+            _require_id(from_),
+            _require_id(to),
+            max_length=length,
+        )
+        return None if found is None else relation_path(found)
+
+
+def _query_type(types: OntologyTypes) -> type[QueryRoot]:
+    """``Query`` with the ``ontology`` field, whose type mentions the generated enums and
+    so can only be declared once they exist."""
+    schema = types.schema
+    kind_enum, relation_enum = types.entity_kind, types.relation_type
+
+    @strawberry.type(name="OntologyInfo", description="The classes and relation types served.")
+    class OntologyInfo:
+        classes: list[str] = strawberry.field(description="Entity classes (`Entity.kind`).")
+        relation_types: list[str] = strawberry.field(description="Relation types.")
+        kinds: Any = strawberry.field(graphql_type=list[kind_enum])  # type: ignore[valid-type]
+        relation_type_enum: Any = strawberry.field(
+            graphql_type=list[relation_enum]  # type: ignore[valid-type]
+        )
+
+    info_value = OntologyInfo(
+        classes=list(schema.concrete_kinds),
+        relation_types=list(schema.relation_types),
+        kinds=[_member(kind_enum, k) for k in schema.concrete_kinds],
+        relation_type_enum=[_member(relation_enum, r) for r in schema.relation_types],
+    )
+
+    def describe_ontology() -> Any:
+        return info_value
+
+    # Annotations are strings in this module; a type local to this function is named
+    # to Strawberry explicitly (``graphql_type``), since it cannot be looked up later.
+    @strawberry.type(name="Query")
+    class Query(QueryRoot):
+        ontology: Any = strawberry.field(
+            resolver=describe_ontology,
+            graphql_type=OntologyInfo,
+            description="What the served ontology declares.",
+        )
+
+    return Query
+
+
+def _member(enum_type: type[Enum], value: str) -> Enum:
+    return enum_type[value]
+
+
+def build_graphql_schema(
+    types: OntologyTypes, limits: ApiLimits | None = None
+) -> TechsovGraphQLSchema:
+    """The GraphQL schema serving the generated ``types`` (the request context must
+    convert entities with these same types). ``limits`` only adds the document
+    limiters, so the printed SDL does not depend on them."""
+    limits = limits or ApiLimits()
+    return TechsovGraphQLSchema(
+        query=_query_type(types),
+        types=types.object_types,
+        extensions=[
+            # Factories, not instances: extensions hold per-request state.
+            partial(QueryDepthLimiter, max_depth=limits.max_query_depth),
+            partial(MaxAliasesLimiter, max_alias_count=limits.max_aliases),
+            partial(MaxTokensLimiter, max_token_count=limits.max_tokens),
+        ],
+        config=StrawberryConfig(auto_camel_case=True),
+    )
+
+
+def schema_for(schema: Schema, limits: ApiLimits | None = None) -> TechsovGraphQLSchema:
+    """Shorthand for the GraphQL schema of an ontology (what the SDL is printed from)."""
+    return build_graphql_schema(build_ontology_types(schema), limits)

@@ -1,0 +1,106 @@
+"""Per-request DataLoaders: how a GraphQL request reaches the store a bounded number of
+times whatever the size of its answer.
+
+GraphQL resolves fields one object at a time; asking the store from each resolver would
+cost one round trip per entity, relation end or source shown. Resolvers ask these
+loaders instead, which gather every key requested in the same tick of the event loop
+into one batch call of the store (``entities``, ``sources`` and ``relations`` all accept
+many ids at once) and remember answers for the rest of the request.
+
+The store is blocking (a Neo4j driver, or CPU work on the embedded graph), so every call
+goes through :func:`offload` to a worker thread: the event loop keeps serving other
+requests while one waits on the database.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import ParamSpec, TypeVar
+
+from strawberry.dataloader import DataLoader
+
+from ontology.model import Entity, Source
+from store.base import Direction, GraphStore, RelationPage
+
+_P = ParamSpec("_P")
+_R = TypeVar("_R")
+
+EMPTY_PAGE = RelationPage(items=[], total=0, has_next=False)
+
+
+async def offload(fn: Callable[_P, _R], /, *args: _P.args, **kwargs: _P.kwargs) -> _R:
+    """Run a blocking store call in a worker thread; the only way async code calls the
+    store."""
+    return await asyncio.to_thread(fn, *args, **kwargs)
+
+
+@dataclass(frozen=True)
+class PageRequest:
+    """One entity's page of relations, as a hashable DataLoader key.
+
+    ``types`` is sorted and de-duplicated so that equal requests share a cache entry.
+    """
+
+    entity_id: str
+    direction: Direction
+    types: tuple[str, ...] | None
+    first: int
+    after: str | None
+
+    @property
+    def shape(self) -> tuple[Direction, tuple[str, ...] | None, int, str | None]:
+        """Everything but the entity: requests of one shape share one store call."""
+        return (self.direction, self.types, self.first, self.after)
+
+
+@dataclass
+class Loaders:
+    """The loaders of one request (never shared between requests: their caches would
+    serve one client's answers to another after a reload)."""
+
+    store: GraphStore
+    entities: DataLoader[str, Entity | None] = field(init=False)
+    sources: DataLoader[str, Source | None] = field(init=False)
+    relation_pages: DataLoader[PageRequest, RelationPage] = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.entities = DataLoader(load_fn=self._load_entities)
+        self.sources = DataLoader(load_fn=self._load_sources)
+        self.relation_pages = DataLoader(load_fn=self._load_relation_pages)
+
+    async def _load_entities(self, ids: list[str]) -> list[Entity | None]:
+        found = await offload(self.store.entities, ids)
+        return [found.get(i) for i in ids]
+
+    async def _load_sources(self, ids: list[str]) -> list[Source | None]:
+        found = await offload(self.store.sources, ids)
+        return [found.get(i) for i in ids]
+
+    async def _load_relation_pages(self, keys: list[PageRequest]) -> list[RelationPage]:
+        """One store call per distinct page shape in the batch (nearly always one: the
+        same field asked on every entity of a list)."""
+        groups: dict[tuple[Direction, tuple[str, ...] | None, int, str | None], list[str]] = {}
+        for key in keys:
+            groups.setdefault(key.shape, []).append(key.entity_id)
+        shapes = list(groups)
+        answers = await asyncio.gather(
+            *(
+                offload(
+                    self.store.relations,
+                    _unique(groups[shape]),
+                    shape[0],
+                    list(shape[1]) if shape[1] is not None else None,
+                    shape[2],
+                    shape[3],
+                )
+                for shape in shapes
+            )
+        )
+        pages = dict(zip(shapes, answers, strict=True))
+        return [pages[key.shape].get(key.entity_id, EMPTY_PAGE) for key in keys]
+
+
+def _unique(ids: Sequence[str]) -> list[str]:
+    return list(dict.fromkeys(ids))

@@ -1,0 +1,325 @@
+"""The GraphQL types that do not depend on the ontology: the ``Entity`` interface,
+relations with their provenance, the relation connection and the analysis results.
+
+The concrete entity types (``Firm``, ``Policy``, ...) are generated from the ontology in
+:mod:`api.ontology_types`; they all implement :class:`EntityNode`, whose ``relations``
+field is written once here.
+
+Objects of these types hold ids, not other objects: a relation knows the ids of its ends
+and of its sources, and fetches them through the request's loaders only if the query
+asks for them. That is what makes a request cost a bounded number of store round trips.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import enum
+import re
+from datetime import date
+from typing import Any, cast
+
+import strawberry
+from strawberry.scalars import JSON
+
+from api.context import ApiContext
+from api.loaders import PageRequest
+from ontology import model
+from ontology.errors import BadRequest
+from store.analysis import Dependency, Exposure, PolicyImpact
+from store.base import Direction, RelationPage
+
+Info = strawberry.Info[ApiContext, None]
+
+DEFAULT_RELATIONS_FIRST = 50
+"""Arguments with defaults are nullable, as the published contract has them; an explicit
+``null`` means the default."""
+
+_ENTITY_ID = re.compile(model.ENTITY_ID_PATTERN)
+_RELATION_ID = re.compile(model.RELATION_ID_PATTERN)
+
+
+def is_entity_id(text: str) -> bool:
+    """Whether ``text`` could be an entity id at all: anything else is known to be absent
+    without asking the store (and never reaches a query, whatever it contains)."""
+    return len(text) <= 200 and _ENTITY_ID.fullmatch(text) is not None
+
+
+def encode_cursor(relation_id: str) -> str:
+    """Cursors are opaque to clients so that paging may change without breaking them."""
+    return base64.b64encode(relation_id.encode("utf-8")).decode("ascii")
+
+
+def decode_cursor(cursor: str) -> str:
+    try:
+        relation_id = base64.b64decode(cursor.encode("ascii"), validate=True).decode("utf-8")
+    except (UnicodeError, binascii.Error, ValueError):
+        raise BadRequest(f"invalid cursor {cursor[:100]!r}") from None
+    if _RELATION_ID.fullmatch(relation_id) is None:
+        raise BadRequest(f"invalid cursor {cursor[:100]!r}")
+    return relation_id
+
+
+def json_value(value: Any) -> Any:
+    """Relation qualifiers as JSON: dates become ISO strings, like everywhere else."""
+    return value.isoformat() if isinstance(value, date) else value
+
+
+@strawberry.enum(name="Direction", description="Which relations of an entity to follow.")
+class DirectionArg(enum.Enum):
+    OUT = "OUT"
+    IN = "IN"
+    BOTH = "BOTH"
+
+    @property
+    def store_direction(self) -> Direction:
+        return Direction(self.value)
+
+
+@strawberry.type(name="LocalizedName", description="A name in a given language (BCP 47 tag).")
+class LocalizedNameNode:
+    lang: str
+    value: str
+
+
+@strawberry.type(name="Source", description="A document that relations cite as provenance.")
+class SourceNode:
+    id: strawberry.ID
+    title: str | None
+    publisher: str | None
+    url: str | None
+    published: date | None
+    kind: str | None
+
+    @classmethod
+    def of(cls, source: model.Source) -> SourceNode:
+        return cls(
+            id=strawberry.ID(source.id),
+            title=source.title,
+            publisher=source.publisher,
+            url=source.url,
+            published=source.published,
+            kind=source.kind,
+        )
+
+
+@strawberry.type(
+    name="Provenance",
+    description="One citation of a relation: the source and the excerpt copied from it.",
+)
+class ProvenanceNode:
+    evidence: str | None
+    source_id: strawberry.Private[str]
+
+    @strawberry.field
+    async def source(self, info: Info) -> SourceNode:
+        return SourceNode.of(await info.context.source(self.source_id))
+
+
+@strawberry.type(name="Relation", description="A fact linking two entities, with provenance.")
+class RelationNode:
+    id: strawberry.ID
+    type: str = strawberry.field(description="The ontology relation name, e.g. `supplies`.")
+    properties: JSON | None = strawberry.field(description="The relation's qualifiers.")
+    confidence: float | None
+    valid_from: date | None
+    valid_to: date | None
+    source_id: strawberry.Private[str]
+    target_id: strawberry.Private[str]
+    citations: strawberry.Private[tuple[model.Provenance, ...]]
+
+    @classmethod
+    def of(cls, rel: model.Relation) -> RelationNode:
+        return cls(
+            id=strawberry.ID(rel.id),
+            type=rel.type,
+            properties=cast(JSON, {k: json_value(v) for k, v in rel.properties.items()}),
+            confidence=rel.confidence,
+            valid_from=rel.valid_from,
+            valid_to=rel.valid_to,
+            source_id=rel.source,
+            target_id=rel.target,
+            citations=rel.provenance,
+        )
+
+    @strawberry.field
+    async def source(self, info: Info) -> EntityNode:
+        return await info.context.entity(self.source_id)
+
+    @strawberry.field
+    async def target(self, info: Info) -> EntityNode:
+        return await info.context.entity(self.target_id)
+
+    @strawberry.field
+    def provenance(self) -> list[ProvenanceNode]:
+        return [ProvenanceNode(evidence=p.evidence, source_id=p.source) for p in self.citations]
+
+
+def relation_path(path: tuple[model.Relation, ...] | list[model.Relation]) -> list[RelationNode]:
+    return [RelationNode.of(r) for r in path]
+
+
+@strawberry.type(name="RelationEdge")
+class RelationEdge:
+    cursor: str
+    node: RelationNode
+
+
+@strawberry.type(name="PageInfo")
+class PageInfo:
+    has_next_page: bool
+    has_previous_page: bool
+    start_cursor: str | None
+    end_cursor: str | None
+
+
+@strawberry.type(
+    name="RelationConnection",
+    description="A page of an entity's relations, ordered by relation id (Relay style).",
+)
+class RelationConnection:
+    edges: list[RelationEdge]
+    page_info: PageInfo
+    total_count: int
+
+    @classmethod
+    def of(cls, page: RelationPage, after: str | None) -> RelationConnection:
+        edges = [
+            RelationEdge(cursor=encode_cursor(r.id), node=RelationNode.of(r)) for r in page.items
+        ]
+        return cls(
+            edges=edges,
+            page_info=PageInfo(
+                has_next_page=page.has_next,
+                has_previous_page=after is not None,
+                start_cursor=edges[0].cursor if edges else None,
+                end_cursor=edges[-1].cursor if edges else None,
+            ),
+            total_count=page.total,
+        )
+
+
+@strawberry.interface(
+    name="Entity",
+    description=(
+        "Anything that is a node of the knowledge graph. Each ontology class is a type "
+        "implementing this interface; `kind` is the class name."
+    ),
+)
+class EntityNode:
+    id: strawberry.ID
+    kind: str
+    name: str
+    names: list[LocalizedNameNode]
+    aliases: list[str]
+    wikidata: str | None
+    description: str | None
+
+    @strawberry.field(description="This entity's relations, a page at a time.")
+    async def relations(
+        self,
+        info: Info,
+        direction: DirectionArg | None = DirectionArg.BOTH,
+        types: list[str] | None = None,
+        first: int | None = DEFAULT_RELATIONS_FIRST,
+        after: str | None = None,
+    ) -> RelationConnection:
+        ctx = info.context
+        first = ctx.limits.check_first(DEFAULT_RELATIONS_FIRST if first is None else first)
+        direction = direction or DirectionArg.BOTH
+        wanted = None
+        if types is not None:
+            unknown = sorted(set(types) - set(ctx.schema.relations))
+            if unknown:
+                raise BadRequest(f"unknown relation type(s): {', '.join(unknown)}")
+            wanted = tuple(sorted(set(types)))
+        after_id = decode_cursor(after) if after is not None else None
+        page = await ctx.loaders.relation_pages.load(
+            PageRequest(str(self.id), direction.store_direction, wanted, first, after_id)
+        )
+        return RelationConnection.of(page, after_id)
+
+
+@strawberry.type(name="SearchHit")
+class SearchHitNode:
+    entity: EntityNode
+    score: float
+
+
+@strawberry.type(
+    name="Exposure",
+    description=(
+        "An organization exposed to a policy: named by it (`named`), producing what it "
+        "targets (`technology`), or supplying / owned with one that is (`supplier`, "
+        "`ownership`), with the path of facts that explains it."
+    ),
+)
+class ExposureNode:
+    kind: str
+    depth: int
+    score: float
+    path: list[RelationNode]
+    supplier_id: strawberry.Private[str]
+
+    @classmethod
+    def of(cls, exposure: Exposure) -> ExposureNode:
+        return cls(
+            kind=exposure.kind,
+            depth=exposure.depth,
+            score=exposure.score,
+            path=relation_path(exposure.path),
+            supplier_id=exposure.supplier,
+        )
+
+    @strawberry.field
+    async def supplier(self, info: Info) -> EntityNode:
+        return await info.context.entity(self.supplier_id)
+
+
+@strawberry.type(
+    name="Dependency",
+    description="Something a firm depends on upstream: a supplier, a technology or a country.",
+)
+class DependencyNode:
+    kind: str
+    depth: int
+    path: list[RelationNode]
+    entity_id: strawberry.Private[str]
+
+    @classmethod
+    def of(cls, dependency: Dependency) -> DependencyNode:
+        return cls(
+            kind=dependency.kind,
+            depth=dependency.depth,
+            path=relation_path(dependency.path),
+            entity_id=dependency.entity,
+        )
+
+    @strawberry.field
+    async def entity(self, info: Info) -> EntityNode:
+        return await info.context.entity(self.entity_id)
+
+
+@strawberry.type(name="PolicyImpact", description="What a policy reaches directly.")
+class PolicyImpactNode:
+    impact: strawberry.Private[PolicyImpact]
+
+    @strawberry.field
+    async def policy(self, info: Info) -> EntityNode:
+        return await info.context.entity(self.impact.policy)
+
+    @strawberry.field
+    async def technologies(self, info: Info) -> list[EntityNode]:
+        return await info.context.entities(self.impact.technologies)
+
+    @strawberry.field
+    async def named_entities(self, info: Info) -> list[EntityNode]:
+        return await info.context.entities(self.impact.named_entities)
+
+    @strawberry.field
+    async def firms(self, info: Info) -> list[EntityNode]:
+        return await info.context.entities(self.impact.firms)
+
+    @strawberry.field
+    async def jurisdictions(self, info: Info) -> list[EntityNode]:
+        return await info.context.entities(self.impact.jurisdictions)
