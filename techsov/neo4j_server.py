@@ -55,6 +55,7 @@ _CLASSPATH_FILE = "classpath.txt"
 _MAVEN_DEPENDENCY_PLUGIN = "org.apache.maven.plugins:maven-dependency-plugin:3.8.1"
 _SERVER_MAIN = "org.neo4j.server.startup.Neo4jCommand"
 _ADMIN_MAIN = "org.neo4j.server.startup.Neo4jAdminCommand"
+_HAS_PROC = Path("/proc/self/stat").exists()
 _HOME_SUBDIRS = ("conf", "data", "logs", "run", "plugins", "import")
 # For the bootstrap and admin JVMs only (the server JVM takes its options from the conf):
 # they do little work, so a small heap and no optimising compiler start them faster.
@@ -183,6 +184,9 @@ class Neo4jLauncher:
         self.startup_timeout_s = startup_timeout_s
         self.stop_timeout_s = stop_timeout_s
         self._log = log
+        # Servers this object started, kept so that their exit can be collected (and is
+        # not reported as a still-running subprocess when the object is dropped).
+        self._children: dict[int, subprocess.Popen[bytes]] = {}
 
     @classmethod
     def from_settings(
@@ -226,7 +230,7 @@ class Neo4jLauncher:
                 return False
             was_running = self._owns_live_group(instance)
             if was_running:
-                self._terminate(instance)
+                self._terminate(instance, verified=True)
             self._discard(instance)
             return was_running
 
@@ -326,12 +330,13 @@ class Neo4jLauncher:
             version=self.version,
             started_at=time.time(),
         )
+        self._children[process.pid] = process
         # Recorded before waiting, so a start interrupted half-way can still be stopped.
         self._write_state(instance)
         try:
-            self._wait_for_bolt(instance)
+            self._wait_for_bolt(instance, process)
         except BaseException:
-            self._terminate(instance)
+            self._terminate(instance, verified=True)
             self._discard(instance)
             raise
         self._log(
@@ -378,13 +383,26 @@ class Neo4jLauncher:
                 f"neo4j-admin set-initial-password failed (exit {result.returncode}):\n{output}"
             )
 
-    def _wait_for_bolt(self, instance: Neo4jInstance) -> None:
-        """Block until Bolt accepts our login, or fail with the server's own last words."""
+    def _wait_for_bolt(
+        self, instance: Neo4jInstance, process: subprocess.Popen[bytes] | None = None
+    ) -> None:
+        """Block until Bolt accepts our login, or fail with the server's own last words.
+
+        ``process`` is given when this launcher started the server: its exit status is then
+        the authoritative sign of an early death, and it is reported.
+        """
         deadline = time.monotonic() + self.startup_timeout_s
         last_error: Exception | None = None
         auth = (NEO4J_USER, instance.password)
         while time.monotonic() < deadline:
-            if not self._owns_live_group(instance):
+            if process is not None:
+                returncode = process.poll()
+                if returncode is not None:
+                    raise Neo4jLaunchError(
+                        f"Neo4j exited during start-up ({_describe_exit(returncode)}).\n"
+                        f"{self._log_tail(instance)}"
+                    )
+            elif not self._owns_live_group(instance):
                 raise Neo4jLaunchError(f"Neo4j exited during start-up.\n{self._log_tail(instance)}")
             try:
                 with GraphDatabase.driver(
@@ -410,13 +428,21 @@ class Neo4jLauncher:
 
     # -- stopping ------------------------------------------------------------------------
 
-    def _terminate(self, instance: Neo4jInstance) -> None:
-        """SIGTERM the whole group (the bootstrap JVM and the server JVM), then SIGKILL."""
+    def _terminate(self, instance: Neo4jInstance, *, verified: bool) -> None:
+        """SIGTERM the whole group (the bootstrap JVM and the server JVM), then SIGKILL.
+
+        ``verified`` says the caller already knows the group is ours (it started it, or
+        :meth:`_owns_live_group` said so); from then on mere liveness is enough, since Linux
+        never hands out a pid that is still some live process's group id.
+        """
+        if not verified and not self._owns_live_group(instance):
+            return
         for sig, timeout in (
             (signal.SIGTERM, self.stop_timeout_s),
             (signal.SIGKILL, 10.0),
         ):
-            if not self._owns_live_group(instance):
+            _reap(instance.pid)
+            if not _group_alive(instance.pgid):
                 return
             with contextlib.suppress(ProcessLookupError):
                 os.killpg(instance.pgid, sig)
@@ -430,6 +456,9 @@ class Neo4jLauncher:
 
     def _discard(self, instance: Neo4jInstance) -> None:
         """Delete the server's home (only if it is recognisably ours) and its record."""
+        child = self._children.pop(instance.pid, None)
+        if child is not None:
+            child.poll()
         home = instance.home
         if home.name.startswith(HOME_PREFIX) and (home / "conf" / "neo4j.conf").is_file():
             shutil.rmtree(home, ignore_errors=True)
@@ -478,17 +507,24 @@ class Neo4jLauncher:
         check falls back to mere existence of the group.
         """
         _reap(instance.pid)
-        proc = Path("/proc")
-        if not (proc / "self" / "environ").exists():
+        if not _HAS_PROC:
             return _group_alive(instance.pgid)
         marker = f"NEO4J_HOME={instance.home}".encode()
-        for pid in _group_members(instance.pgid):
-            try:
-                environ = (proc / str(pid) / "environ").read_bytes()
-            except OSError:
-                continue
-            if marker in environ.split(b"\0"):
-                return True
+        # An environment reads as empty for an instant while a process execs; such a
+        # member is looked at again rather than taken for a stranger.
+        for _ in range(10):
+            unsure = False
+            for pid in _group_members(instance.pgid):
+                try:
+                    environ = Path(f"/proc/{pid}/environ").read_bytes()
+                except OSError:  # gone meanwhile, or another user's: not ours
+                    continue
+                if marker in environ.split(b"\0"):
+                    return True
+                unsure = unsure or not environ
+            if not unsure:
+                return False
+            time.sleep(0.05)
         return False
 
     def _read_classpath(self) -> list[Path] | None:
@@ -540,6 +576,10 @@ def _free_port() -> int:
 
 
 def _group_alive(pgid: int) -> bool:
+    """Whether any process of the group still runs (zombies, which only wait to be
+    collected by their parent, do not count where ``/proc`` can tell them apart)."""
+    if _HAS_PROC:
+        return bool(_group_members(pgid))
     try:
         os.killpg(pgid, 0)
     except ProcessLookupError:
@@ -564,6 +604,12 @@ def _group_members(pgid: int) -> list[int]:
         if len(fields) >= 3 and fields[0] != "Z" and int(fields[2]) == pgid:
             members.append(int(entry.name))
     return members
+
+
+def _describe_exit(returncode: int) -> str:
+    if returncode < 0:
+        return f"killed by {signal.Signals(-returncode).name}"
+    return f"exit status {returncode}"
 
 
 def _reap(pid: int) -> None:
