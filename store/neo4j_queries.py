@@ -298,8 +298,6 @@ RETURN count(*) AS done
 
 EXISTING_SCHEMA_NAMES: Final = "SHOW INDEXES YIELD name RETURN collect(name) AS names"
 
-AWAIT_INDEXES: Final = "CALL db.awaitIndexes($timeout_s)"
-
 
 def _checked(identifier: str) -> str:
     if not IDENTIFIER.fullmatch(identifier):

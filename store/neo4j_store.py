@@ -194,22 +194,6 @@ class Neo4jStore:
             raise
         return list(result.records)
 
-    def _write_schema(self, text: str, params: Mapping[str, Any] | None = None) -> None:
-        query = neo4j.Query(cast(LiteralString, text), timeout=self._load_timeout)
-        try:
-            self._driver.execute_query(
-                query,
-                dict(params or {}),
-                database_=self._database,
-                routing_=neo4j.RoutingControl.WRITE,
-            )
-        except Exception as exc:
-            if _is_outage(exc):
-                raise StoreUnavailable(
-                    f"Neo4j database {self._database!r} is unavailable ({_reason(exc)})"
-                ) from exc
-            raise
-
     def _types(self, types: Sequence[str] | None) -> list[str]:
         """Ontology relation names to Neo4j types; unknown names match nothing."""
         if types is None:
@@ -389,15 +373,31 @@ class Neo4jStore:
         Everything is derived from the ontology (a uniqueness constraint on ``id`` per
         entity kind and for sources, an ``id`` index per relationship type, the names
         full-text index), so a new class in the Turtle gets its constraint on the next load.
-        Existing names are read first so that an up-to-date database costs one round trip.
+        Existing names are read first, so an up-to-date database costs one round trip; the
+        missing ones are created in a single transaction (schema commands may share one,
+        as long as it writes no data). Indexes are not awaited: no query of this store
+        depends on them being online, only on the constraints, which are.
         """
         wanted = self.schema_statements()
         existing = set(self._read(q.EXISTING_SCHEMA_NAMES)[0]["names"])
         missing = [name for name in wanted if name not in existing]
-        for name in missing:
-            self._write_schema(wanted[name])
-        if missing:
-            self._write_schema(q.AWAIT_INDEXES, {"timeout_s": int(self._load_timeout)})
+        if not missing:
+            return []
+
+        @neo4j.unit_of_work(timeout=self._load_timeout)
+        def create(tx: neo4j.ManagedTransaction) -> None:
+            for name in missing:
+                tx.run(cast(LiteralString, wanted[name])).consume()
+
+        try:
+            with self._session() as session:
+                session.execute_write(create)
+        except Exception as exc:
+            if _is_outage(exc):
+                raise StoreUnavailable(
+                    f"Neo4j database {self._database!r} is unavailable ({_reason(exc)})"
+                ) from exc
+            raise
         return missing
 
     # --- load ------------------------------------------------------------------------------
