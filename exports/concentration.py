@@ -1,0 +1,219 @@
+"""Where supply concentrates: chokepoint technologies (HHI) and broker firms (betweenness).
+
+**Suppliers of an item.** The suppliers of a technology or product X are the
+organizations that *produce* X (``produces``) or *supply* X to someone (``supplies`` with
+``item`` = X), and, for a technology, the producers of any technology below X in the
+taxonomy (``broader`` followed downwards: whoever makes EUV lithography supplies
+lithography). Developing (``develops``) is research, not supply, and is not counted.
+
+**Shares** (fractions of X's market):
+
+1. a share stated on a ``produces`` or ``supplies`` fact about X is used as given; a firm
+   with several stated shares for X keeps the largest (they describe the same market);
+   shares stated for a narrower technology are not carried up to X;
+2. suppliers without a stated share split equally what the stated shares leave
+   (1 - sum); if nothing is left, each gets the smallest stated share;
+3. if the shares then add up to more than 1 they are scaled down to add up to 1;
+4. market not covered by any supplier in the graph (stated shares adding up to less than
+   1 and no supplier without a share) is treated as perfectly fragmented: it adds nothing,
+   so the index is then a lower bound.
+
+With no stated share at all, n suppliers get 1/n each.
+
+**Herfindahl-Hirschman index** = sum of squared shares in percent (0 to 10,000), over
+firms and over countries (a firm's share counted for the jurisdiction it is headquartered
+in; a firm with no known headquarters counts as a country of its own, so missing data never
+creates concentration). An item is a **chokepoint** when either index reaches
+:data:`HIGHLY_CONCENTRATED` (2,500: "highly concentrated" in the US DOJ/FTC 2010
+Horizontal Merger Guidelines). The indices describe the suppliers the graph knows about,
+not the world market: an item with one curated producer scores 10,000.
+
+**Betweenness** is computed on the directed supply network (organizations linked by
+``supplies``, supplier to customer): a firm with high betweenness sits on many shortest
+supply routes between other firms, so its disruption cuts the most chains.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date
+
+import networkx as nx
+
+from ontology.model import Graph, Relation
+from ontology.schema import Schema
+from store import analysis as A
+
+HIGHLY_CONCENTRATED = 2500.0
+SHARE, ITEM = "share", "item"
+FIRM = "Firm"
+PRODUCES = "produces"
+PRODUCT = "Product"
+UNKNOWN_COUNTRY = "?"
+
+
+@dataclass(frozen=True)
+class SupplierShare:
+    supplier: str
+    share: float  # after the rules above, as a fraction
+    stated: bool  # True when the graph states this firm's share of the item
+    country: str | None  # headquarters jurisdiction id, if known
+    via: tuple[Relation, ...]  # the facts that make it a supplier of the item
+
+
+@dataclass(frozen=True)
+class Chokepoint:
+    item: str
+    suppliers: tuple[SupplierShare, ...]  # largest share first
+    hhi_firms: float
+    hhi_countries: float
+    country_shares: tuple[tuple[str, float], ...]  # (country id or "?supplier", share)
+
+    @property
+    def is_chokepoint(self) -> bool:
+        return max(self.hhi_firms, self.hhi_countries) >= HIGHLY_CONCENTRATED
+
+
+def hhi(shares: list[float]) -> float:
+    """Herfindahl-Hirschman index of fractional shares, on the 0-10,000 scale."""
+    return round(sum((100.0 * s) ** 2 for s in shares), 1)
+
+
+def _valid(graph: Graph, as_of: date | None) -> list[Relation]:
+    return [r for r in graph.relations.values() if r.valid_at(as_of)]
+
+
+def _narrower(relations: list[Relation]) -> dict[str, set[str]]:
+    """For every technology, the technologies below it (transitively, itself excluded)."""
+    children: dict[str, set[str]] = defaultdict(set)
+    for r in relations:
+        if r.type == A.BROADER:
+            children[r.target].add(r.source)
+    below: dict[str, set[str]] = {}
+
+    def walk(node: str, seen: frozenset[str]) -> set[str]:
+        if node in below:
+            return below[node]
+        out: set[str] = set()
+        for child in children.get(node, ()):
+            if child not in seen:
+                out |= {child, *walk(child, seen | {child})}
+        below[node] = out
+        return out
+
+    for node in list(children):
+        walk(node, frozenset({node}))
+    return below
+
+
+def _share(rel: Relation) -> float | None:
+    value = rel.properties.get(SHARE)
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return float(value)
+    return None
+
+
+def _allocate(stated: dict[str, float], unstated: list[str]) -> dict[str, float]:
+    """Rules 2 and 3 of the module docstring."""
+    shares = dict(stated)
+    if unstated:
+        left = 1.0 - sum(stated.values())
+        each = left / len(unstated) if left > 1e-9 else min(stated.values(), default=1.0)
+        shares.update(dict.fromkeys(unstated, each))
+    total = sum(shares.values())
+    if total > 1.0 + 1e-9:
+        shares = {k: v / total for k, v in shares.items()}
+    return shares
+
+
+def chokepoints(graph: Graph, schema: Schema, *, as_of: date | None = None) -> list[Chokepoint]:
+    """Concentration of every technology and product that has a known supplier, most
+    concentrated first (country index, then firm index, then item id)."""
+    relations = _valid(graph, as_of)
+    hq: dict[str, str] = {}
+    for r in sorted(relations, key=lambda r: r.id):
+        if r.type == A.HEADQUARTERS:
+            hq.setdefault(r.source, r.target)
+    direct: dict[str, dict[str, list[Relation]]] = defaultdict(lambda: defaultdict(list))
+    for r in relations:
+        if r.type == PRODUCES:
+            direct[r.target][r.source].append(r)
+        elif r.type == A.SUPPLIES and isinstance(r.properties.get(ITEM), str):
+            direct[str(r.properties[ITEM])][r.source].append(r)
+    below = _narrower(relations)
+    items = {
+        e.id
+        for e in graph.entities.values()
+        if schema.is_a(e.kind, A.TECHNOLOGY) or schema.is_a(e.kind, PRODUCT)
+    }
+    out: list[Chokepoint] = []
+    for item in sorted(items):
+        via: dict[str, list[Relation]] = defaultdict(list)
+        stated: dict[str, float] = {}
+        for org, rels in direct.get(item, {}).items():
+            via[org].extend(rels)
+            given = [x for r in rels if (x := _share(r)) is not None]
+            if given:
+                stated[org] = max(given)
+        for narrower in sorted(below.get(item, ())):
+            for org, rels in direct.get(narrower, {}).items():
+                via[org].extend(r for r in rels if r.type == PRODUCES)
+        via = {org: rels for org, rels in via.items() if rels}
+        if not via:
+            continue
+        shares = _allocate(stated, sorted(set(via) - set(stated)))
+        suppliers = tuple(
+            sorted(
+                (
+                    SupplierShare(
+                        supplier=org,
+                        share=shares[org],
+                        stated=org in stated,
+                        country=hq.get(org),
+                        via=tuple(sorted(via[org], key=lambda r: r.id)),
+                    )
+                    for org in via
+                ),
+                key=lambda s: (-s.share, s.supplier),
+            )
+        )
+        by_country: dict[str, float] = defaultdict(float)
+        for s in suppliers:
+            by_country[s.country or f"{UNKNOWN_COUNTRY}{s.supplier}"] += s.share
+        country_shares = tuple(sorted(by_country.items(), key=lambda kv: (-kv[1], kv[0])))
+        out.append(
+            Chokepoint(
+                item=item,
+                suppliers=suppliers,
+                hhi_firms=hhi([s.share for s in suppliers]),
+                hhi_countries=hhi([v for _, v in country_shares]),
+                country_shares=country_shares,
+            )
+        )
+    out.sort(key=lambda c: (-c.hhi_countries, -c.hhi_firms, c.item))
+    return out
+
+
+def supply_network(graph: Graph, schema: Schema, *, as_of: date | None = None) -> nx.DiGraph:
+    """Organizations linked supplier -> customer by the valid ``supplies`` facts."""
+    g = nx.DiGraph()
+    for r in _valid(graph, as_of):
+        if r.type == A.SUPPLIES:
+            g.add_edge(r.source, r.target)
+    return g
+
+
+def firm_betweenness(
+    graph: Graph, schema: Schema, *, as_of: date | None = None
+) -> dict[str, float]:
+    """Normalised betweenness centrality of the firms in the supply network, by id."""
+    network = supply_network(graph, schema, as_of=as_of)
+    if network.number_of_nodes() == 0:
+        return {}
+    centrality = nx.betweenness_centrality(network, normalized=True)
+    return {
+        node: round(value, 6)
+        for node, value in sorted(centrality.items())
+        if node in graph.entities and schema.is_a(graph.entities[node].kind, FIRM)
+    }
