@@ -10,6 +10,9 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 PYTEST_ARGS ?=
+# The test server's own entry point (`techsov neo4j ...` minus the rest of the CLI), so that
+# a broken import elsewhere in the CLI shows up as failing tests, not as no server at all.
+NEO4J := $(BIN)/python -m techsov.neo4j_cli
 
 .PHONY: venv test lint serve neo4j-start neo4j-stop clean
 
@@ -34,10 +37,10 @@ test: lint
 	  echo "Using the Neo4j server at $${TECHSOV_NEO4J_URI}" >&2; \
 	  exec $(BIN)/pytest $(PYTEST_ARGS); \
 	fi; \
-	trap '$(BIN)/techsov neo4j stop' EXIT; \
+	trap '$(NEO4J) stop' EXIT; \
 	trap 'exit 130' INT; \
 	trap 'exit 143' TERM; \
-	exports="$$($(BIN)/techsov neo4j start)" || exit $$?; \
+	exports="$$($(NEO4J) start)" || exit $$?; \
 	eval "$$exports"; \
 	$(BIN)/pytest $(PYTEST_ARGS)
 
@@ -46,12 +49,12 @@ serve: venv
 
 # Usage: eval "$$(make -s neo4j-start)"
 neo4j-start: venv
-	@$(BIN)/techsov neo4j start
+	@$(NEO4J) start
 
 neo4j-stop: venv
-	@$(BIN)/techsov neo4j stop
+	@$(NEO4J) stop
 
 clean:
-	@if [ -x $(BIN)/techsov ]; then $(BIN)/techsov neo4j stop || true; fi
+	@if [ -x $(BIN)/python ]; then $(NEO4J) stop || true; fi
 	rm -rf $(VENV) build dist *.egg-info .mypy_cache .ruff_cache .pytest_cache .hypothesis
 	find . -name __pycache__ -type d -prune -exec rm -rf {} +
