@@ -1,0 +1,123 @@
+"""CLI commands for the downstream outputs: Bloom/Browser styling, the report, analytics files.
+
+Each command reads from the store ``serve`` would answer from (Neo4j when configured, else
+the embedded store loaded with the curated graph), so what is exported is what is served.
+The work itself lives in :mod:`exports`; these functions only wire settings to it.
+"""
+
+from __future__ import annotations
+
+import enum
+import json
+from datetime import date
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from exports.bloom import build_grass, build_perspective
+from exports.graphml import write_graphml
+from exports.report import DEFAULT_MAX_DEPTH, write_report
+from exports.tabular import write_neo4j_admin_csv, write_parquet
+from ontology.model import Graph
+from ontology.schema import Schema, default_schema
+from techsov.console import exits_on_error
+from techsov.settings import Settings
+from techsov.wiring import serving_store
+
+PERSPECTIVE_FILE = "perspective.json"
+STYLE_FILE = "style.grass"
+GRAPHML_FILE = "graph.graphml"
+
+
+class AnalyticsFormat(enum.StrEnum):
+    csv = "csv"
+    parquet = "parquet"
+    graphml = "graphml"
+
+
+def write_analytics(graph: Graph, schema: Schema, fmt: AnalyticsFormat, out: Path) -> list[Path]:
+    """Write ``graph`` in one analytics format into the folder ``out``."""
+    if fmt is AnalyticsFormat.csv:
+        return write_neo4j_admin_csv(graph, schema, out)
+    if fmt is AnalyticsFormat.parquet:
+        return write_parquet(graph, schema, out)
+    return [write_graphml(graph, schema, out / GRAPHML_FILE)]
+
+
+OutDir = Annotated[Path, typer.Option("--out", help="Folder to write into (created if missing).")]
+
+
+@exits_on_error
+def bloom(
+    out: OutDir,
+    all_classes: Annotated[
+        bool,
+        typer.Option(
+            "--all-classes",
+            help="A category for every ontology class, not only those with nodes.",
+        ),
+    ] = False,
+) -> None:
+    """Write a Bloom perspective (perspective.json) and a Browser style (style.grass)."""
+    schema = default_schema()
+    with serving_store(Settings(), schema) as store:
+        graph = None if all_classes else store.snapshot()
+    out.mkdir(parents=True, exist_ok=True)
+    perspective = build_perspective(schema, graph=graph)
+    (out / PERSPECTIVE_FILE).write_text(
+        json.dumps(perspective, ensure_ascii=False, separators=(",", ":")), encoding="utf-8"
+    )
+    (out / STYLE_FILE).write_text(build_grass(schema, graph=graph), encoding="utf-8")
+    typer.echo(out / PERSPECTIVE_FILE)
+    typer.echo(out / STYLE_FILE)
+
+
+@exits_on_error
+def report(
+    out: OutDir,
+    policy: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--policy", help="Policy id (repeatable; default: every policy reaching anything)."
+        ),
+    ] = None,
+    max_depth: Annotated[
+        int, typer.Option("--max-depth", min=0, help="Supplier tiers to follow.")
+    ] = DEFAULT_MAX_DEPTH,
+    as_of: Annotated[
+        str | None, typer.Option("--as-of", help="Only facts valid on this date (YYYY-MM-DD).")
+    ] = None,
+) -> None:
+    """Write the HTML report (report.html) and its PNG figures."""
+    schema = default_schema()
+    try:
+        day = date.fromisoformat(as_of) if as_of else None
+    except ValueError:
+        raise typer.BadParameter(f"not a date: {as_of!r}", param_hint="--as-of") from None
+    with serving_store(Settings(), schema) as store:
+        path = write_report(store, schema, policy or None, out, max_depth=max_depth, as_of=day)
+    typer.echo(path)
+
+
+@exits_on_error
+def export_analytics(
+    out: OutDir,
+    fmt: Annotated[
+        AnalyticsFormat,
+        typer.Option("--format", help="csv (for neo4j-admin import), parquet or graphml."),
+    ],
+) -> None:
+    """Write the served graph as neo4j-admin CSV, Parquet tables or GraphML."""
+    schema = default_schema()
+    with serving_store(Settings(), schema) as store:
+        graph = store.snapshot()
+    for path in write_analytics(graph, schema, fmt, out):
+        typer.echo(path)
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``bloom``, ``report`` and ``export-analytics`` to the ``techsov`` command."""
+    app.command("bloom")(bloom)
+    app.command("report")(report)
+    app.command("export-analytics")(export_analytics)
