@@ -21,7 +21,9 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections import defaultdict
 from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, LiteralString, cast
@@ -91,6 +93,12 @@ def _native(value: Any) -> Any:
     return value
 
 
+def _extra(stored: Mapping[str, Any], core: frozenset[str]) -> dict[str, Any]:
+    """The attributes or qualifiers of a stored map: whatever is not a core property nor
+    a ``_``-prefixed field added by the query."""
+    return {k: _native(v) for k, v in stored.items() if k not in core and not k.startswith("_")}
+
+
 def _is_outage(exc: Exception) -> bool:
     if isinstance(
         exc,
@@ -119,20 +127,39 @@ class _BatchMismatch(Exception):
     """A write touched fewer rows than planned (e.g. an endpoint vanished): abort."""
 
 
+# The write steps of a load, in order: (progress stage, statement, parameter name).
+# Deletions go first so that a relation replaced because its endpoints changed never
+# coexists with its successor; nodes are written before the relations that need them.
+_STEPS: tuple[tuple[str, str, str], ...] = (
+    ("delete-relations", q.DELETE_RELATIONS, "rows"),
+    ("delete-entities", q.DELETE_ENTITIES, "ids"),
+    ("delete-sources", q.DELETE_SOURCES, "ids"),
+    ("create-sources", q.CREATE_SOURCES, "rows"),
+    ("update-sources", q.UPDATE_SOURCES, "rows"),
+    ("create-entities", q.CREATE_ENTITIES, "rows"),
+    ("update-entities", q.UPDATE_ENTITIES, "rows"),
+    ("create-relations", q.CREATE_RELATIONS, "rows"),
+    ("update-relations", q.UPDATE_RELATIONS, "rows"),
+)
+
+
 @dataclass
 class _Plan:
-    """What a load will do; computed in Python from the current ids and hashes."""
+    """What a load will do, computed in Python from the current ids and hashes: the
+    summary, and the rows of each step of :data:`_STEPS`."""
 
-    summary: LoadSummary
-    delete_relations: list[dict[str, Any]] = field(default_factory=list)
-    delete_entities: list[str] = field(default_factory=list)
-    delete_sources: list[str] = field(default_factory=list)
-    create_sources: list[dict[str, Any]] = field(default_factory=list)
-    update_sources: list[dict[str, Any]] = field(default_factory=list)
-    create_entities: list[dict[str, Any]] = field(default_factory=list)
-    update_entities: list[dict[str, Any]] = field(default_factory=list)
-    create_relations: list[dict[str, Any]] = field(default_factory=list)
-    update_relations: list[dict[str, Any]] = field(default_factory=list)
+    summary: LoadSummary = field(default_factory=LoadSummary)
+    rows: defaultdict[str, list[Any]] = field(default_factory=lambda: defaultdict(list))
+
+    def classify(self, what: str, counts: ChangeCount, exists: bool, same: bool, row: Any) -> None:
+        if not exists:
+            counts.created += 1
+            self.rows[f"create-{what}"].append(row)
+        elif same:
+            counts.unchanged += 1
+        else:
+            counts.updated += 1
+            self.rows[f"update-{what}"].append(row)
 
 
 @dataclass(frozen=True)
@@ -176,22 +203,29 @@ class Neo4jStore:
 
     # --- plumbing --------------------------------------------------------------------------
 
-    def _read(self, text: str, params: Mapping[str, Any] | None = None) -> list[neo4j.Record]:
-        """One read round trip; driver failures become :class:`StoreUnavailable`."""
-        query = neo4j.Query(cast(LiteralString, text), timeout=self._timeout)
+    @contextmanager
+    def _outages(self) -> Iterator[None]:
+        """Turn driver failures that mean "cannot serve now" into :class:`StoreUnavailable`;
+        anything else (a bug) propagates unchanged."""
         try:
-            result = self._driver.execute_query(
-                query,
-                dict(params or {}),
-                database_=self._database,
-                routing_=neo4j.RoutingControl.READ,
-            )
+            yield
         except Exception as exc:
             if _is_outage(exc):
                 raise StoreUnavailable(
                     f"Neo4j database {self._database!r} is unavailable ({_reason(exc)})"
                 ) from exc
             raise
+
+    def _read(self, text: str, params: Mapping[str, Any] | None = None) -> list[neo4j.Record]:
+        """One read round trip, routed to a reader, bounded by the query timeout."""
+        query = neo4j.Query(cast(LiteralString, text), timeout=self._timeout)
+        with self._outages():
+            result = self._driver.execute_query(
+                query,
+                dict(params or {}),
+                database_=self._database,
+                routing_=neo4j.RoutingControl.READ,
+            )
         return list(result.records)
 
     def _types(self, types: Sequence[str] | None) -> list[str]:
@@ -249,11 +283,7 @@ class Neo4jStore:
             aliases=tuple(m.get("aliases") or ()),
             wikidata=m.get("wikidata"),
             description=m.get("description"),
-            attributes={
-                k: _native(v)
-                for k, v in m.items()
-                if k not in ENTITY_CORE and not k.startswith("_")
-            },
+            attributes=_extra(m, ENTITY_CORE),
         )
 
     def _relation_from(self, m: Mapping[str, Any]) -> Relation:
@@ -263,11 +293,7 @@ class Neo4jStore:
             type=self._type_names[m["_type"]],
             source=m["_source"],
             target=m["_target"],
-            properties={
-                k: _native(v)
-                for k, v in m.items()
-                if k not in RELATION_CORE and not k.startswith("_")
-            },
+            properties=_extra(m, RELATION_CORE),
             confidence=m["confidence"],
             valid_from=_native(m.get("valid_from")),
             valid_to=_native(m.get("valid_to")),
@@ -389,15 +415,8 @@ class Neo4jStore:
             for name in missing:
                 tx.run(cast(LiteralString, wanted[name])).consume()
 
-        try:
-            with self._session() as session:
-                session.execute_write(create)
-        except Exception as exc:
-            if _is_outage(exc):
-                raise StoreUnavailable(
-                    f"Neo4j database {self._database!r} is unavailable ({_reason(exc)})"
-                ) from exc
-            raise
+        with self._outages(), self._session() as session:
+            session.execute_write(create)
         return missing
 
     # --- load ------------------------------------------------------------------------------
@@ -513,23 +532,15 @@ class Neo4jStore:
         return _Current(entities=entities, relations=relations, sources=sources)
 
     def _plan(self, graph: Graph, current: _Current) -> _Plan:
-        plan = _Plan(summary=LoadSummary())
+        plan = _Plan()
         s = plan.summary
-
         for sid, source in graph.sources.items():
             digest = content_hash(source)
             row = {"id": sid, "props": self._source_props(source, digest)}
             same = current.sources.get(sid) == digest
-            _classify(
-                s.sources,
-                sid in current.sources,
-                same,
-                plan.create_sources,
-                plan.update_sources,
-                row,
-            )
-        plan.delete_sources = sorted(set(current.sources) - set(graph.sources))
-        s.sources.removed = len(plan.delete_sources)
+            plan.classify("sources", s.sources, sid in current.sources, same, row)
+        plan.rows["delete-sources"] = sorted(set(current.sources) - set(graph.sources))
+        s.sources.removed = len(plan.rows["delete-sources"])
 
         for eid, entity in graph.entities.items():
             digest = content_hash(entity)
@@ -542,16 +553,9 @@ class Neo4jStore:
                 "props": self._entity_props(entity, digest),
             }
             same = old_hash == digest and old_labels == frozenset(labels)
-            _classify(
-                s.entities,
-                eid in current.entities,
-                same,
-                plan.create_entities,
-                plan.update_entities,
-                row,
-            )
-        plan.delete_entities = sorted(set(current.entities) - set(graph.entities))
-        s.entities.removed = len(plan.delete_entities)
+            plan.classify("entities", s.entities, eid in current.entities, same, row)
+        plan.rows["delete-entities"] = sorted(set(current.entities) - set(graph.entities))
+        s.entities.removed = len(plan.rows["delete-entities"])
 
         for rid, rel in graph.relations.items():
             digest = content_hash(rel)
@@ -564,20 +568,19 @@ class Neo4jStore:
                 "props": self._relation_props(rel, digest),
             }
             old = current.relations.get(rid)
-            if old is None:
-                s.relations.created += 1
-                plan.create_relations.append(row)
-            elif old["hash"] == digest and old["type"] == rtype:
-                s.relations.unchanged += 1
-            else:
+            if old is not None and (old["type"], old["source"], old["target"]) != (
+                rtype,
+                rel.source,
+                rel.target,
+            ):  # a relationship cannot change type or endpoints: replace it
                 s.relations.updated += 1
-                if (old["type"], old["source"], old["target"]) == (rtype, rel.source, rel.target):
-                    plan.update_relations.append(row)
-                else:  # a relationship cannot change type or endpoints: replace it
-                    plan.delete_relations.append(_rel_key(rid, old))
-                    plan.create_relations.append(row)
+                plan.rows["delete-relations"].append(_rel_key(rid, old))
+                plan.rows["create-relations"].append(row)
+            else:
+                same = old is not None and old["hash"] == digest
+                plan.classify("relations", s.relations, old is not None, same, row)
         gone = sorted(set(current.relations) - set(graph.relations))
-        plan.delete_relations += [_rel_key(rid, current.relations[rid]) for rid in gone]
+        plan.rows["delete-relations"] += [_rel_key(rid, current.relations[rid]) for rid in gone]
         s.relations.removed = len(gone)
         return plan
 
@@ -586,56 +589,21 @@ class Neo4jStore:
     ) -> None:
         """Run the plan as batched UNWIND statements, all inside ``tx``.
 
-        Deletions go first so that a relation replaced because its endpoints changed never
-        coexists with its successor. Each batch must touch exactly as many rows as it
-        holds; anything less means the plan no longer fits the data and aborts the load.
+        Each batch must touch exactly as many rows as it holds; anything less means the
+        plan no longer fits the data (an endpoint vanished) and aborts the load.
         """
-        steps: list[tuple[str, str, Sequence[Any], str]] = [
-            ("delete-relations", q.DELETE_RELATIONS, plan.delete_relations, "rows"),
-            ("delete-entities", q.DELETE_ENTITIES, plan.delete_entities, "ids"),
-            ("delete-sources", q.DELETE_SOURCES, plan.delete_sources, "ids"),
-            ("create-sources", q.CREATE_SOURCES, plan.create_sources, "rows"),
-            ("update-sources", q.UPDATE_SOURCES, plan.update_sources, "rows"),
-            ("create-entities", q.CREATE_ENTITIES, plan.create_entities, "rows"),
-            ("update-entities", q.UPDATE_ENTITIES, plan.update_entities, "rows"),
-            ("create-relations", q.CREATE_RELATIONS, plan.create_relations, "rows"),
-            ("update-relations", q.UPDATE_RELATIONS, plan.update_relations, "rows"),
-        ]
-        for stage, text, items, param in steps:
-            done = 0
-            for batch in _batches(items, self._batch_size):
+        for stage, text, param in _STEPS:
+            items = plan.rows.get(stage, [])
+            for start in range(0, len(items), self._batch_size):
+                batch = items[start : start + self._batch_size]
                 record = tx.run(cast(LiteralString, text), {param: batch}).single(strict=True)
                 if record["done"] != len(batch):
                     raise _BatchMismatch(
                         f"{stage}: expected {len(batch)} rows, Neo4j matched {record['done']}"
                     )
-                done += len(batch)
                 if progress:
-                    progress(stage, done, len(items))
-
-
-def _classify(
-    counts: ChangeCount,
-    exists: bool,
-    same: bool,
-    create: list[dict[str, Any]],
-    update: list[dict[str, Any]],
-    row: dict[str, Any],
-) -> None:
-    if not exists:
-        counts.created += 1
-        create.append(row)
-    elif same:
-        counts.unchanged += 1
-    else:
-        counts.updated += 1
-        update.append(row)
+                    progress(stage, start + len(batch), len(items))
 
 
 def _rel_key(rid: str, old: Mapping[str, Any]) -> dict[str, Any]:
     return {"id": rid, "type": old["type"], "source": old["source"], "target": old["target"]}
-
-
-def _batches(items: Sequence[Any], size: int) -> Iterator[Sequence[Any]]:
-    for start in range(0, len(items), size):
-        yield items[start : start + size]
