@@ -2,8 +2,8 @@
 
 A test states only the facts it is about (``b.entity("huawei", "Firm")``,
 ``b.relation("supplies", "tsmc", "huawei")``); provenance, confidence and ids are filled in
-consistently so the graph is always loadable. :func:`scaled_graph` builds a larger graph of
-a given size for timing loads.
+consistently so the graph is always loadable. :func:`sample_graph` is a small realistic
+graph; :func:`scaled_graph` builds a larger one of a given size for timing loads.
 """
 
 from __future__ import annotations
@@ -92,6 +92,63 @@ class GraphBuilder:
             relations=dict(self.relations),
             sources=dict(self.sources),
         )
+
+
+def sample_graph() -> Graph:
+    """A small realistic graph touching every storage feature: Chinese and accented names,
+    aliases, typed attributes, qualifiers, validity windows, several provenance entries (one
+    without evidence), a source with every field, and kinds three levels deep."""
+    b = GraphBuilder()
+    b.source(
+        "src-bis",
+        title="Entity List additions",
+        publisher="Bureau of Industry and Security",
+        url="https://www.bis.gov/entity-list",
+        published=date(2019, 5, 16),
+        kind="regulation",
+    )
+    b.entity(
+        "huawei",
+        "Firm",
+        "Huawei Technologies",
+        names={"zh": "华为技术有限公司", "en": "Huawei Technologies Co., Ltd."},
+        aliases=("Huawei",),
+        wikidata="Q160120",
+        description="Telecommunications equipment and handset maker.",
+        attributes={"founded": date(1987, 9, 15), "stateOwnership": "employee-owned"},
+    )
+    b.entity("smic", "Firm", "SMIC", names={"zh": "中芯国际"}, aliases=("Semiconductor Mfg",))
+    b.entity("tsmc", "Firm", "TSMC", names={"zh": "台积电"})
+    b.entity("soitec", "Firm", "Société Européenne Soitec", aliases=("SOITEC",))
+    b.entity("us", "Country", "United States")
+    b.entity("cn", "Country", "China", names={"zh": "中国"})
+    b.entity("entity-list", "EntityListing", "Entity List", attributes={"reference": "15 CFR 744"})
+    b.entity("chips-act", "IndustrialPolicy", "CHIPS and Science Act")
+    b.entity("euv", "Technology", "EUV lithography")
+    b.entity("kirin-9000s", "Chip", "Kirin 9000S", attributes={"launched": date(2023, 8, 29)})
+    b.relation(
+        "supplies",
+        "tsmc",
+        "huawei",
+        properties={"item": "7nm wafers", "share": 0.3},
+        valid_from=date(2019, 1, 1),
+        valid_to=date(2020, 9, 14),
+        confidence=0.8,
+        provenance=(
+            Provenance(source="src-bis", evidence="Reuters, 2020-09-14"),
+            Provenance(source="src-bis"),
+        ),
+    )
+    b.relation("supplies", "smic", "huawei", valid_from=date(2020, 1, 1))
+    b.relation("names", "entity-list", "huawei", valid_from=date(2019, 5, 16))
+    b.relation("issuedBy", "entity-list", "us")
+    b.relation("issuedBy", "chips-act", "us")
+    b.relation("headquarteredIn", "huawei", "cn")
+    b.relation("headquarteredIn", "smic", "cn")
+    b.relation("produces", "huawei", "kirin-9000s", properties={"share": 1.0})
+    b.relation("develops", "tsmc", "euv", valid_to=date(2018, 12, 31))
+    b.relation("competesWith", "soitec", "tsmc")
+    return b.build()
 
 
 def scaled_graph(firms: int, relations_per_firm: int) -> Graph:

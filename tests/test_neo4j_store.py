@@ -13,10 +13,10 @@ from typing import Any
 
 import neo4j
 import pytest
-from graph_builders import GraphBuilder, scaled_graph
+from graph_builders import GraphBuilder, sample_graph, scaled_graph
 
 from ontology.errors import LoadFailed, StoreUnavailable
-from ontology.model import Entity, Graph, Provenance, Relation, Source
+from ontology.model import Entity, Graph, Relation, Source
 from ontology.schema import ONTOLOGY_FILE, Schema, default_schema, load_schema
 from store.base import Direction, GraphStore, SearchHit
 from store.neo4j_queries import FULLTEXT_ANALYZER, FULLTEXT_INDEX, schema_statements
@@ -31,60 +31,6 @@ INJECTIONS = (
     "`) MATCH (n) DETACH DELETE n //",
     "$(labels) } DETACH DELETE n",
 )
-
-
-def sample_graph() -> Graph:
-    b = GraphBuilder()
-    b.source(
-        "src-bis",
-        title="Entity List additions",
-        publisher="Bureau of Industry and Security",
-        url="https://www.bis.gov/entity-list",
-        published=date(2019, 5, 16),
-        kind="regulation",
-    )
-    b.entity(
-        "huawei",
-        "Firm",
-        "Huawei Technologies",
-        names={"zh": "华为技术有限公司", "en": "Huawei Technologies Co., Ltd."},
-        aliases=("Huawei",),
-        wikidata="Q160120",
-        description="Telecommunications equipment and handset maker.",
-        attributes={"founded": date(1987, 9, 15), "stateOwnership": "employee-owned"},
-    )
-    b.entity("smic", "Firm", "SMIC", names={"zh": "中芯国际"}, aliases=("Semiconductor Mfg",))
-    b.entity("tsmc", "Firm", "TSMC", names={"zh": "台积电"})
-    b.entity("soitec", "Firm", "Société Européenne Soitec", aliases=("SOITEC",))
-    b.entity("us", "Country", "United States")
-    b.entity("cn", "Country", "China", names={"zh": "中国"})
-    b.entity("entity-list", "EntityListing", "Entity List", attributes={"reference": "15 CFR 744"})
-    b.entity("chips-act", "IndustrialPolicy", "CHIPS and Science Act")
-    b.entity("euv", "Technology", "EUV lithography")
-    b.entity("kirin-9000s", "Chip", "Kirin 9000S", attributes={"launched": date(2023, 8, 29)})
-    b.relation(
-        "supplies",
-        "tsmc",
-        "huawei",
-        properties={"item": "7nm wafers", "share": 0.3},
-        valid_from=date(2019, 1, 1),
-        valid_to=date(2020, 9, 14),
-        confidence=0.8,
-        provenance=(
-            Provenance(source="src-bis", evidence="Reuters, 2020-09-14"),
-            Provenance(source="src-bis"),
-        ),
-    )
-    b.relation("supplies", "smic", "huawei", valid_from=date(2020, 1, 1))
-    b.relation("names", "entity-list", "huawei", valid_from=date(2019, 5, 16))
-    b.relation("issuedBy", "entity-list", "us")
-    b.relation("issuedBy", "chips-act", "us")
-    b.relation("headquarteredIn", "huawei", "cn")
-    b.relation("headquarteredIn", "smic", "cn")
-    b.relation("produces", "huawei", "kirin-9000s", properties={"share": 1.0})
-    b.relation("develops", "tsmc", "euv", valid_to=date(2018, 12, 31))
-    b.relation("competesWith", "soitec", "tsmc")
-    return b.build()
 
 
 def raw_state(driver: neo4j.Driver) -> list[Any]:
@@ -412,6 +358,30 @@ def test_a_failure_in_the_progress_callback_rolls_the_load_back(
     _assert_failed_load_changes_nothing(
         loaded, neo4j_db, scaled_graph(firms=6, relations_per_firm=4), progress=explode
     )
+
+
+def test_a_write_that_finds_fewer_rows_than_planned_aborts_the_load(
+    loaded: Neo4jStore, neo4j_db: neo4j.Driver
+) -> None:
+    graph = sample_graph()
+    b = GraphBuilder()
+    b.relation("competesWith", "huawei", "smic")
+    graph = replace(
+        graph, *b.relations.values(), graph.entities["tsmc"].model_copy(update={"name": "TSMC Ltd"})
+    )
+
+    def delete_endpoint_elsewhere(stage: str, done: int, total: int) -> None:
+        # Another client removes an endpoint after the plan was made: the relation
+        # write must notice it matched nothing instead of silently skipping the row.
+        if stage == "read":
+            neo4j_db.execute_query(
+                "MATCH (n:Entity {id: 'smic'}) DETACH DELETE n", database_=DATABASE
+            )
+
+    with pytest.raises(LoadFailed, match="create-relations"):
+        loaded.load(graph, progress=delete_endpoint_elsewhere)
+    assert loaded.entities(["tsmc"])["tsmc"].name == "TSMC"
+    assert loaded.entities(["smic"]) == {}
 
 
 def test_an_entity_of_an_unknown_kind_is_refused_before_any_write(
