@@ -1,0 +1,165 @@
+"""Concept-specific rules, read from the SHACL shapes rather than typed into Python.
+
+A few checks are inherently about one concept: the allowed ``effect`` and ``stateOwnership``
+values, the 0..1 bounds of ``share`` and ``confidence``, the Wikidata id pattern, which
+relations form ownership (no cycles, shares add up to at most 1) and the technology taxonomy
+(no cycles), and that ``item`` names an entity. They are declared once, in
+``ontology/shapes.ttl``; the SHACL engine enforces them on RDF and this module hands the
+same declarations to the YAML validator, which reports them with file, line and field.
+Editing the shapes file changes both at once.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from decimal import Decimal
+from functools import cache
+from pathlib import Path
+
+from rdflib import RDFS, Graph, Literal, Namespace, URIRef
+from rdflib.collection import Collection
+from rdflib.term import Node
+
+from ontology.schema import SHAPES_FILE, TS, shapes_graph
+
+SH = Namespace("http://www.w3.org/ns/shacl#")
+TSH = Namespace("https://w3id.org/techsov/shapes#")
+
+
+@dataclass(frozen=True)
+class AcyclicRule:
+    """Relations (by name) whose edges together must not form a cycle."""
+
+    label: str
+    relations: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class TotalRule:
+    """Values of ``qualifier`` on ``relations`` into one node add up to at most ``maximum``."""
+
+    label: str
+    relations: tuple[str, ...]
+    qualifier: str
+    maximum: float
+
+
+@dataclass(frozen=True)
+class Rules:
+    """Value constraints per property name (the ontology local name, e.g. ``share``)."""
+
+    allowed_values: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    minimum: dict[str, float] = field(default_factory=dict)
+    maximum: dict[str, float] = field(default_factory=dict)
+    patterns: dict[str, str] = field(default_factory=dict)
+    references: dict[str, str] = field(default_factory=dict)  # qualifier -> class name
+    acyclic: tuple[AcyclicRule, ...] = ()
+    totals: tuple[TotalRule, ...] = ()
+
+    def value_problem(self, prop: str, value: object) -> str | None:
+        """What is wrong with ``value`` for property ``prop``, or ``None`` if it is fine."""
+        allowed = self.allowed_values.get(prop)
+        if allowed is not None and value not in allowed:
+            return f"must be one of {', '.join(allowed)}; found {value!r}"
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            low, high = self.minimum.get(prop), self.maximum.get(prop)
+            if (low is not None and not value >= low) or (high is not None and not value <= high):
+                return f"must be between {_num(low)} and {_num(high)}; found {value!r}"
+        pattern = self.patterns.get(prop)
+        if pattern is not None and isinstance(value, str) and re.search(pattern, value) is None:
+            return f"must match the pattern {pattern}; found {value!r}"
+        return None
+
+
+def _num(x: float | None) -> str:
+    if x is None:
+        return "any"
+    return f"{x:g}"
+
+
+def _local(node: Node) -> str:
+    return re.split(r"[#/]", str(node))[-1]
+
+
+def _ts_name(node: Node | None) -> str | None:
+    if isinstance(node, URIRef) and str(node).startswith(str(TS)):
+        return _local(node)
+    return None
+
+
+def _path_relations(g: Graph, path: Node) -> tuple[str, ...]:
+    """Relation names in a path that is one property, or alternatives, under ``+``/``*``."""
+    for wrapper in (SH.oneOrMorePath, SH.zeroOrMorePath):
+        inner = g.value(path, wrapper)
+        if inner is not None:
+            return _path_relations(g, inner)
+    alternatives = g.value(path, SH.alternativePath)
+    if alternatives is not None:
+        names = [_ts_name(x) for x in Collection(g, alternatives)]
+        return tuple(n for n in names if n is not None)
+    name = _ts_name(path)
+    return (name,) if name else ()
+
+
+def _number(node: Node | None) -> float | None:
+    if isinstance(node, Literal):
+        value = node.toPython()
+        if isinstance(value, int | float | Decimal) and not isinstance(value, bool):
+            return float(value)
+    return None
+
+
+def rules_from_shapes(g: Graph) -> Rules:
+    """Collect the value constraints and tsh: annotations of every property shape."""
+    rules = Rules()
+    acyclic: list[AcyclicRule] = []
+    totals: list[TotalRule] = []
+    for shape in set(g.subjects(SH.path, None)):
+        path = g.value(shape, SH.path)
+        if path is None:
+            continue
+        prop = _ts_name(path)
+        if prop is not None:
+            in_list = g.value(shape, SH["in"])
+            if in_list is not None:
+                rules.allowed_values[prop] = tuple(str(v) for v in Collection(g, in_list))
+            low = _number(g.value(shape, SH.minInclusive))
+            if low is not None:
+                rules.minimum[prop] = low
+            high = _number(g.value(shape, SH.maxInclusive))
+            if high is not None:
+                rules.maximum[prop] = high
+            pattern = g.value(shape, SH.pattern)
+            if pattern is not None:
+                rules.patterns[prop] = str(pattern)
+            ref = _ts_name(g.value(shape, TSH.refersTo))
+            if ref is not None:
+                rules.references[prop] = ref
+        relations = _path_relations(g, path)
+        label = str(g.value(shape, RDFS.label) or ", ".join(relations))
+        if relations and _is_true(g.value(shape, TSH.acyclic)):
+            acyclic.append(AcyclicRule(label, relations))
+        qualifier = _ts_name(g.value(shape, TSH.totalOf))
+        maximum = _number(g.value(shape, TSH.maxTotal))
+        if relations and qualifier is not None and maximum is not None:
+            totals.append(TotalRule(label, relations, qualifier, maximum))
+    return Rules(
+        allowed_values=rules.allowed_values,
+        minimum=rules.minimum,
+        maximum=rules.maximum,
+        patterns=rules.patterns,
+        references=rules.references,
+        acyclic=tuple(sorted(acyclic, key=lambda r: r.relations)),
+        totals=tuple(sorted(totals, key=lambda r: r.relations)),
+    )
+
+
+def _is_true(node: Node | None) -> bool:
+    return isinstance(node, Literal) and node.toPython() is True
+
+
+@cache
+def load_rules(path: Path = SHAPES_FILE) -> Rules:
+    """The rules of a shapes file, parsed once per process (the file is shipped, immutable)."""
+    return rules_from_shapes(shapes_graph(path))
