@@ -6,9 +6,18 @@ stores, so every other layer stays testable with explicit arguments.
 
 from __future__ import annotations
 
-import typer
+import time
+from pathlib import Path
 
+import typer
+from rich.table import Table
+
+from ontology.schema import default_schema
+from store.base import LoadSummary
+from techsov.console import err_console, exits_on_error, progress_bar
 from techsov.neo4j_cli import neo4j_app
+from techsov.settings import Settings
+from techsov.wiring import api_limits, neo4j_store, read_graph, serving_store
 
 app = typer.Typer(
     name="techsov",
@@ -17,6 +26,83 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 app.add_typer(neo4j_app, name="neo4j")
+
+PathsArg = typer.Argument(
+    None, help="Fact files or folders (default: TECHSOV_DATA_PATHS, else the curated set)."
+)
+
+
+def summary_table(summary: LoadSummary) -> Table:
+    title = "Load summary (dry run: nothing written)" if summary.dry_run else "Load summary"
+    table = Table(title=title)
+    for col in ("", "created", "updated", "removed", "unchanged"):
+        table.add_column(col, justify="right")
+    for name, c in (
+        ("entities", summary.entities),
+        ("relations", summary.relations),
+        ("sources", summary.sources),
+    ):
+        table.add_row(name, str(c.created), str(c.updated), str(c.removed), str(c.unchanged))
+    return table
+
+
+@app.command()
+@exits_on_error
+def load(
+    paths: list[Path] | None = PathsArg,
+    dry_run: bool = typer.Option(False, "--dry-run", help="Report changes, write nothing."),
+    progress: bool = typer.Option(True, "--progress/--no-progress"),
+) -> None:
+    """Validate facts and load them into Neo4j atomically (all or nothing).
+
+    Loading the same files twice changes nothing; facts removed from the files are
+    removed from the graph. On any error the graph stays exactly as it was.
+    """
+    settings = Settings()
+    schema = default_schema()
+    graph = read_graph(settings, schema, paths or ())
+    started = time.perf_counter()
+    with neo4j_store(settings, schema) as store, progress_bar(progress) as bar:
+        summary = store.load(graph, dry_run=dry_run, progress=bar)
+    err_console.print(summary_table(summary))
+    err_console.print(f"done in {time.perf_counter() - started:.2f} s")
+
+
+@app.command()
+@exits_on_error
+def serve(
+    host: str | None = typer.Option(None, help="Interface to bind (default 127.0.0.1)."),
+    port: int | None = typer.Option(None, help="Port (default 8000)."),
+    paths: list[Path] | None = PathsArg,
+) -> None:
+    """Serve the graph over GraphQL (GraphiQL at /graphql).
+
+    Uses Neo4j when TECHSOV_NEO4J_URI is set, else the embedded store loaded from the
+    curated files through the same validation as `techsov load`.
+    """
+    import uvicorn
+
+    from api.app import create_app
+
+    settings = Settings()
+    schema = default_schema()
+    started = time.perf_counter()
+    with serving_store(settings, schema, paths or ()) as store:
+        counts = store.counts()
+        err_console.print(
+            f"store: [bold]{store.kind}[/] — {counts['entities']} entities, "
+            f"{counts['relations']} relations, {counts['sources']} sources "
+            f"(ready in {time.perf_counter() - started:.2f} s)"
+        )
+        bind_host = host or settings.host
+        bind_port = port or settings.port
+        err_console.print(f"GraphQL on http://{bind_host}:{bind_port}/graphql")
+        uvicorn.run(
+            create_app(store, schema, api_limits(settings)),
+            host=bind_host,
+            port=bind_port,
+            log_level="info",
+        )
 
 
 def main() -> None:

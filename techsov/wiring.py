@@ -1,0 +1,100 @@
+"""Builds the pieces from settings: the composition root's factory functions.
+
+Only the CLI (and tests that want the same wiring) call these; every layer below takes
+its collaborators as arguments.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+
+import neo4j
+
+from api.limits import ApiLimits
+from ingest import default_paths
+from ingest.validate import build_graph
+from ontology.errors import StoreUnavailable
+from ontology.model import Graph
+from ontology.schema import Schema
+from store.base import GraphStore, ProgressCallback
+from store.embedded_store import EmbeddedStore
+from store.neo4j_store import Neo4jStore
+from techsov.settings import Settings
+
+
+def data_paths(settings: Settings, paths: Sequence[Path] = ()) -> list[Path]:
+    """Explicit paths win, then ``TECHSOV_DATA_PATHS``, then the shipped curated set."""
+    if paths:
+        return list(paths)
+    if settings.data_paths:
+        return list(settings.data_paths)
+    return list(default_paths())
+
+
+def read_graph(settings: Settings, schema: Schema, paths: Sequence[Path] = ()) -> Graph:
+    """Read and validate facts; raises ValidationFailed listing every problem."""
+    return build_graph(data_paths(settings, paths), schema)
+
+
+def open_driver(settings: Settings) -> neo4j.Driver:
+    if not settings.neo4j_uri:
+        raise StoreUnavailable(
+            "no Neo4j configured: set TECHSOV_NEO4J_URI (and TECHSOV_NEO4J_USER, "
+            "TECHSOV_NEO4J_PASSWORD), or run `eval \"$(techsov neo4j start)\"`"
+        )
+    # A short retry budget turns an outage into StoreUnavailable within seconds instead
+    # of the driver's default minute; the server's schema notifications are noise here.
+    return neo4j.GraphDatabase.driver(
+        settings.neo4j_uri,
+        auth=(settings.neo4j_user, settings.neo4j_password.get_secret_value()),
+        user_agent="techsov-kg",
+        max_transaction_retry_time=5.0,
+        connection_timeout=5.0,
+        notifications_min_severity="OFF",
+    )
+
+
+@contextmanager
+def neo4j_store(settings: Settings, schema: Schema) -> Iterator[Neo4jStore]:
+    """A Neo4j store on a driver this context owns (closed on exit)."""
+    driver = open_driver(settings)
+    try:
+        yield Neo4jStore(
+            driver,
+            database=settings.neo4j_database,
+            schema=schema,
+            query_timeout_s=settings.neo4j_query_timeout_s,
+        )
+    finally:
+        driver.close()
+
+
+@contextmanager
+def serving_store(
+    settings: Settings,
+    schema: Schema,
+    paths: Sequence[Path] = (),
+    progress: ProgressCallback | None = None,
+) -> Iterator[GraphStore]:
+    """The store ``serve`` answers from: Neo4j when configured, else the embedded store
+    loaded from the curated files through the same validation as ``techsov load``."""
+    if settings.uses_neo4j:
+        with neo4j_store(settings, schema) as store:
+            yield store
+        return
+    embedded = EmbeddedStore(schema)
+    embedded.load(read_graph(settings, schema, paths), progress=progress)
+    yield embedded
+
+
+def api_limits(settings: Settings) -> ApiLimits:
+    return ApiLimits(
+        max_first=settings.max_first,
+        max_depth=settings.max_depth,
+        max_query_depth=settings.max_query_depth,
+        max_aliases=settings.max_aliases,
+        max_tokens=settings.max_tokens,
+        cors_origins=tuple(settings.cors_origins),
+    )
