@@ -1,6 +1,10 @@
 """Where supply concentrates: chokepoint technologies (HHI) and broker firms (betweenness).
 
-**Suppliers of an item.** The suppliers of a technology or product X are the
+**Items** are technologies. Products are left out on purpose: a branded product (a
+phone, a car, a chip model) has one producer by definition, so its "concentration" says
+nothing about a dependency; the technologies it uses carry that information.
+
+**Suppliers of an item.** The suppliers of a technology X are the
 organizations that *produce* X (``produces``) or *supply* X to someone (``supplies`` with
 ``item`` = X), and, for a technology, the producers of any technology below X in the
 taxonomy (``broader`` followed downwards: whoever makes EUV lithography supplies
@@ -26,7 +30,10 @@ in; a firm with no known headquarters counts as a country of its own, so missing
 creates concentration). An item is a **chokepoint** when either index reaches
 :data:`HIGHLY_CONCENTRATED` (2,500: "highly concentrated" in the US DOJ/FTC 2010
 Horizontal Merger Guidelines). The indices describe the suppliers the graph knows about,
-not the world market: an item with one curated producer scores 10,000.
+not the world market: an item with one curated producer scores 10,000. Items are ranked by
+country index, then firm index, then by how much of the market stated shares cover (a
+concentration the sources state outranks one that follows from sparse data), then by
+number of suppliers.
 
 **Betweenness** is computed on the directed supply network (organizations linked by
 ``supplies``, supplier to customer): a firm with high betweenness sits on many shortest
@@ -49,7 +56,6 @@ HIGHLY_CONCENTRATED = 2500.0
 SHARE, ITEM = "share", "item"
 FIRM = "Firm"
 PRODUCES = "produces"
-PRODUCT = "Product"
 UNKNOWN_COUNTRY = "?"
 
 
@@ -69,6 +75,11 @@ class Chokepoint:
     hhi_firms: float
     hhi_countries: float
     country_shares: tuple[tuple[str, float], ...]  # (country id or "?supplier", share)
+
+    @property
+    def stated_coverage(self) -> float:
+        """The part of the market (0 to 1) that shares stated in the sources account for."""
+        return min(1.0, sum(s.share for s in self.suppliers if s.stated))
 
     @property
     def is_chokepoint(self) -> bool:
@@ -128,8 +139,8 @@ def _allocate(stated: dict[str, float], unstated: list[str]) -> dict[str, float]
 
 
 def chokepoints(graph: Graph, schema: Schema, *, as_of: date | None = None) -> list[Chokepoint]:
-    """Concentration of every technology and product that has a known supplier, most
-    concentrated first (country index, then firm index, then item id)."""
+    """Concentration of every technology that has a known supplier, most concentrated
+    first (ranking in the module docstring)."""
     relations = _valid(graph, as_of)
     hq: dict[str, str] = {}
     for r in sorted(relations, key=lambda r: r.id):
@@ -142,11 +153,7 @@ def chokepoints(graph: Graph, schema: Schema, *, as_of: date | None = None) -> l
         elif r.type == A.SUPPLIES and isinstance(r.properties.get(ITEM), str):
             direct[str(r.properties[ITEM])][r.source].append(r)
     below = _narrower(relations)
-    items = {
-        e.id
-        for e in graph.entities.values()
-        if schema.is_a(e.kind, A.TECHNOLOGY) or schema.is_a(e.kind, PRODUCT)
-    }
+    items = {e.id for e in graph.entities.values() if schema.is_a(e.kind, A.TECHNOLOGY)}
     out: list[Chokepoint] = []
     for item in sorted(items):
         via: dict[str, list[Relation]] = defaultdict(list)
@@ -191,7 +198,15 @@ def chokepoints(graph: Graph, schema: Schema, *, as_of: date | None = None) -> l
                 country_shares=country_shares,
             )
         )
-    out.sort(key=lambda c: (-c.hhi_countries, -c.hhi_firms, c.item))
+    out.sort(
+        key=lambda c: (
+            -c.hhi_countries,
+            -c.hhi_firms,
+            -round(c.stated_coverage, 6),
+            -len(c.suppliers),
+            c.item,
+        )
+    )
     return out
 
 

@@ -114,7 +114,7 @@ def default_policies(store: GraphStore, schema: Schema, graph: Graph) -> list[st
     return out
 
 
-def _policy_html(section: PolicySection, r: _Renderer, png: bytes) -> str:
+def _policy_html(section: PolicySection, r: _Renderer, png: bytes | None) -> str:
     p = section.policy
     reference = p.attributes.get("reference")
     parts = [
@@ -133,7 +133,7 @@ def _policy_html(section: PolicySection, r: _Renderer, png: bytes) -> str:
     ):
         if ids:
             parts.append(f"<p><b>{title}:</b> " + ", ".join(_e(r.name(i)) for i in ids) + "</p>")
-    if not section.exposures:
+    if not section.exposures or png is None:
         parts.append("<p>No organization is exposed to this policy in the graph.</p></section>")
         return "".join(parts)
     parts.append(_img(png, f"Exposed organizations of {p.name} by tier"))
@@ -153,24 +153,36 @@ def _policy_html(section: PolicySection, r: _Renderer, png: bytes) -> str:
     return "".join(parts)
 
 
+def _basis(c: Chokepoint) -> str:
+    """How much of the index rests on shares the sources state."""
+    if c.stated_coverage > 0:
+        return f"stated shares cover {c.stated_coverage:.0%}"
+    if len(c.suppliers) == 1:
+        return "one known supplier"
+    return "equal shares assumed"
+
+
 def _chokepoints_html(items: list[Chokepoint], r: _Renderer, png: bytes | None) -> str:
     flagged = [c for c in items if c.is_chokepoint]
     parts = [
         '<section id="chokepoints"><h2>Chokepoints: where supply concentrates</h2>',
         "<p>Herfindahl-Hirschman index (HHI, 0-10,000) of the known suppliers of each "
-        "technology and product, over firms and over their home countries. Shares stated in "
-        "the sources are used as given; suppliers without one split the rest equally. An "
-        "item is a chokepoint from 2,500 (“highly concentrated”). The index covers the "
-        "suppliers the graph knows, not the world market.</p>",
-        f"<p>{len(flagged)} of {len(items)} items with a known supplier are chokepoints.</p>",
+        "technology (its producers, its suppliers, and the producers of the technologies "
+        "below it), over firms and over their home countries. Shares stated in the sources "
+        "are used as given; suppliers without one split the rest equally. A technology is a "
+        "chokepoint from 2,500 (“highly concentrated”). The index covers the suppliers the "
+        "graph knows, not the world market: read a 10,000 resting on one supplier without a "
+        "stated share as “only one known supplier”.</p>",
+        f"<p>{len(flagged)} of {len(items)} technologies with a known supplier are "
+        "chokepoints.</p>",
     ]
     if png:
         parts.append(_img(png, "Supplier concentration of the most concentrated items"))
     if flagged:
         parts.append(
-            "<table class='chokepoints'><thead><tr><th>Item</th><th>Kind</th>"
+            "<table class='chokepoints'><thead><tr><th>Technology</th><th>Kind</th>"
             "<th>Suppliers</th><th>HHI firms</th><th>HHI countries</th>"
-            "<th>Largest supplier</th><th>Largest country</th><th>Evidence</th>"
+            "<th>Largest supplier</th><th>Largest country</th><th>Basis</th><th>Evidence</th>"
             "</tr></thead><tbody>"
         )
         for c in flagged:
@@ -185,6 +197,7 @@ def _chokepoints_html(items: list[Chokepoint], r: _Renderer, png: bytes | None) 
                 f"<td class='num'>{c.hhi_countries:,.0f}</td>"
                 f"<td>{_e(r.name(top.supplier))} ({top.share:.0%}, {stated})</td>"
                 f"<td>{_e(r.country(country))} ({cshare:.0%})</td>"
+                f"<td>{_e(_basis(c))}</td>"
                 f"<td><details><summary>{len(via)} fact(s)</summary>{r.facts(via)}"
                 "</details></td></tr>"
             )
@@ -335,8 +348,11 @@ def write_report(
     overview_png = save("policies.png", figures.policies_overview(overview)) if sections else None
     policy_html = []
     for s in sections:
-        counts = Counter((x.depth, x.kind) for x in s.exposures)
-        png = save(f"exposure-{s.policy.id}.png", figures.exposure_by_tier(counts, s.policy.name))
+        png = None
+        if s.exposures:
+            counts = Counter((x.depth, x.kind) for x in s.exposures)
+            chart = figures.exposure_by_tier(counts, s.policy.name)
+            png = save(f"exposure-{s.policy.id}.png", chart)
         policy_html.append(_policy_html(s, r, png))
 
     chokes = chokepoints(graph, schema, as_of=as_of)

@@ -54,6 +54,15 @@ RELATION_CORE: tuple[Column, ...] = (
     Column("prov_source", STRING_LIST),
     Column("prov_evidence", STRING_LIST),
 )
+STORE_INTERNAL_ENTITY: tuple[Column, ...] = (
+    Column("search_keys", STRING_LIST),
+    Column("search_text", STRING),
+    Column("hash", STRING),
+)
+"""Entity properties only the Neo4j store writes (search keys, full-text input, digest)."""
+STORE_HASH = Column("hash", STRING)
+"""The digest the Neo4j store writes on every relationship and source, too."""
+
 SOURCE_COLUMNS: tuple[Column, ...] = (
     Column("id", STRING),
     Column("title", STRING),

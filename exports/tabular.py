@@ -66,8 +66,6 @@ _ADMIN_TYPE = {
     R.INT: "long",
     R.BOOL: "boolean",
 }
-_STORE_EXTRAS_ENTITY = (R.Column("search_keys", R.STRING_LIST), R.Column("search_text", R.STRING))
-_HASH = R.Column("hash", R.STRING)
 _HEADER = re.compile(
     r"^(?P<name>[^:]*)(?::(?P<type>[A-Za-z_]+)(?P<array>\[\])?(?:\((?P<space>[^)]*)\))?)?$"
 )
@@ -216,16 +214,16 @@ def write_neo4j_admin_csv(
 
 def _entity_csv_columns(schema: Schema) -> list[R.Column]:
     """Entity properties after ``id`` (which is the ID column), in storage-model order."""
-    return [*R.entity_columns(schema)[1:], *_STORE_EXTRAS_ENTITY, _HASH]
+    return [*R.entity_columns(schema)[1:], *R.STORE_INTERNAL_ENTITY]
 
 
 def _source_csv_columns() -> list[R.Column]:
-    return [*R.SOURCE_COLUMNS[1:], _HASH]
+    return [*R.SOURCE_COLUMNS[1:], R.STORE_HASH]
 
 
 def _relation_csv_columns(schema: Schema) -> list[R.Column]:
     skip = {"type", "source", "target"}  # the :TYPE, :START_ID and :END_ID columns
-    return [*(c for c in R.relation_columns(schema) if c.name not in skip), _HASH]
+    return [*(c for c in R.relation_columns(schema) if c.name not in skip), R.STORE_HASH]
 
 
 def _split_fields(text: str) -> list[list[tuple[str, bool]]]:
