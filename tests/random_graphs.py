@@ -77,7 +77,7 @@ def random_graph(schema: Schema, seed: int, size: Size = Size()) -> Graph:
     products = [f"p{i}" for i in range(size.products)]
     for p in products:
         entities.append(Entity(id=p, kind=rng.choice(product_kinds), name=f"Product {p}"))
-        for t in rng.sample(techs, k=rng.randint(1, 2)):
+        for t in rng.sample(techs, k=min(len(techs), rng.randint(1, 2))):
             add_rel("uses", p, t)
 
     firms = [f"f{i}" for i in range(size.firms)]
@@ -98,10 +98,10 @@ def random_graph(schema: Schema, seed: int, size: Size = Size()) -> Graph:
     for i in range(size.policies):
         pid = f"pol{i}"
         entities.append(Entity(id=pid, kind=rng.choice(policy_kinds), name=f"Policy {pid}"))
-        for item in rng.sample(techs + products, k=rng.randint(1, 2)):
+        for item in rng.sample(techs + products, k=min(len(techs + products), rng.randint(1, 2))):
             add_rel("targets", pid, item, effect=rng.choice(EFFECTS))
         if rng.random() < 0.8:
             add_rel("appliesTo", pid, rng.choice(countries))
-        for f in rng.sample(firms, k=rng.randint(0, 2)):
+        for f in rng.sample(firms, k=min(len(firms), rng.randint(0, 2))):
             add_rel("names", pid, f)
     return Graph.of(entities, relations.values(), [source])
