@@ -222,16 +222,21 @@ class Neo4jLauncher:
                 return existing, False
             return self._start_locked(), True
 
-    def stop(self) -> bool:
-        """Stop the recorded server and delete its home; False if none was running."""
+    def stop(self, instance: Neo4jInstance | None = None) -> bool:
+        """Stop a server and delete its home; False if it was not running.
+
+        Without an argument this is the recorded server (what ``techsov neo4j stop``
+        means). A caller that started a server passes it, and then only that server is
+        stopped, even if the record has meanwhile come to name another one.
+        """
         with self._locked():
-            instance = self._read_state()
-            if instance is None:
+            target = instance or self._read_state()
+            if target is None:
                 return False
-            was_running = self._owns_live_group(instance)
+            was_running = self._owns_live_group(target)
             if was_running:
-                self._terminate(instance, verified=True)
-            self._discard(instance)
+                self._terminate(target, verified=True)
+            self._discard(target)
             return was_running
 
     def classpath(self) -> list[Path]:
@@ -464,7 +469,9 @@ class Neo4jLauncher:
             shutil.rmtree(home, ignore_errors=True)
         elif home.exists():
             self._log(f"Not deleting {home}: it does not look like a test server home.")
-        self.state_file.unlink(missing_ok=True)
+        recorded = self._read_state()
+        if recorded is not None and (recorded.pid, recorded.home) == (instance.pid, instance.home):
+            self.state_file.unlink(missing_ok=True)
 
     # -- state ---------------------------------------------------------------------------
 

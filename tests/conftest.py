@@ -64,7 +64,7 @@ def neo4j_server() -> Iterator[Neo4jCredentials]:
     finally:
         # A server this session merely reused belongs to whoever started it.
         if started:
-            launcher.stop()
+            launcher.stop(instance)
 
 
 @pytest.fixture(scope="session")

@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -21,12 +23,14 @@ import pytest
 from neo4j import Driver, GraphDatabase
 from typer.testing import CliRunner
 
+from techsov import neo4j_server
 from techsov.neo4j_cli import neo4j_app
 from techsov.neo4j_server import (
     HOME_PREFIX,
     Neo4jCredentials,
     Neo4jInstance,
     Neo4jLauncher,
+    Neo4jLaunchError,
 )
 from techsov.settings import Settings
 
@@ -228,6 +232,30 @@ def test_stop_terminates_our_group_and_deletes_the_home(
     assert not quiet_launcher.state_file.exists()
 
 
+def test_stopping_a_given_server_leaves_the_record_of_another_alone(
+    quiet_launcher: Neo4jLauncher,
+    tmp_path: Path,
+    stand_ins: Callable[..., subprocess.Popen[bytes]],
+) -> None:
+    """A pytest session stops the server it started, not whatever the record names now."""
+    homes = []
+    for name in ("mine", "recorded"):
+        home = tmp_path / f"{HOME_PREFIX}{name}"
+        (home / "conf").mkdir(parents=True)
+        (home / "conf" / "neo4j.conf").write_text("# stand-in\n", encoding="utf-8")
+        homes.append(home)
+    mine_process = stand_ins(env={**os.environ, "NEO4J_HOME": str(homes[0])})
+    mine = _record(quiet_launcher, mine_process.pid, homes[0])
+    other_process = stand_ins(env={**os.environ, "NEO4J_HOME": str(homes[1])})
+    recorded = _record(quiet_launcher, other_process.pid, homes[1])
+
+    assert quiet_launcher.stop(mine) is True
+    mine_process.wait(timeout=5)
+    assert not homes[0].exists()
+    assert quiet_launcher.current() == recorded
+    assert other_process.poll() is None
+
+
 def test_stop_never_deletes_a_directory_that_is_not_a_server_home(
     quiet_launcher: Neo4jLauncher, tmp_path: Path
 ) -> None:
@@ -272,3 +300,45 @@ def test_cli_status_and_stop_follow_the_state_file(
     assert runner.invoke(neo4j_app, ["stop"], env=env).exit_code == 0
     ours.wait(timeout=35)
     assert runner.invoke(neo4j_app, ["status"], env=env).exit_code == 1
+
+
+# -- failures explain themselves and leave nothing behind ------------------------------
+
+
+def _reuse_resolved_classpath(launcher: Neo4jLauncher) -> None:
+    """Spare a fresh cache dir the Maven run the session's launcher has already done."""
+    resolved = Neo4jLauncher.from_settings(Settings()).classpath_file
+    if resolved.is_file():
+        launcher.classpath_file.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(resolved, launcher.classpath_file)
+
+
+@pytest.mark.slow
+def test_unknown_version_fails_with_mavens_reason(tmp_path: Path) -> None:
+    launcher = Neo4jLauncher("0.0.0-no-such-version", tmp_path, log=lambda _: None)
+    with pytest.raises(Neo4jLaunchError, match=r"Maven failed to resolve org\.neo4j:neo4j:0\.0\.0"):
+        launcher.start()
+    assert not launcher.state_file.exists()
+
+
+@pytest.mark.slow
+def test_server_that_dies_on_start_up_is_reported_with_its_log_and_cleaned_up(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    messages: list[str] = []
+    with socket.socket() as squatter:
+        squatter.bind(("127.0.0.1", 0))
+        squatter.listen()
+        # Hand Neo4j a Bolt port that is already taken, so the real server fails for real.
+        monkeypatch.setattr(neo4j_server, "_free_port", lambda: squatter.getsockname()[1])
+        launcher = Neo4jLauncher(VERSION, tmp_path, log=messages.append)
+        _reuse_resolved_classpath(launcher)
+        with pytest.raises(Neo4jLaunchError) as failure:
+            launcher.start()
+    message = str(failure.value)
+    assert "exited during start-up" in message
+    assert "last lines of" in message  # the server's own explanation is included
+    assert not launcher.state_file.exists()
+    homes = {Path(m) for text in messages for m in re.findall(r"\(home (\S+)\)", text)}
+    assert len(homes) == 1, messages
+    assert not homes.pop().exists()
