@@ -142,7 +142,7 @@ def check_references(
                 problems.append(
                     Problem(
                         cite.file,
-                        cite.line,
+                        cite.source_line,
                         f"{cite.field}.source",
                         f"no source has id {sid!r}{suggestion(sid, source_ids)}; "
                         "declare it under `sources`",
@@ -198,7 +198,7 @@ def check_evidence(
             problems.append(
                 Problem(
                     cite.file,
-                    cite.line,
+                    cite.evidence_line,
                     f"{cite.field}.evidence",
                     f"evidence {shown!r} does not occur verbatim in source "
                     f"{cite.provenance.source!r}{hint}",
@@ -241,7 +241,7 @@ def check_acyclic(
 def check_totals(
     relations: Sequence[RelationRecord], rule: TotalRule, problems: list[Problem]
 ) -> None:
-    """The rule's qualifier values into one target, valid at the same time, stay <= maximum.
+    """The rule's qualifier values at one node, valid at the same time, stay <= maximum.
 
     Shares held at different times (a stake sold in 2020, another bought in 2023) do not
     add up, so the check takes the largest total over any moment rather than the plain sum;
@@ -249,12 +249,13 @@ def check_totals(
     """
     groups: dict[str, list[tuple[RelationRecord, float]]] = defaultdict(list)
     for rel in relations:
-        if rel.type not in rule.relations or rel.target is None or rel.relation is None:
+        if rel.type not in rule.relations or rel.relation is None:
             continue
+        node = rel.relation.source if rule.per == "source" else rel.relation.target
         value = rel.relation.properties.get(rule.qualifier)
         if isinstance(value, int | float) and not isinstance(value, bool):
-            groups[rel.target].append((rel, float(value)))
-    for target, items in sorted(groups.items()):
+            groups[node].append((rel, float(value)))
+    for node, items in sorted(groups.items()):
         total = _max_concurrent_total(items)
         if total <= rule.maximum + 1e-9:
             continue
@@ -267,7 +268,7 @@ def check_totals(
                 first.origin.file,
                 first.origin.at(rule.qualifier),
                 rule.qualifier,
-                f"{rule.qualifier} values of {rule.label} into {target!r} add up to {total:g}, "
+                f"{rule.label}: {rule.qualifier} values for {node!r} add up to {total:g}, "
                 f"more than {rule.maximum:g} (relations at {_places(recs)})",
             )
         )

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from ingest.fields import FieldReader, as_list, as_map, suggestion
-from ingest.reader import YamlMap, YamlValue
+from ingest.reader import YamlMap, YamlScalar, YamlValue
 from ingest.rules import Rules
 from ontology.errors import Problem
 from ontology.model import (
@@ -62,8 +62,9 @@ class Citation:
 
     provenance: Provenance
     file: str
-    line: int
     field: str
+    source_line: int
+    evidence_line: int
 
 
 @dataclass
@@ -105,14 +106,9 @@ class Defaults:
     failed: set[str] = field(default_factory=set)
 
 
-def kebab(name: str) -> str:
-    """``headquarteredIn`` -> ``headquartered-in`` (relation ids are lower-case)."""
-    return re.sub(r"(?<=[a-z0-9])([A-Z])", r"-\1", name).lower()
-
-
 def default_relation_id(source: str, rel_type: str, target: str) -> str:
-    """The id a relation gets when it sets none: ``<from>--<type in kebab-case>--<to>``."""
-    return f"{source}--{kebab(rel_type)}--{target}"
+    """The id a relation gets when it sets none: ``<from>--<type>--<to>``."""
+    return f"{source}--{rel_type}--{target}"
 
 
 def _not_a_mapping(file: str, value: YamlValue, what: str, problems: list[Problem]) -> None:
@@ -218,10 +214,15 @@ def _localized_names(r: FieldReader) -> tuple[LocalizedName, ...]:
         return ()
     out: list[LocalizedName] = []
     for lang, f in node.fields.items():
-        text = r.convert(f.value, "string", f"names.{lang}", f.line)
+        key = f"names.{lang}"
         if not _LANG_RE.match(lang) or len(lang) > 16:
-            r.problem(f"names.{lang}", f"{lang!r} is not a language tag such as en, zh, zh-Hans")
-        elif text is not None:
+            hint = ""
+            if isinstance(f.value, YamlScalar) and f.value.kind == "null":
+                hint = "; a comma inside {...} ends the name before it: quote names with commas"
+            r.problem(key, f"{lang!r} is not a language tag such as en, zh, zh-Hans{hint}", f.line)
+            continue
+        text = r.convert(f.value, "string", key, f.line)
+        if isinstance(text, str):
             out.append(LocalizedName(lang=lang, value=text))
     return tuple(sorted(out, key=lambda n: (n.lang, n.value)))
 
@@ -302,8 +303,9 @@ def _citations(r: FieldReader) -> list[Citation] | None:
                 Citation(
                     Provenance(source=source, evidence=evidence),
                     r.file,
-                    node.line,
                     f"{r.prefix}{key}",
+                    source_line=sub.line("source"),
+                    evidence_line=sub.line("evidence"),
                 )
             )
     return out

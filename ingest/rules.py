@@ -17,7 +17,7 @@ from decimal import Decimal
 from functools import cache
 from pathlib import Path
 
-from rdflib import RDFS, Graph, Literal, Namespace, URIRef
+from rdflib import RDF, RDFS, Graph, Literal, Namespace, URIRef
 from rdflib.collection import Collection
 from rdflib.term import Node
 
@@ -37,12 +37,14 @@ class AcyclicRule:
 
 @dataclass(frozen=True)
 class TotalRule:
-    """Values of ``qualifier`` on ``relations`` into one node add up to at most ``maximum``."""
+    """Values of ``qualifier`` on ``relations`` that share one endpoint add up to at most
+    ``maximum``; ``per`` says which endpoint: ``"source"`` (subject) or ``"target"``."""
 
     label: str
     relations: tuple[str, ...]
     qualifier: str
     maximum: float
+    per: str = "source"
 
 
 @dataclass(frozen=True)
@@ -142,8 +144,9 @@ def rules_from_shapes(g: Graph) -> Rules:
             acyclic.append(AcyclicRule(label, relations))
         qualifier = _ts_name(g.value(shape, TSH.totalOf))
         maximum = _number(g.value(shape, TSH.maxTotal))
+        per = "target" if g.value(shape, TSH.totalPer) == RDF.object else "source"
         if relations and qualifier is not None and maximum is not None:
-            totals.append(TotalRule(label, relations, qualifier, maximum))
+            totals.append(TotalRule(label, relations, qualifier, maximum, per))
     return Rules(
         allowed_values=rules.allowed_values,
         minimum=rules.minimum,

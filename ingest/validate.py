@@ -92,10 +92,11 @@ def collect(
     check_references(records, schema, rules.references, problems)
     texts = dict(source_texts or {})
     known_sources = {s.source.id for s in records.sources if s.source is not None}
-    problems.extend(
-        Problem(SOURCE_TEXTS_LABEL, 0, sid, "text given for a source no file declares")
-        for sid in sorted(set(texts) - known_sources)
-    )
+    if not read.problems:  # a file that could not be read may declare the source
+        problems.extend(
+            Problem(SOURCE_TEXTS_LABEL, 0, sid, "text given for a source no file declares")
+            for sid in sorted(set(texts) - known_sources)
+        )
     check_evidence(records, texts, problems)
     for acyclic in rules.acyclic:
         check_acyclic(records.relations, acyclic, problems)
