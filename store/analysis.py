@@ -22,7 +22,8 @@ Breadth-first order makes that choice deterministic and identical in every store
   headquartered in a jurisdiction the policy applies to are exposed: domestic firms are
   the beneficiaries of substitution, foreign suppliers are the ones exposed. For
   ``restricts-trade`` every producer is exposed (the control restricts trade in what it
-  makes, whichever side of the border it is on);
+  makes, whichever side of the border it is on). An organization with no known
+  headquarters counts as domestic when its parent (``subsidiaryOf``, ``ownedBy``) is;
 * ``supplier`` (depth d + 1) when it supplies an organization exposed at depth d, and
   ``ownership`` (depth d + 1) when it is the parent or subsidiary (``subsidiaryOf``,
   ``ownedBy``) of one, up to ``max_depth``.
@@ -150,6 +151,28 @@ def _targeted(
     return _expand_taxonomy(store, roots, as_of), named, jurisdictions
 
 
+def _domestic(
+    store: GraphStore, orgs: set[str], jurisdictions: set[str], as_of: date | None
+) -> set[str]:
+    """Organizations headquartered in ``jurisdictions``; one with no known headquarters
+    takes its parent's (``subsidiaryOf``/``ownedBy``), so a domestic group's subsidiaries
+    are not mistaken for foreign suppliers. Three round trips at most."""
+    hq = store.edges(sorted(orgs), [HEADQUARTERS], Direction.OUT, as_of)
+    located = {r.source for r in hq}
+    domestic = {r.source for r in hq if r.target in jurisdictions}
+    unknown = sorted(orgs - located)
+    if not unknown:
+        return domestic
+    parents = store.edges(unknown, list(OWNERSHIP), Direction.OUT, as_of)
+    if not parents:
+        return domestic
+    parent_hq = store.edges(
+        sorted({r.target for r in parents}), [HEADQUARTERS], Direction.OUT, as_of
+    )
+    domestic_parents = {r.source for r in parent_hq if r.target in jurisdictions}
+    return domestic | {r.source for r in parents if r.target in domestic_parents}
+
+
 @dataclass(frozen=True)
 class _Reach:
     """What a policy reaches directly, with the paths that explain it."""
@@ -171,8 +194,7 @@ def _direct_reach(store: GraphStore, policy: str, as_of: date | None) -> _Reach:
         made = store.edges(sorted(items), list(PRODUCTION), Direction.IN, as_of)
         producers = [(r.source, (r, *items[r.target])) for r in made]
     if jurisdictions and producers:
-        hq = store.edges(sorted({n for n, _ in producers}), [HEADQUARTERS], Direction.OUT, as_of)
-        domestic = {r.source for r in hq if r.target in set(jurisdictions)}
+        domestic = _domestic(store, {n for n, _ in producers}, set(jurisdictions), as_of)
         producers = [
             (n, p)
             for n, p in producers

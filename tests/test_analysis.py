@@ -52,6 +52,7 @@ ENTITIES = [
     ("buyer", "Firm"),
     ("listed", "Firm"),
     ("chip-x", "Chip"),
+    ("cn-sub", "Firm"),
     ("chip-y", "Chip"),
     ("mic", "IndustrialPolicy"),
     ("ec", "ExportControl"),
@@ -70,6 +71,8 @@ RELATIONS = [
     rel("chip-x", "uses", "advanced-logic"),
     rel("cn-designer", "develops", "chip-y"),
     rel("chip-y", "uses", "advanced-logic"),
+    rel("cn-sub", "produces", "chip-y"),
+    rel("cn-sub", "subsidiaryOf", "cn-designer"),
     rel("zeiss", "supplies", "asml", 0.5, valid_to=date(2020, 12, 31)),
     rel("asml-sub", "subsidiaryOf", "asml"),
     rel("tsmc", "supplies", "buyer"),
@@ -115,8 +118,10 @@ def test_industrial_policy_exposes_foreign_producers_through_the_taxonomy(
 def test_domestic_firms_are_not_exposed_to_their_own_substitution_policy(
     store: EmbeddedStore,
 ) -> None:
-    exposed = {e.supplier for e in suppliers_exposed_to(store, SCHEMA, "mic", max_depth=3)}
+    exposed = {e.supplier for e in suppliers_exposed_to(store, SCHEMA, "mic", max_depth=0)}
     assert "cn-designer" not in exposed
+    # No headquarters of its own: it takes its Chinese parent's.
+    assert "cn-sub" not in exposed
 
 
 def test_export_control_names_and_reaches_producers_whatever_their_country(
