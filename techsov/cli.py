@@ -17,6 +17,7 @@ from store.base import LoadSummary
 from techsov.console import err_console, exits_on_error, progress_bar
 from techsov.neo4j_cli import neo4j_app
 from techsov.settings import Settings
+from techsov.synth_commands import register as register_synth_commands
 from techsov.wiring import api_limits, neo4j_store, read_graph, serving_store
 
 app = typer.Typer(
@@ -26,6 +27,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 app.add_typer(neo4j_app, name="neo4j")
+register_synth_commands(app)
 
 PathsArg = typer.Argument(
     None, help="Fact files or folders (default: TECHSOV_DATA_PATHS, else the curated set)."
