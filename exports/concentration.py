@@ -4,11 +4,13 @@
 phone, a car, a chip model) has one producer by definition, so its "concentration" says
 nothing about a dependency; the technologies it uses carry that information.
 
-**Suppliers of an item.** The suppliers of a technology X are the
-organizations that *produce* X (``produces``) or *supply* X to someone (``supplies`` with
-``item`` = X), and, for a technology, the producers of any technology below X in the
-taxonomy (``broader`` followed downwards: whoever makes EUV lithography supplies
-lithography). Developing (``develops``) is research, not supply, and is not counted.
+**Suppliers of an item.** The suppliers of a technology X are the organizations that
+*produce* X (``produces``); that *supply* X to someone (``supplies`` with ``item`` = X)
+who does not produce X itself (a firm selling X's parts to X's maker, as Zeiss optics to
+ASML, is upstream of that maker, not an alternative to it); and that produce a technology
+below X in the taxonomy (``broader`` followed downwards: whoever makes EUV lithography
+supplies lithography). Developing (``develops``) is research, not supply, and is not
+counted.
 
 **Shares** (fractions of X's market):
 
@@ -150,8 +152,11 @@ def chokepoints(graph: Graph, schema: Schema, *, as_of: date | None = None) -> l
     for r in relations:
         if r.type == PRODUCES:
             direct[r.target][r.source].append(r)
-        elif r.type == A.SUPPLIES and isinstance(r.properties.get(ITEM), str):
-            direct[str(r.properties[ITEM])][r.source].append(r)
+    makers = {item: set(orgs) for item, orgs in direct.items()}
+    for r in relations:
+        item = r.properties.get(ITEM)
+        if r.type == A.SUPPLIES and isinstance(item, str) and r.target not in makers.get(item, ()):
+            direct[item][r.source].append(r)
     below = _narrower(relations)
     items = {e.id for e in graph.entities.values() if schema.is_a(e.kind, A.TECHNOLOGY)}
     out: list[Chokepoint] = []
