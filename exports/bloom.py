@@ -134,7 +134,8 @@ def _queries(schema: Schema) -> list[_Query]:
         _Query(
             name=(
                 "Organizations a policy reaches: the ones it names, the producers of what it "
-                f"targets (foreign producers only for {domestic} effects), and up to "
+                f"targets (foreign producers only for {domestic} effects, a producer with no "
+                "known headquarters taking its parent's), and up to "
                 f"{SUPPLY_TIERS} tiers of their suppliers, plus parents and subsidiaries"
             ),
             text="suppliers exposed to $policy",
@@ -147,8 +148,10 @@ def _queries(schema: Schema) -> list[_Query]:
                 "  UNION\n"
                 f"    MATCH reach = (p)-[t{targets}]->()<-[{broader}*0..]-()"
                 f"<-[{uses}*0..1]-()<-[{made}]-(o:{org})\n"
-                f"    WHERE NOT (t.effect IN [{domestic}]\n"
-                f"               AND EXISTS {{ (o)-[{hq}]->()<-[{applies}]-(p) }})\n"
+                f"    WHERE NOT (t.effect IN [{domestic}] AND (\n"
+                f"        EXISTS {{ (o)-[{hq}]->()<-[{applies}]-(p) }}\n"
+                f"        OR (NOT EXISTS {{ (o)-[{hq}]->() }}\n"
+                f"            AND EXISTS {{ (o)-[{owns}]->()-[{hq}]->()<-[{applies}]-(p) }})))\n"
                 "    RETURN reach, o\n"
                 "}\n"
                 f"OPTIONAL MATCH tier = (o)<-[{supplies}*1..{SUPPLY_TIERS}]-(:{org})\n"
