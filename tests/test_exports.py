@@ -26,8 +26,10 @@ from pathlib import Path
 import networkx as nx
 import pyarrow.parquet as pq
 import pytest
+import typer
 from neo4j import Driver, GraphDatabase
 from random_graphs import Size, random_graph
+from typer.testing import CliRunner
 
 from exports.graphml import read_graphml, write_graphml
 from exports.notebook import load_frames, load_graph
@@ -45,6 +47,7 @@ from ontology.model import Entity, Graph, LocalizedName, Provenance, Relation, S
 from ontology.schema import default_schema
 from store.embedded_store import EmbeddedStore
 from store.neo4j_store import Neo4jStore
+from techsov.exports_commands import register
 from techsov.neo4j_server import Neo4jLauncher
 from techsov.settings import Settings
 
@@ -418,3 +421,67 @@ def test_neo4j_admin_import_of_the_csv_gives_the_database_a_load_would_write(
     assert store.snapshot() == graph
     assert not store.load(graph, dry_run=True).changed
     assert [h.entity_id for h in store.search("小米", None, 5)] == ["xiaomi"]
+
+
+# ------------------------------------------------------------------ CLI
+
+FACTS = """\
+sources:
+  - id: press
+    title: Trade press
+    kind: news
+entities:
+  - {id: china, kind: Country, name: China}
+  - {id: catl, kind: Firm, name: CATL}
+  - {id: xiaomi, kind: Firm, name: Xiaomi}
+  - {id: batteries, kind: Technology, name: Batteries}
+  - {id: control, kind: ExportControl, name: Battery control}
+defaults:
+  provenance: [{source: press}]
+  confidence: 0.9
+relations:
+  - {type: headquarteredIn, from: catl, to: china}
+  - {type: produces, from: catl, to: batteries, share: 0.4}
+  - {type: supplies, from: catl, to: xiaomi, item: batteries}
+  - {type: targets, from: control, to: batteries, effect: restricts-trade}
+"""
+
+
+def test_cli_commands_write_their_files_from_the_served_graph(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    facts = tmp_path / "facts"
+    facts.mkdir()
+    (facts / "facts.yaml").write_text(FACTS, encoding="utf-8")
+    monkeypatch.delenv("TECHSOV_NEO4J_URI", raising=False)
+    monkeypatch.setenv("TECHSOV_DATA_PATHS", json.dumps([str(facts)]))
+    app = typer.Typer()
+    register(app)
+    runner = CliRunner()
+    out = tmp_path / "out"
+    for args in (
+        ["bloom", "--out", str(out / "bloom")],
+        ["report", "--policy", "control", "--out", str(out / "report")],
+        ["export-analytics", "--format", "csv", "--out", str(out / "csv")],
+        ["export-analytics", "--format", "parquet", "--out", str(out / "parquet")],
+        ["export-analytics", "--format", "graphml", "--out", str(out / "graphml")],
+    ):
+        result = runner.invoke(app, args)
+        assert result.exit_code == 0, (args, result.output)
+    perspective = json.loads((out / "bloom" / "perspective.json").read_text(encoding="utf-8"))
+    assert {c["labels"][0] for c in perspective["categories"]} >= {"Firm", "ExportControl"}
+    assert "Country" in {c["labels"][0] for c in perspective["categories"]}
+    assert "Vehicle" not in {c["labels"][0] for c in perspective["categories"]}
+    assert (out / "bloom" / "style.grass").read_text(encoding="utf-8").startswith("node {")
+    assert "Battery control" in (out / "report" / "report.html").read_text(encoding="utf-8")
+    graph = read_neo4j_admin_csv(out / "csv", SCHEMA)
+    assert read_parquet(out / "parquet", SCHEMA) == graph
+    assert read_graphml(out / "graphml" / "graph.graphml", SCHEMA) == graph
+    assert set(graph.entities) == {"china", "catl", "xiaomi", "batteries", "control"}
+
+
+def test_cli_report_rejects_a_malformed_date(tmp_path: Path) -> None:
+    app = typer.Typer()
+    register(app)
+    result = CliRunner().invoke(app, ["report", "--as-of", "2024-13-01", "--out", str(tmp_path)])
+    assert result.exit_code != 0 and "--as-of" in result.output
