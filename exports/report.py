@@ -180,7 +180,7 @@ def _chokepoints_html(items: list[Chokepoint], r: _Renderer, png: bytes | None) 
         parts.append(_img(png, "Supplier concentration of the most concentrated items"))
     if flagged:
         parts.append(
-            "<table class='chokepoints'><thead><tr><th>Technology</th><th>Kind</th>"
+            "<table class='chokepoints'><thead><tr><th>Technology</th>"
             "<th>Suppliers</th><th>HHI firms</th><th>HHI countries</th>"
             "<th>Largest supplier</th><th>Largest country</th><th>Basis</th><th>Evidence</th>"
             "</tr></thead><tbody>"
@@ -191,7 +191,7 @@ def _chokepoints_html(items: list[Chokepoint], r: _Renderer, png: bytes | None) 
             stated = "stated" if top.stated else "assumed"
             via = [rel for s in c.suppliers for rel in s.via]
             parts.append(
-                f"<tr><td>{_e(r.name(c.item))}</td><td>{_e(r.kind(c.item))}</td>"
+                f"<tr><td>{_e(r.name(c.item))}</td>"
                 f"<td class='num'>{len(c.suppliers)}</td>"
                 f"<td class='num'>{c.hhi_firms:,.0f}</td>"
                 f"<td class='num'>{c.hhi_countries:,.0f}</td>"
