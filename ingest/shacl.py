@@ -156,6 +156,8 @@ class Locator:
             as_object = self.statements.get((value, path, focus))
             if as_object is not None:
                 return as_object, "to"
+            if str(path).startswith(str(TS)):  # a relation triple no record produced
+                return focus, ""
         if not isinstance(path, URIRef):
             return focus, ""
         if path in _STATEMENT_FIELDS:

@@ -6,12 +6,16 @@ shape that must object, the node it must object to and the message it must give.
 
 from __future__ import annotations
 
-import pytest
-from rdflib import RDF, Graph, URIRef
+from decimal import Decimal
 
+import pytest
+from rdflib import RDF, Graph, Literal, URIRef
+
+from ingest.rdf import PROV
+from ingest.records import Origin
 from ingest.rules import SH, load_rules
-from ingest.shacl import ShaclResult, readable, run_shacl
-from ontology.schema import DATA, SHAPES_FILE, default_schema, shapes_graph
+from ingest.shacl import ShaclResult, readable, run_shacl, shacl_problems
+from ontology.schema import DATA, SHAPES_FILE, TS, default_schema, shapes_graph
 
 # rdflib warns when sh:lessThanOrEquals compares an ill-typed date; that case is on purpose.
 pytestmark = pytest.mark.filterwarnings(
@@ -356,3 +360,29 @@ def test_messages_name_ids_not_iris() -> None:
     assert readable(f"{DATA}acme is the subject of {URIRef(DATA + 'x')}") == (
         "acme is the subject of x"
     )
+
+
+def test_shacl_results_point_at_the_record_and_field_behind_the_node() -> None:
+    data = Graph().parse(data=PREFIXES + VALID, format="turtle")
+    data.remove((DATA["rel/supply"], TS.confidence, None))
+    data.add((DATA["rel/supply"], TS.confidence, Literal(Decimal("1.5"))))
+    data.add((DATA["fakeland"], TS.supplies, DATA["beta"]))
+    cite = DATA["rel/supply/provenance/2"]
+    data.add((DATA["rel/supply"], TS.provenance, cite))
+    data.add((cite, RDF.type, TS.ProvenanceRecord))
+    data.add((cite, PROV.hadPrimarySource, DATA["source/paper"]))
+    data.add((cite, TS.evidence, Literal("")))
+    origins = {
+        DATA["acme"]: Origin("a.yaml", 3),
+        DATA["fakeland"]: Origin("a.yaml", 9),
+        DATA["rel/supply"]: Origin("b.yaml", 20, {"confidence": 24}),
+    }
+    problems = sorted(shacl_problems(data, default_schema(), origins))
+    assert [(p.file, p.line, p.field) for p in problems] == [
+        ("a.yaml", 9, ""),  # no relation record made this triple: point at the entity
+        ("b.yaml", 20, "provenance.evidence"),
+        ("b.yaml", 24, "confidence"),
+    ]
+    assert problems[0].message.startswith("fakeland is the subject of supplies")
+    assert problems[1].message == "Evidence is at most one non-empty excerpt."
+    assert problems[2].message == "Confidence is a number from 0 to 1. (found '1.5')"
