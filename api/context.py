@@ -9,7 +9,8 @@ loaders: that is what keeps a request's store round trips bounded.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import asyncio
+from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING
 
 from strawberry.fastapi import BaseContext
@@ -59,6 +60,23 @@ class ApiContext(BaseContext):
         if found is None:
             raise DanglingReference(f"stored data refers to unknown entity {entity_id!r}")
         return self.types.to_graphql(found)
+
+    async def prefetch(
+        self, entity_ids: Iterable[str] = (), source_ids: Iterable[str] = ()
+    ) -> None:
+        """Fetch what an answer will show — entities and cited sources — in one wave,
+        before GraphQL walks it.
+
+        Resolvers call this with exactly what the query selects (see
+        :func:`api.types.asks_for`), right after they get their answer from the store.
+        All resolvers of one level do so in the same turn of the event loop, so each
+        kind of object costs one batch; the fields showing them then find them held
+        (:func:`api.loaders.held`) and resolve synchronously.
+        """
+        entities, sources = sorted(set(entity_ids)), sorted(set(source_ids))
+        await asyncio.gather(
+            self.loaders.entities.load_many(entities), self.loaders.sources.load_many(sources)
+        )
 
     async def entities(self, entity_ids: Sequence[str]) -> list[EntityNode]:
         """Entities that stored data refers to, in the given order (one batch)."""

@@ -31,7 +31,9 @@ from api.types import (
     PolicyImpactNode,
     RelationNode,
     SearchHitNode,
+    asks_for,
     is_entity_id,
+    prefetch_relations,
     relation_path,
 )
 from ontology.errors import BadRequest, NotFound
@@ -119,6 +121,12 @@ class QueryRoot:
             as_of=as_of,
             first=count,
         )
+        await prefetch_relations(
+            info,
+            [r for e in exposures for r in e.path],
+            "path",
+            also=[e.supplier for e in exposures] if asks_for(info, "supplier") else (),
+        )
         return [ExposureNode.of(e) for e in exposures]
 
     @strawberry.field(
@@ -140,6 +148,12 @@ class QueryRoot:
             _require_id(firm),
             max_depth=depth,
             as_of=as_of,
+        )
+        await prefetch_relations(
+            info,
+            [r for d in found for r in d.path],
+            "path",
+            also=[d.entity for d in found] if asks_for(info, "entity") else (),
         )
         return [DependencyNode.of(d) for d in found]
 
@@ -177,7 +191,10 @@ class QueryRoot:
             _require_id(to),
             max_length=length,
         )
-        return None if found is None else relation_path(found)
+        if found is None:
+            return None
+        await prefetch_relations(info, found)
+        return relation_path(found)
 
 
 def _query_type(types: OntologyTypes) -> type[QueryRoot]:

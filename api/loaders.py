@@ -77,6 +77,17 @@ class SettlingDataLoader(DataLoader[_K, _V]):
         await dispatch_batch(self, batch)
 
 
+def held(loader: DataLoader[_K, _V], key: _K) -> _V | None:
+    """The value ``loader`` already holds for ``key`` in this request, if any: a field
+    whose object is at hand can then resolve without a coroutine, a task and an event
+    loop turn — for answers of hundreds of relations, most of a request's CPU."""
+    future = loader.cache_map.get(key)
+    if future is None or not future.done() or future.cancelled() or future.exception():
+        return None
+    value: _V = future.result()
+    return value
+
+
 @dataclass(frozen=True)
 class PageRequest:
     """One entity's page of relations, as a hashable DataLoader key.

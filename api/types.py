@@ -16,14 +16,16 @@ import base64
 import binascii
 import enum
 import re
+from collections.abc import Iterable, Sequence
 from datetime import date
 from typing import Any, cast
 
 import strawberry
 from strawberry.scalars import JSON
+from strawberry.types.nodes import SelectedField, Selection
 
 from api.context import ApiContext
-from api.loaders import PageRequest
+from api.loaders import PageRequest, held
 from ontology import model
 from ontology.errors import BadRequest
 from store.analysis import Dependency, Exposure, PolicyImpact
@@ -63,6 +65,73 @@ def decode_cursor(cursor: str) -> str:
 def json_value(value: Any) -> Any:
     """Relation qualifiers as JSON: dates become ISO strings, like everywhere else."""
     return value.isoformat() if isinstance(value, date) else value
+
+
+def asks_for(info: Info, *path: str) -> bool:
+    """Whether the query selects ``path`` (GraphQL field names) below the current field,
+    looking through fragments; ``@skip``/``@include`` are ignored, which at worst
+    prefetches something unused."""
+    return _selects([s for f in info.selected_fields for s in f.selections], path)
+
+
+def _selects(selections: Sequence[Selection], path: Sequence[str]) -> bool:
+    if not path:
+        return True
+    for selection in selections:
+        if isinstance(selection, SelectedField):
+            if selection.name == path[0] and _selects(selection.selections, path[1:]):
+                return True
+        elif _selects(selection.selections, path):  # a fragment: same level
+            return True
+    return False
+
+
+def asks_for_ends(info: Info, *path: str) -> bool:
+    return asks_for(info, *path, "source") or asks_for(info, *path, "target")
+
+
+def relation_ends(relations: Iterable[model.Relation]) -> set[str]:
+    return {end for r in relations for end in (r.source, r.target)}
+
+
+def cited_sources(relations: Iterable[model.Relation]) -> set[str]:
+    return {p.source for r in relations for p in r.provenance}
+
+
+async def prefetch_relations(
+    info: Info, relations: Sequence[model.Relation], *path: str, also: Iterable[str] = ()
+) -> None:
+    """Prefetch what the query shows of ``relations`` (found at ``path`` below the
+    current field), plus the entities ``also``."""
+    await info.context.prefetch(
+        entity_ids=[*also, *(relation_ends(relations) if asks_for_ends(info, *path) else ())],
+        source_ids=cited_sources(relations)
+        if asks_for(info, *path, "provenance", "source")
+        else (),
+    )
+
+
+def entity_field(ctx: ApiContext, entity_id: str) -> EntityNode:
+    """The entity for a field: at once when the request holds it (prefetched), else an
+    awaitable of it — GraphQL execution awaits whatever a resolver returns that is
+    awaitable, so a synchronous resolver may return either (the type names what the
+    field resolves to)."""
+    found = held(ctx.loaders.entities, entity_id)
+    if found is not None:
+        return ctx.types.to_graphql(found)
+    return cast("EntityNode", ctx.entity(entity_id))
+
+
+async def _source_later(ctx: ApiContext, source_id: str) -> SourceNode:
+    return SourceNode.of(await ctx.source(source_id))
+
+
+def source_field(ctx: ApiContext, source_id: str) -> SourceNode:
+    """Like :func:`entity_field`, for a cited source."""
+    found = held(ctx.loaders.sources, source_id)
+    if found is not None:
+        return SourceNode.of(found)
+    return cast("SourceNode", _source_later(ctx, source_id))
 
 
 @strawberry.enum(name="Direction", description="Which relations of an entity to follow.")
@@ -112,8 +181,8 @@ class ProvenanceNode:
     source_id: strawberry.Private[str]
 
     @strawberry.field
-    async def source(self, info: Info) -> SourceNode:
-        return SourceNode.of(await info.context.source(self.source_id))
+    def source(self, info: Info) -> SourceNode:
+        return source_field(info.context, self.source_id)
 
 
 @strawberry.type(name="Relation", description="A fact linking two entities, with provenance.")
@@ -143,19 +212,19 @@ class RelationNode:
         )
 
     @strawberry.field
-    async def source(self, info: Info) -> EntityNode:
-        return await info.context.entity(self.source_id)
+    def source(self, info: Info) -> EntityNode:
+        return entity_field(info.context, self.source_id)
 
     @strawberry.field
-    async def target(self, info: Info) -> EntityNode:
-        return await info.context.entity(self.target_id)
+    def target(self, info: Info) -> EntityNode:
+        return entity_field(info.context, self.target_id)
 
     @strawberry.field
     def provenance(self) -> list[ProvenanceNode]:
         return [ProvenanceNode(evidence=p.evidence, source_id=p.source) for p in self.citations]
 
 
-def relation_path(path: tuple[model.Relation, ...] | list[model.Relation]) -> list[RelationNode]:
+def relation_path(path: Sequence[model.Relation]) -> list[RelationNode]:
     return [RelationNode.of(r) for r in path]
 
 
@@ -237,6 +306,7 @@ class EntityNode:
         page = await ctx.loaders.relation_pages.load(
             PageRequest(str(self.id), direction.store_direction, wanted, first, after_id)
         )
+        await prefetch_relations(info, page.items, "edges", "node")
         return RelationConnection.of(page, after_id)
 
 
@@ -272,8 +342,8 @@ class ExposureNode:
         )
 
     @strawberry.field
-    async def supplier(self, info: Info) -> EntityNode:
-        return await info.context.entity(self.supplier_id)
+    def supplier(self, info: Info) -> EntityNode:
+        return entity_field(info.context, self.supplier_id)
 
 
 @strawberry.type(
@@ -296,8 +366,8 @@ class DependencyNode:
         )
 
     @strawberry.field
-    async def entity(self, info: Info) -> EntityNode:
-        return await info.context.entity(self.entity_id)
+    def entity(self, info: Info) -> EntityNode:
+        return entity_field(info.context, self.entity_id)
 
 
 @strawberry.type(name="PolicyImpact", description="What a policy reaches directly.")

@@ -160,8 +160,7 @@ class CountingStore:
 @cache
 def curated_graph() -> Graph:
     """The shipped curated facts, validated as ``techsov load`` would (read once)."""
+    from ingest import default_paths
     from ingest.validate import build_graph
-
-    from ingest.curated import default_paths
 
     return build_graph(default_paths(), default_schema())
