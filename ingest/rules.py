@@ -114,10 +114,14 @@ def _number(node: Node | None) -> float | None:
 
 def rules_from_shapes(g: Graph) -> Rules:
     """Collect the value constraints and tsh: annotations of every property shape."""
-    rules = Rules()
+    allowed: dict[str, tuple[str, ...]] = {}
+    minimum: dict[str, float] = {}
+    maximum: dict[str, float] = {}
+    patterns: dict[str, str] = {}
+    references: dict[str, str] = {}
     acyclic: list[AcyclicRule] = []
     totals: list[TotalRule] = []
-    for shape in set(g.subjects(SH.path, None)):
+    for shape in sorted(set(g.subjects(SH.path, None)), key=str):
         path = g.value(shape, SH.path)
         if path is None:
             continue
@@ -125,34 +129,30 @@ def rules_from_shapes(g: Graph) -> Rules:
         if prop is not None:
             in_list = g.value(shape, SH["in"])
             if in_list is not None:
-                rules.allowed_values[prop] = tuple(str(v) for v in Collection(g, in_list))
-            low = _number(g.value(shape, SH.minInclusive))
-            if low is not None:
-                rules.minimum[prop] = low
-            high = _number(g.value(shape, SH.maxInclusive))
-            if high is not None:
-                rules.maximum[prop] = high
-            pattern = g.value(shape, SH.pattern)
-            if pattern is not None:
-                rules.patterns[prop] = str(pattern)
-            ref = _ts_name(g.value(shape, TSH.refersTo))
-            if ref is not None:
-                rules.references[prop] = ref
+                allowed[prop] = tuple(str(v) for v in Collection(g, in_list))
+            if (low := _number(g.value(shape, SH.minInclusive))) is not None:
+                minimum[prop] = low
+            if (high := _number(g.value(shape, SH.maxInclusive))) is not None:
+                maximum[prop] = high
+            if (pattern := g.value(shape, SH.pattern)) is not None:
+                patterns[prop] = str(pattern)
+            if (ref := _ts_name(g.value(shape, TSH.refersTo))) is not None:
+                references[prop] = ref
         relations = _path_relations(g, path)
         label = str(g.value(shape, RDFS.label) or ", ".join(relations))
         if relations and _is_true(g.value(shape, TSH.acyclic)):
             acyclic.append(AcyclicRule(label, relations))
         qualifier = _ts_name(g.value(shape, TSH.totalOf))
-        maximum = _number(g.value(shape, TSH.maxTotal))
+        most = _number(g.value(shape, TSH.maxTotal))
         per = "target" if g.value(shape, TSH.totalPer) == RDF.object else "source"
-        if relations and qualifier is not None and maximum is not None:
-            totals.append(TotalRule(label, relations, qualifier, maximum, per))
+        if relations and qualifier is not None and most is not None:
+            totals.append(TotalRule(label, relations, qualifier, most, per))
     return Rules(
-        allowed_values=rules.allowed_values,
-        minimum=rules.minimum,
-        maximum=rules.maximum,
-        patterns=rules.patterns,
-        references=rules.references,
+        allowed_values=allowed,
+        minimum=minimum,
+        maximum=maximum,
+        patterns=patterns,
+        references=references,
         acyclic=tuple(sorted(acyclic, key=lambda r: r.relations)),
         totals=tuple(sorted(totals, key=lambda r: r.relations)),
     )

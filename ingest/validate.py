@@ -32,7 +32,7 @@ from ingest.checks import (
 )
 from ingest.fields import as_list
 from ingest.rdf import entity_iri, graph_to_rdf, relation_iri, source_iri
-from ingest.reader import DEFAULT_MAX_BYTES, YamlFile, read_yaml_files
+from ingest.reader import DEFAULT_MAX_BYTES, YamlFile, YamlScalar, YamlValue, read_yaml_files
 from ingest.records import (
     Defaults,
     Origin,
@@ -148,8 +148,8 @@ def _read_file(
                     records.relations.append(rel)
 
 
-def _is_null(value: object) -> bool:
-    return getattr(value, "kind", None) == "null"
+def _is_null(value: YamlValue) -> bool:
+    return isinstance(value, YamlScalar) and value.kind == "null"
 
 
 def _passed(records: Records) -> tuple[Graph, dict[URIRef, Origin]]:
