@@ -160,14 +160,19 @@ def display_name(path: Path) -> str:
 
 
 def find_yaml_files(paths: Iterable[Path | str]) -> tuple[list[Path], list[Problem]]:
-    """Expand files and folders (all ``*.yaml``/``*.yml`` below, sorted) into a file list."""
+    """Expand files and folders into a file list: every ``*.yaml``/``*.yml`` below a folder,
+    sorted, skipping hidden files and folders (editor backups, ``.git``)."""
     files: list[Path] = []
     problems: list[Problem] = []
     for raw in paths:
         path = Path(raw)
         if path.is_dir():
             found = sorted(
-                p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in YAML_SUFFIXES
+                p
+                for p in path.rglob("*")
+                if p.is_file()
+                and p.suffix.lower() in YAML_SUFFIXES
+                and not any(part.startswith(".") for part in p.relative_to(path).parts)
             )
             if not found:
                 problems.append(Problem(str(path), 0, "", "folder holds no .yaml or .yml files"))

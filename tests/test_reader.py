@@ -142,7 +142,7 @@ def test_oversized_files_are_refused_unread(tmp_path: Path) -> None:
 
 
 def test_folders_expand_to_sorted_yaml_files(tmp_path: Path) -> None:
-    for name in ("b.yml", "a.yaml", "notes.txt", "sub/c.yaml"):
+    for name in ("b.yml", "a.yaml", "notes.txt", "sub/c.yaml", ".#a.yaml", ".hidden/d.yaml"):
         (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
         (tmp_path / name).write_text("entities: []\n", encoding="utf-8")
     files, problems = find_yaml_files([tmp_path])
