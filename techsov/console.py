@@ -32,7 +32,7 @@ def report_error(exc: TechsovError) -> None:
     if isinstance(exc, ValidationFailed):
         err_console.print(f"[bold red]{len(exc.problems)} problem(s) found[/]")
         for problem in exc.problems:
-            err_console.print(str(problem), markup=False, highlight=False)
+            err_console.print(str(problem), markup=False, highlight=False, soft_wrap=True)
     else:
         err_console.print(f"[bold red]error:[/] {exc.message}", highlight=False)
 
