@@ -17,6 +17,8 @@ from functools import cache
 from typing import Any
 
 import httpx
+import neo4j
+import pytest
 from fastapi import FastAPI
 
 from api.app import create_app
@@ -31,6 +33,9 @@ from store.base import (
     RelationPage,
     SearchHit,
 )
+from store.embedded_store import EmbeddedStore
+from store.neo4j_store import Neo4jStore
+from techsov.settings import Settings
 
 BASE_URL = "http://testserver"
 
@@ -157,6 +162,13 @@ class CountingStore:
         self.inner.close()
 
 
+STORES = [
+    pytest.param("embedded", id="embedded"),
+    pytest.param("neo4j", id="neo4j", marks=pytest.mark.neo4j),
+]
+"""Parameters of a ``store`` fixture: every answer is checked on both stores."""
+
+
 @cache
 def curated_graph() -> Graph:
     """The shipped curated facts, validated as ``techsov load`` would (read once)."""
@@ -164,3 +176,39 @@ def curated_graph() -> Graph:
     from ingest.validate import build_graph
 
     return build_graph(default_paths(), default_schema())
+
+
+@cache
+def curated_embedded() -> EmbeddedStore:
+    store = EmbeddedStore(default_schema())
+    store.load(curated_graph())
+    return store
+
+
+@cache
+def _neo4j_store(driver: neo4j.Driver) -> Neo4jStore:
+    return Neo4jStore(driver, database=Settings().neo4j_database, schema=default_schema())
+
+
+def curated_neo4j(driver: neo4j.Driver) -> Neo4jStore:
+    """The Neo4j store holding the curated graph, loaded only when it does not already:
+    other modules empty the shared test database between tests."""
+    store = _neo4j_store(driver)
+    graph = curated_graph()
+    if store.counts() != graph.counts():
+        store.load(graph)
+    return store
+
+
+def curated_store(request: pytest.FixtureRequest) -> GraphStore:
+    """The store named by a :data:`STORES` parameter, holding the curated graph."""
+    if request.param == "embedded":
+        return curated_embedded()
+    driver: neo4j.Driver = request.getfixturevalue("neo4j_driver")
+    return curated_neo4j(driver)
+
+
+@cache
+def curated_client(store: GraphStore) -> ApiClient:
+    """One app per store with the default limits (apps hold no state between requests)."""
+    return make_client(store)
