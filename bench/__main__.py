@@ -1,0 +1,115 @@
+"""``python -m bench``: run the benchmark and write ``bench/results/latest.{json,md}`` and
+``scaling.png``.
+
+Each load replaces the whole graph in the database, so by default the benchmark starts a
+Neo4j server of its own (the project's launcher with a separate state directory, so it
+never reuses - or disturbs - the shared test server) and stops it at the end. Pass
+``--neo4j-uri`` (with ``--neo4j-password``) only for a server nobody else is using.
+"""
+
+from __future__ import annotations
+
+import argparse
+import shlex
+import sys
+import tempfile
+from pathlib import Path
+
+from bench.measure import REPO_ROOT
+from bench.runner import BenchConfig, run
+from ingest.synth import SIZES
+from techsov.neo4j_server import Neo4jCredentials, Neo4jLauncher
+from techsov.settings import Settings
+
+OWN_SERVER_DIR = "techsov-bench-neo4j"
+
+
+def _sizes(text: str) -> dict[str, int]:
+    """``S,M`` or ``tiny=60,S``: standard names or ``NAME=FIRMS``."""
+    out: dict[str, int] = {}
+    for part in filter(None, (p.strip() for p in text.split(","))):
+        name, _, firms = part.partition("=")
+        if firms:
+            out[name] = int(firms)
+        elif name in SIZES:
+            out[name] = SIZES[name]
+        else:
+            raise argparse.ArgumentTypeError(f"unknown size {name!r}; use S, M, L or NAME=FIRMS")
+    return out
+
+
+def _redacted(argv: list[str]) -> list[str]:
+    """The command line as recorded in the results: without the password."""
+    out = list(argv)
+    for i, arg in enumerate(out):
+        if arg == "--neo4j-password" and i + 1 < len(out):
+            out[i + 1] = "***"
+        elif arg.startswith("--neo4j-password="):
+            out[i] = "--neo4j-password=***"
+    return out
+
+
+def _ints(text: str) -> tuple[int, ...]:
+    return tuple(int(x) for x in text.split(",") if x.strip())
+
+
+def parse(argv: list[str]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
+    parser.add_argument("--sizes", type=_sizes, default=_sizes("S,M"), help="default S,M")
+    parser.add_argument("--out", type=Path, default=REPO_ROOT / "bench" / "results")
+    parser.add_argument(
+        "--work",
+        type=Path,
+        default=Path(tempfile.gettempdir()) / "techsov-bench-data",
+        help="where generated graphs are written",
+    )
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--items", type=int, default=6, help="policies/firms/pairs per query")
+    parser.add_argument("--repeats", type=int, default=5, help="samples per item and side")
+    parser.add_argument("--naive-subset", type=int, default=2_000)
+    parser.add_argument("--clients", type=_ints, default=(1, 8, 32))
+    parser.add_argument("--concurrency-size", default="M")
+    parser.add_argument("--requests", type=int, default=160, help="per concurrency level")
+    parser.add_argument("--neo4j-uri", help="a server nobody else uses (default: start one)")
+    parser.add_argument("--neo4j-user", default="neo4j")
+    parser.add_argument("--neo4j-password", default="")
+    parser.add_argument("--database", default="neo4j")
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    args = parse(argv)
+    config = BenchConfig(
+        sizes=args.sizes,
+        out=args.out,
+        work=args.work,
+        seed=args.seed,
+        items=args.items,
+        repeats=args.repeats,
+        naive_subset=args.naive_subset,
+        concurrency=args.clients,
+        concurrency_size=args.concurrency_size,
+        requests=args.requests,
+        database=args.database,
+        command="python -m bench " + shlex.join(_redacted(argv)),
+    )
+    if args.neo4j_uri:
+        credentials = Neo4jCredentials(args.neo4j_uri, args.neo4j_user, args.neo4j_password)
+        results = run(config, credentials)
+    else:
+        launcher = Neo4jLauncher(
+            Settings().neo4j_version, Path(tempfile.gettempdir()) / OWN_SERVER_DIR
+        )
+        instance, started = launcher.start()
+        try:
+            results = run(config, instance.credentials)
+        finally:
+            if started:
+                launcher.stop()
+    print(f"errors: {results['errors']}; results in {config.out}", file=sys.stderr)
+    return 1 if results["errors"] else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
