@@ -287,7 +287,10 @@ class Neo4jStore:
         )
 
     def _relation_from(self, m: Mapping[str, Any]) -> Relation:
-        provenance = zip(m.get("prov_source") or [], m.get("prov_evidence") or [], strict=True)
+        prov_source = m.get("prov_source") or []
+        # neo4j-admin import stores no property for an array of one empty string.
+        evidence = m.get("prov_evidence") or [""] * len(prov_source)
+        provenance = zip(prov_source, evidence, strict=True)
         return Relation(
             id=m["id"],
             type=self._type_names[m["_type"]],
