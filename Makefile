@@ -58,3 +58,10 @@ clean:
 	@if [ -x $(BIN)/python ]; then $(NEO4J) stop || true; fi
 	rm -rf $(VENV) build dist *.egg-info .mypy_cache .ruff_cache .pytest_cache .hypothesis
 	find . -name __pycache__ -type d -prune -exec rm -rf {} +
+
+# Benchmarks (see bench/README.md): they start a Neo4j server of their own, never the shared
+# test server, since every load replaces the whole graph. Results go to bench/results/.
+BENCH_ARGS ?= --sizes S,M
+.PHONY: bench
+bench: venv
+	$(BIN)/python -m bench $(BENCH_ARGS)

@@ -152,6 +152,7 @@ def _queries() -> list[_Query]:
 def run(config: BenchConfig, credentials: Neo4jCredentials) -> dict[str, Any]:
     """Measure every size on the server of ``credentials``; write and return the results."""
     started = datetime.now(UTC)
+    commit = git_commit()  # before the run: the code measured, not what is there at the end
     schema = default_schema()
     driver = neo4j.GraphDatabase.driver(
         credentials.uri,
@@ -166,7 +167,7 @@ def run(config: BenchConfig, credentials: Neo4jCredentials) -> dict[str, Any]:
     finally:
         driver.close()
     results = {
-        **git_commit(),
+        **commit,
         "started_at": started.isoformat(timespec="seconds"),
         "duration_s": round((datetime.now(UTC) - started).total_seconds(), 1),
         "command": config.command,

@@ -56,6 +56,8 @@ LISTED_SHARE = 0.01
 MANIFEST = "manifest.json"
 _EPOCH = date(2005, 1, 1).toordinal()
 _SPAN_DAYS = date(2024, 12, 31).toordinal() - _EPOCH
+_DAYS = [date.fromordinal(_EPOCH + k).isoformat() for k in range(_SPAN_DAYS + 31)]
+_DAY_INDEX = {day: k for k, day in enumerate(_DAYS)}  # formatting dates once, not per relation
 _CONFIDENCES = (0.6, 0.7, 0.75, 0.8, 0.85, 0.9, 0.95, 1.0)
 # fmt: off
 _COUNTRIES = (
@@ -143,6 +145,7 @@ class _Generator:
         self.sink = sink
         self.schema = schema
         self.stats = SynthStats(firms=firms, seed=seed)
+        self.fid = [firm_id(i) for i in range(firms)]  # formatted once: used ~10 times each
         self.tier = bytearray(firms)
         self.state_owned = bytearray(firms)
         self.country = [0] * firms
@@ -157,8 +160,9 @@ class _Generator:
     # -- plumbing ------------------------------------------------------------------------
 
     def day(self, after: str = "") -> str:
-        start = date.fromisoformat(after).toordinal() + 30 if after else _EPOCH
-        return date.fromordinal(start + self.rng.randrange(_SPAN_DAYS // 2)).isoformat()
+        """A date in the first half of the span, or one at least 30 days after ``after``."""
+        start = _DAY_INDEX[after] + 30 if after else 0
+        return _DAYS[start + self.rng.randrange(_SPAN_DAYS // 2)]
 
     def entity(
         self,
@@ -274,8 +278,8 @@ class _Generator:
             names = {"zh": "".join(rng.sample(_HANZI, 2)) + "科技"} if code in ("cn", "tw") else {}
             aliases = (base.upper()[:4],) if rng.random() < 0.1 else ()
             attrs = {"stateOwnership": ownership, "founded": self.day()}
-            self.entity(firm_id(i), "Firm", name, attrs, names, aliases)
-            self.rel("headquarteredIn", firm_id(i), country_id(code), "synth-registry")
+            self.entity(self.fid[i], "Firm", name, attrs, names, aliases)
+            self.rel("headquarteredIn", self.fid[i], country_id(code), "synth-registry")
 
     def products(self) -> None:
         """Half of the firms make a product that uses 1-3 technologies; the others
@@ -292,14 +296,14 @@ class _Generator:
                 pid = f"prod-{count:06d}"
                 kind = rng.choice(kinds.get(self.tier[i], ("Product",)))
                 self.entity(pid, kind, f"{self.name()} {kind} {count}", {"launched": self.day()})
-                self.rel("produces", firm_id(i), pid, "synth-filings", dated=0.5)
-                for tech in set(rng.choices(deep, cum_weights=cum, k=rng.randint(1, 3))):
+                self.rel("produces", self.fid[i], pid, "synth-filings", dated=0.5)
+                for tech in sorted(set(rng.choices(deep, cum_weights=cum, k=rng.randint(1, 3)))):
                     self.rel("uses", pid, tech, "synth-filings")
                 self.output[i] = pid
             else:
                 tech = rng.choices(deep, cum_weights=cum)[0]
                 quals = {"share": f"{rng.randint(1, 40) / 100:g}"} if rng.random() < 0.2 else {}
-                self.rel("produces", firm_id(i), tech, "synth-filings", quals, dated=0.5)
+                self.rel("produces", self.fid[i], tech, "synth-filings", quals, dated=0.5)
                 self.output[i] = tech
 
     def standards_(self) -> None:
@@ -309,7 +313,7 @@ class _Generator:
             self.standards.append(sid)
             self.entity(sid, "Standard", f"{self.name().upper()} {k + 1}")
             self.rel("develops", rng.choice(self.sdos), sid, "synth-registry", dated=1.0)
-            for tech in set(rng.sample(self.techs, 2)):
+            for tech in sorted(rng.sample(self.techs, 2)):
                 self.rel("governs", sid, tech, "synth-registry")
 
     def policies_(self) -> None:
@@ -354,9 +358,9 @@ class _Generator:
         named = rng.sample(range(self.n), max(1, round(self.n * LISTED_SHARE)))
         for j, firm in enumerate(sorted(named)):
             policy = listing_ids[j % len(listing_ids)]
-            self.rel("names", policy, firm_id(firm), "synth-gazette", dated=1.0)
+            self.rel("names", policy, self.fid[firm], "synth-gazette", dated=1.0)
             if rng.random() < 0.5:
-                self.rel("harmedBy", firm_id(firm), policy, "synth-filings")
+                self.rel("harmedBy", self.fid[firm], policy, "synth-filings")
 
     def supply(self) -> None:
         """Buyers in tiers 0-4 each pick about five suppliers from the next tier (one in
@@ -385,8 +389,8 @@ class _Generator:
                     quals["share"] = f"{rng.randint(5, 60) / 100:g}"
                 self.rel(
                     "supplies",
-                    firm_id(supplier),
-                    firm_id(buyer),
+                    self.fid[supplier],
+                    self.fid[buyer],
                     "synth-customs",
                     quals,
                     dated=0.7,
@@ -410,7 +414,7 @@ class _Generator:
                 has_share.add(parent)
                 quals["share"] = f"{rng.randint(51, 100) / 100:g}"
             self.rel(
-                "subsidiaryOf", firm_id(child), firm_id(parent), "synth-filings", quals, dated=0.5
+                "subsidiaryOf", self.fid[child], self.fid[parent], "synth-filings", quals, dated=0.5
             )
 
         for j, parent in enumerate(parents[1:], start=1):
@@ -423,7 +427,7 @@ class _Generator:
             if self.state_owned[i]:
                 self.rel(
                     "ownedBy",
-                    firm_id(i),
+                    self.fid[i],
                     country_id(_COUNTRIES[self.country[i]][0]),
                     "synth-registry",
                 )
@@ -452,7 +456,7 @@ class _Generator:
         for i in range(self.n):
             for chance, rtype, pick, source, dated in steps:
                 if rng.random() < chance:
-                    self.rel(rtype, firm_id(i), pick(), source, dated=dated)
+                    self.rel(rtype, self.fid[i], pick(), source, dated=dated)
             if rng.random() < 0.2:
                 self._compete(i, competing)
         for code, _ in _COUNTRIES:
@@ -464,7 +468,7 @@ class _Generator:
         pair = (min(i, j), max(i, j))
         if i != j and pair not in seen:
             seen.add(pair)
-            self.rel("competesWith", firm_id(pair[0]), firm_id(pair[1]), "synth-registry")
+            self.rel("competesWith", self.fid[pair[0]], self.fid[pair[1]], "synth-registry")
 
 
 def generate(
@@ -489,12 +493,12 @@ def generate(
         sinks.append(CsvSink(out, schema))
     if "yaml" in formats:
         sinks.append(YamlSink(out, plain))
-    fanout = Fanout(sinks)
+    sink: Sink = sinks[0] if len(sinks) == 1 else Fanout(sinks)
     try:
-        stats = _Generator(firms, seed, fanout, schema).run()
+        stats = _Generator(firms, seed, sink, schema).run()
     except BaseException:
-        fanout.close()
+        sink.close()
         raise
-    stats.files = fanout.close()
+    stats.files = sink.close()
     (out / MANIFEST).write_text(json.dumps(stats.manifest(), indent=2) + "\n", encoding="utf-8")
     return stats

@@ -1,0 +1,63 @@
+"""The benchmark runs end to end on a tiny graph, so that it cannot rot between real runs.
+
+Nothing here asserts a time: on a shared machine timings say nothing about the code. What
+is pinned is that every stage runs on the real server (load, naive baseline, queries on
+three sides, served HTTP, concurrent clients, embedded probe), that the results carry the
+documented keys, and that no request failed.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from neo4j import Driver
+
+from bench.runner import BenchConfig, run
+from techsov.neo4j_server import Neo4jCredentials
+from techsov.settings import Settings
+
+PER_SIZE_KEYS = (
+    "load_rel_per_s",
+    "load_vs_naive",
+    "graphql_overhead_p50",
+    "exposure_d3_p95_ms",
+    "embedded_over_neo4j_p50",
+    "embedded_startup_s",
+    "embedded_peak_rss_mb",
+    "rps_1_clients",
+    "rps_8_clients",
+    "rps_32_clients",
+)
+
+
+def test_benchmark_runs_on_a_tiny_graph_and_reports_every_key_without_errors(
+    neo4j_db: Driver, neo4j_server: Neo4jCredentials, tmp_path: Path
+) -> None:
+    out = tmp_path / "results"
+    config = BenchConfig(
+        sizes={"tiny": 60},
+        out=out,
+        work=tmp_path / "data",
+        items=2,
+        repeats=1,
+        naive_subset=20,
+        concurrency=(1, 8, 32),
+        concurrency_size="tiny",
+        requests=32,
+        database=Settings().neo4j_database,
+        log=lambda message: None,
+    )
+    run(config, neo4j_server)
+
+    saved = json.loads((out / "latest.json").read_text(encoding="utf-8"))
+    for key in PER_SIZE_KEYS:
+        assert set(saved[key]) == {"tiny"}, key
+    assert saved["errors"] == 0
+    assert saved["commit"]
+    tiny = saved["per_size"]["tiny"]
+    assert tiny["load_created"] == tiny["relations"]
+    assert tiny["reload_changed"] is False  # loading the same graph again changes nothing
+    assert tiny["yaml_equals_bulk"] is True
+    assert "| load ÷ naive" in (out / "latest.md").read_text(encoding="utf-8").replace("**", "")
+    assert (out / "scaling.png").stat().st_size > 0
