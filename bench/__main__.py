@@ -65,7 +65,7 @@ def parse(argv: list[str]) -> argparse.Namespace:
     )
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--items", type=int, default=6, help="policies/firms/pairs per query")
-    parser.add_argument("--repeats", type=int, default=5, help="samples per item and side")
+    parser.add_argument("--repeats", type=int, default=3, help="samples per item and side")
     parser.add_argument("--naive-subset", type=int, default=2_000)
     parser.add_argument("--clients", type=_ints, default=(1, 8, 32))
     parser.add_argument("--concurrency-size", default="M")

@@ -83,7 +83,7 @@ class BenchConfig:
     work: Path  # where generated graphs are written
     seed: int = 1
     items: int = 6  # policies / firms / pairs per query
-    repeats: int = 5  # samples per item and side
+    repeats: int = 3  # samples per item and side
     naive_subset: int = 2_000
     concurrency: tuple[int, ...] = (1, 8, 32)
     concurrency_size: str = "M"
@@ -357,6 +357,7 @@ def _clients(config: BenchConfig, base: str, workload: Workload) -> dict[str, di
             "rps": round(done.rps, 2),
             "requests": done.requests,
             "errors": done.errors,
+            "unsent": done.unsent,
             "seconds": round(done.seconds, 2),
             "p50_ms": round(done.p50_ms, 1),
             "p95_ms": round(done.p95_ms, 1),

@@ -50,6 +50,11 @@ TIERS = 6
 TIER_SHARES = (0.06, 0.13, 0.19, 0.22, 0.22, 0.18)
 """Share of firms per tier, final assemblers (tier 0) to raw materials (tier 5)."""
 
+IN_DOMAIN = 0.9
+"""Chance that a supplier, a product's technology or a firm's output is from the firm's own
+technology domain: battery makers buy from battery suppliers, and exposure to a policy
+spreads through a domain's supply chain first, leaking into others through the rest."""
+
 LISTED_SHARE = 0.01
 """Share of firms that listings (and sanctions) name."""
 
@@ -148,6 +153,7 @@ class _Generator:
         self.fid = [firm_id(i) for i in range(firms)]  # formatted once: used ~10 times each
         self.tier = bytearray(firms)
         self.state_owned = bytearray(firms)
+        self.domain = bytearray(firms)  # index into _DOMAINS
         self.country = [0] * firms
         self.output = [""] * firms  # what each firm makes: a product or technology id
         self.techs: list[str] = []  # every technology, in taxonomy order
@@ -265,6 +271,9 @@ class _Generator:
         countries = rng.choices(
             range(len(_COUNTRIES)), cum_weights=_zipf(len(_COUNTRIES), 1.1), k=self.n
         )
+        self.domain[:] = bytes(
+            rng.choices(range(len(_DOMAINS)), cum_weights=_zipf(len(_DOMAINS), 0.5), k=self.n)
+        )
         for i in range(self.n):
             self.tier[i], self.country[i] = tiers[i], countries[i]
             code = _COUNTRIES[countries[i]][0]
@@ -285,9 +294,7 @@ class _Generator:
         """Half of the firms make a product that uses 1-3 technologies; the others
         produce a technology. Popular technologies (Zipf) end up in many products."""
         rng = self.rng
-        deep = [t for t, lvl in zip(self.techs, self.tech_level, strict=True) if lvl >= 3]
-        rng.shuffle(deep)
-        cum = _zipf(len(deep), 0.9)
+        pick = self._deep_picker(0.9)
         kinds = {0: ("Vehicle", "Product", "OperatingSystem"), 1: ("Chip", "Product"), 2: ("Chip",)}
         count = 0
         for i in range(self.n):
@@ -297,14 +304,32 @@ class _Generator:
                 kind = rng.choice(kinds.get(self.tier[i], ("Product",)))
                 self.entity(pid, kind, f"{self.name()} {kind} {count}", {"launched": self.day()})
                 self.rel("produces", self.fid[i], pid, "synth-filings", dated=0.5)
-                for tech in sorted(set(rng.choices(deep, cum_weights=cum, k=rng.randint(1, 3)))):
+                domain = self.domain[i]
+                for tech in sorted({pick(domain) for _ in range(rng.randint(1, 3))}):
                     self.rel("uses", pid, tech, "synth-filings")
                 self.output[i] = pid
             else:
-                tech = rng.choices(deep, cum_weights=cum)[0]
+                tech = pick(self.domain[i])
                 quals = {"share": f"{rng.randint(1, 40) / 100:g}"} if rng.random() < 0.2 else {}
                 self.rel("produces", self.fid[i], tech, "synth-filings", quals, dated=0.5)
                 self.output[i] = tech
+
+    def _deep_picker(self, alpha: float) -> Callable[[int], str]:
+        """A Zipf draw of a level 3+ technology, from the given domain with probability
+        :data:`IN_DOMAIN` (popular technologies end up in many products)."""
+        rng = self.rng
+        deep = [t for t, lvl in zip(self.techs, self.tech_level, strict=True) if lvl >= 3]
+        rng.shuffle(deep)
+        pools = [[t for t in deep if t.startswith(f"tech-{d + 1}-")] for d in range(len(_DOMAINS))]
+        cums = [_zipf(len(pool), alpha) for pool in pools]
+        every = _zipf(len(deep), alpha)
+
+        def pick(domain: int) -> str:
+            if rng.random() < IN_DOMAIN:
+                return rng.choices(pools[domain], cum_weights=cums[domain])[0]
+            return rng.choices(deep, cum_weights=every)[0]
+
+        return pick
 
     def standards_(self) -> None:
         rng = self.rng
@@ -364,16 +389,17 @@ class _Generator:
 
     def supply(self) -> None:
         """Buyers in tiers 0-4 each pick about five suppliers from the next tier (one in
-        ten from two tiers up), Zipf-weighted: the first firms of a shuffled tier are its
-        hubs."""
+        ten from two tiers up), mostly in their own domain, Zipf-weighted: the first firms
+        of a shuffled tier (and of each domain in it) are its hubs."""
         rng = self.rng
-        members: list[list[int]] = [[] for _ in range(TIERS)]
+        pools: dict[tuple[int, int], list[int]] = {}  # (tier, domain or -1 for any)
         for i in range(self.n):
-            members[self.tier[i]].append(i)
-        cums = []
-        for tier in members:
-            rng.shuffle(tier)
-            cums.append(_zipf(len(tier), 0.95) if tier else [])
+            pools.setdefault((self.tier[i], self.domain[i]), []).append(i)
+            pools.setdefault((self.tier[i], -1), []).append(i)
+        cums: dict[tuple[int, int], list[float]] = {}
+        for key in sorted(pools):
+            rng.shuffle(pools[key])
+            cums[key] = _zipf(len(pools[key]), 0.95)
         for buyer in range(self.n):
             t = self.tier[buyer]
             if t == TIERS - 1:
@@ -381,8 +407,11 @@ class _Generator:
             picks: set[int] = set()
             for _ in range(min(12, 1 + int(rng.expovariate(0.25)))):
                 up = t + 2 if t + 2 < TIERS and rng.random() < 0.1 else t + 1
-                if members[up]:
-                    picks.add(rng.choices(members[up], cum_weights=cums[up])[0])
+                key = (up, self.domain[buyer] if rng.random() < IN_DOMAIN else -1)
+                if key not in pools:
+                    key = (up, -1)
+                if key in pools:
+                    picks.add(rng.choices(pools[key], cum_weights=cums[key])[0])
             for supplier in sorted(picks):
                 quals = {"item": self.output[supplier]}
                 if rng.random() < 0.3:
@@ -398,14 +427,19 @@ class _Generator:
                 )
 
     def ownership(self) -> None:
-        """Group parents (5% of firms) own subsidiaries; some parents sit under an
-        earlier parent (a holding), so trees are up to three levels and never loop.
-        Only the first stake into each parent carries a share, which keeps the ownership
-        share totals within 1. State-owned firms are owned by their country."""
+        """Group parents (5% of firms) own subsidiaries (a fifth of the other firms), mostly
+        in their own domain; some parents sit under an earlier parent (a holding), so trees
+        are up to three levels and never loop. Only the first stake into each parent
+        carries a share, which keeps the ownership share totals within 1. State-owned
+        firms are owned by their country."""
         rng = self.rng
         parents = sorted(rng.sample(range(self.n), max(2, self.n // 20)))
         is_parent = set(parents)
-        cum = _zipf(len(parents), 0.8)
+        by_domain: dict[int, list[int]] = {}
+        for parent in parents:
+            by_domain.setdefault(self.domain[parent], []).append(parent)
+        cums = {d: _zipf(len(group), 0.6) for d, group in by_domain.items()}
+        every = _zipf(len(parents), 0.6)
         has_share: set[int] = set()
 
         def stake(child: int, parent: int) -> None:
@@ -421,8 +455,13 @@ class _Generator:
             if rng.random() < 0.2:
                 stake(parent, parents[rng.randrange(j)])
         for i in range(self.n):
-            if i not in is_parent and rng.random() < 0.3:
-                stake(i, rng.choices(parents, cum_weights=cum)[0])
+            if i in is_parent or rng.random() >= 0.2:
+                continue
+            domain = self.domain[i]
+            if domain in by_domain and rng.random() < IN_DOMAIN:
+                stake(i, rng.choices(by_domain[domain], cum_weights=cums[domain])[0])
+            else:
+                stake(i, rng.choices(parents, cum_weights=every)[0])
         for i in range(self.n):
             if self.state_owned[i]:
                 self.rel(
@@ -437,10 +476,11 @@ class _Generator:
         rng = self.rng
         policy_ids = [p for p, _ in self.policies]
         countries = [country_id(code) for code, _ in _COUNTRIES]
-        tech_cum = _zipf(len(self.techs), 0.7)
+        pick = self._deep_picker(0.7)
+        firm = 0  # the firm whose steps run; read by the pickers below
 
         def tech() -> str:
-            return rng.choices(self.techs, cum_weights=tech_cum)[0]
+            return pick(self.domain[firm])
 
         steps: list[tuple[float, str, Callable[[], str], str, float]] = [
             (0.3, "develops", tech, "synth-filings", 0.0),
@@ -453,12 +493,12 @@ class _Generator:
             (0.02, "promotes", lambda: rng.choice(self.standards), "synth-registry", 0.0),
         ]
         competing: set[tuple[int, int]] = set()
-        for i in range(self.n):
-            for chance, rtype, pick, source, dated in steps:
+        for firm in range(self.n):
+            for chance, rtype, target, source, dated in steps:
                 if rng.random() < chance:
-                    self.rel(rtype, self.fid[i], pick(), source, dated=dated)
+                    self.rel(rtype, self.fid[firm], target(), source, dated=dated)
             if rng.random() < 0.2:
-                self._compete(i, competing)
+                self._compete(firm, competing)
         for code, _ in _COUNTRIES:
             for d in sorted(rng.sample(range(1, len(_DOMAINS) + 1), 2)):
                 self.rel("dependsOn", country_id(code), f"tech-{d}", "synth-gazette")
