@@ -18,7 +18,7 @@ from strawberry.fastapi import BaseContext
 from api.limits import ApiLimits
 from api.loaders import Loaders
 from ontology.errors import TechsovError
-from ontology.model import Source
+from ontology.model import Entity, Source
 from ontology.schema import Schema
 from store.base import GraphStore
 
@@ -49,17 +49,26 @@ class ApiContext(BaseContext):
         self.limits = limits
         self.types = types
         self.loaders = Loaders(store)
+        self._nodes: dict[str, EntityNode] = {}
+
+    def node(self, entity: Entity) -> EntityNode:
+        """The GraphQL object of ``entity``, built once per request: an answer mentions
+        the same few entities at many places (every relation of a path has two ends)."""
+        found = self._nodes.get(entity.id)
+        if found is None:
+            found = self._nodes[entity.id] = self.types.to_graphql(entity)
+        return found
 
     async def maybe_entity(self, entity_id: str) -> EntityNode | None:
         found = await self.loaders.entities.load(entity_id)
-        return None if found is None else self.types.to_graphql(found)
+        return None if found is None else self.node(found)
 
     async def entity(self, entity_id: str) -> EntityNode:
         """An entity that stored data refers to, so it must exist."""
         found = await self.loaders.entities.load(entity_id)
         if found is None:
             raise DanglingReference(f"stored data refers to unknown entity {entity_id!r}")
-        return self.types.to_graphql(found)
+        return self.node(found)
 
     async def prefetch(
         self, entity_ids: Iterable[str] = (), source_ids: Iterable[str] = ()
@@ -85,7 +94,7 @@ class ApiContext(BaseContext):
         for entity_id, entity in zip(entity_ids, found, strict=True):
             if entity is None:
                 raise DanglingReference(f"stored data refers to unknown entity {entity_id!r}")
-            out.append(self.types.to_graphql(entity))
+            out.append(self.node(entity))
         return out
 
     async def source(self, source_id: str) -> Source:

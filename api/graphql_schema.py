@@ -90,7 +90,7 @@ class QueryRoot:
         hits = await offload(ctx.store.search, query, kinds, count)
         entities = await ctx.loaders.entities.load_many([h.entity_id for h in hits])
         return [
-            SearchHitNode(entity=ctx.types.to_graphql(e), score=h.score)
+            SearchHitNode(entity=ctx.node(e), score=h.score)
             for h, e in zip(hits, entities, strict=True)
             if e is not None
         ]
