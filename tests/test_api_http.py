@@ -22,8 +22,12 @@ from api_fixtures import (
     curated_store,
     make_client,
 )
+from graphql import GraphQLError, GraphQLSyntaxError
+from graphql import Source as GraphQLSource
 
+from api.errors import client_error
 from api.limits import MAX_SEARCH_CHARS, ApiLimits
+from ontology.errors import LimitExceeded
 from ontology.model import Graph
 from ontology.schema import default_schema
 from store.base import GraphStore, SearchHit
@@ -217,6 +221,21 @@ def test_unexpected_errors_are_masked_for_clients_and_logged_with_traceback(
     logged = [r for r in caplog.records if r.name == "api.graphql"]
     assert logged and "hunter2" in logged[0].getMessage()
     assert logged[0].exc_info is not None
+
+
+def test_failures_around_execution_are_masked_but_errors_about_the_document_are_not() -> None:
+    """Errors without a field path are shown only when graphql-core raised them about the
+    request's document; an exception escaping elsewhere is hidden like any other."""
+    escaped = client_error(GraphQLError("pool: dsn=bolt://admin:pw@db", original_error=OSError()))
+    assert (escaped.message, escaped.extensions) == ("internal error", {"code": "INTERNAL"})
+    syntax = client_error(GraphQLSyntaxError(GraphQLSource("{ entity("), 9, "Expected Name"))
+    assert syntax.extensions == {"code": "BAD_REQUEST"}
+    assert "Expected Name" in syntax.message
+    refused = client_error(GraphQLError("", original_error=LimitExceeded("first=9 exceeds")))
+    assert (refused.message, refused.extensions) == (
+        "first=9 exceeds",
+        {"code": "LIMIT_EXCEEDED"},
+    )
 
 
 @pytest.fixture
