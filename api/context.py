@@ -13,6 +13,7 @@ import asyncio
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING
 
+import strawberry
 from strawberry.fastapi import BaseContext
 
 from api.limits import ApiLimits
@@ -77,7 +78,7 @@ class ApiContext(BaseContext):
         before GraphQL walks it.
 
         Resolvers call this with exactly what the query selects (see
-        :func:`api.types.asks_for`), right after they get their answer from the store.
+        :func:`api.prefetch.asks_for`), right after they get their answer from the store.
         All resolvers of one level do so in the same turn of the event loop, so each
         kind of object costs one batch; the fields showing them then find them held
         (:func:`api.loaders.held`) and resolve synchronously.
@@ -102,3 +103,7 @@ class ApiContext(BaseContext):
         if found is None:
             raise DanglingReference(f"stored provenance cites unknown source {source_id!r}")
         return found
+
+
+Info = strawberry.Info[ApiContext, None]
+"""What resolvers receive: Strawberry's info, typed with this context."""

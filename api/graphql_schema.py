@@ -19,21 +19,20 @@ import strawberry
 from strawberry.extensions import MaxAliasesLimiter, MaxTokensLimiter, QueryDepthLimiter
 from strawberry.schema.config import StrawberryConfig
 
+from api.context import Info
 from api.errors import TechsovGraphQLSchema
 from api.limits import ApiLimits
 from api.loaders import offload
 from api.ontology_types import OntologyTypes, build_ontology_types
+from api.prefetch import asks_for, prefetch_relations
 from api.types import (
     DependencyNode,
     EntityNode,
     ExposureNode,
-    Info,
     PolicyImpactNode,
     RelationNode,
     SearchHitNode,
-    asks_for,
     is_entity_id,
-    prefetch_relations,
     relation_path,
 )
 from ontology.errors import BadRequest, NotFound

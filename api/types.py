@@ -16,22 +16,20 @@ import base64
 import binascii
 import enum
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from datetime import date
 from typing import Any, cast
 
 import strawberry
 from strawberry.scalars import JSON
-from strawberry.types.nodes import SelectedField, Selection
 
-from api.context import ApiContext
+from api.context import ApiContext, Info
 from api.loaders import PageRequest, held
+from api.prefetch import prefetch_relations
 from ontology import model
 from ontology.errors import BadRequest
 from store.analysis import Dependency, Exposure, PolicyImpact
 from store.base import Direction, RelationPage
-
-Info = strawberry.Info[ApiContext, None]
 
 DEFAULT_RELATIONS_FIRST = 50
 """Arguments with defaults are nullable, as the published contract has them; an explicit
@@ -65,50 +63,6 @@ def decode_cursor(cursor: str) -> str:
 def json_value(value: Any) -> Any:
     """Relation qualifiers as JSON: dates become ISO strings, like everywhere else."""
     return value.isoformat() if isinstance(value, date) else value
-
-
-def asks_for(info: Info, *path: str) -> bool:
-    """Whether the query selects ``path`` (GraphQL field names) below the current field,
-    looking through fragments; ``@skip``/``@include`` are ignored, which at worst
-    prefetches something unused."""
-    return _selects([s for f in info.selected_fields for s in f.selections], path)
-
-
-def _selects(selections: Sequence[Selection], path: Sequence[str]) -> bool:
-    if not path:
-        return True
-    for selection in selections:
-        if isinstance(selection, SelectedField):
-            if selection.name == path[0] and _selects(selection.selections, path[1:]):
-                return True
-        elif _selects(selection.selections, path):  # a fragment: same level
-            return True
-    return False
-
-
-def asks_for_ends(info: Info, *path: str) -> bool:
-    return asks_for(info, *path, "source") or asks_for(info, *path, "target")
-
-
-def relation_ends(relations: Iterable[model.Relation]) -> set[str]:
-    return {end for r in relations for end in (r.source, r.target)}
-
-
-def cited_sources(relations: Iterable[model.Relation]) -> set[str]:
-    return {p.source for r in relations for p in r.provenance}
-
-
-async def prefetch_relations(
-    info: Info, relations: Sequence[model.Relation], *path: str, also: Iterable[str] = ()
-) -> None:
-    """Prefetch what the query shows of ``relations`` (found at ``path`` below the
-    current field), plus the entities ``also``."""
-    await info.context.prefetch(
-        entity_ids=[*also, *(relation_ends(relations) if asks_for_ends(info, *path) else ())],
-        source_ids=cited_sources(relations)
-        if asks_for(info, *path, "provenance", "source")
-        else (),
-    )
 
 
 def entity_field(ctx: ApiContext, entity_id: str) -> EntityNode:
