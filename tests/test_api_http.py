@@ -22,7 +22,7 @@ from api_fixtures import (
     curated_store,
     make_client,
 )
-from graphql import GraphQLError, GraphQLSyntaxError
+from graphql import GraphQLError, GraphQLSyntaxError, get_introspection_query
 from graphql import Source as GraphQLSource
 
 from api.errors import client_error
@@ -334,6 +334,21 @@ def test_graphiql_is_served_on_get(embedded_client: ApiClient) -> None:
     response = embedded_client.request("GET", "/graphql", headers={"accept": "text/html"})
     assert response.status_code == 200
     assert "graphiql" in response.text.lower()
+
+
+def test_the_introspection_graphiql_runs_passes_the_document_limits(
+    embedded_client: ApiClient,
+) -> None:
+    query = get_introspection_query(
+        descriptions=True,
+        specified_by_url=True,
+        directive_is_repeatable=True,
+        schema_description=True,
+        input_value_deprecation=True,
+    )
+    data = embedded_client.data(query)
+    names = {t["name"] for t in data["__schema"]["types"]}
+    assert {"Entity", "Firm", "EntityKind", "RelationType"} <= names
 
 
 def test_queries_also_work_over_get(embedded_client: ApiClient) -> None:
