@@ -1,0 +1,382 @@
+"""OpenSanctions' curated tech-policy lists onto the ontology: US procurement bans (NDAA
+sections 889, 5949 and 154), the history of the DoD Section 1260H list, and China's
+counter-measures (MOFCOM's Unreliable Entity List and export-control lists, MFA
+counter-sanctions, Taiwan Affairs Office lists).
+
+Every list is a policy that *names* what it lists; China's lists name US, Japanese and
+Taiwanese firms, so the graph holds both sides of the contest. The 1260H history is a time
+series: one ``names`` fact per designation round (``validFrom`` the round's date,
+``validTo`` its end date when the data set records one), so a firm delisted and relisted
+keeps both periods; its ``Parent Name`` becomes ``subsidiaryOf``. The counter-measure table
+gives each target's Wikidata id (used by entity resolution), Chinese name, country
+(``headquarteredIn``) and the government page of the announcement, cited as a source of
+its own. Rows about people are skipped (the ontology has no class for them) and counted.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from collections.abc import Iterator
+from datetime import date
+from pathlib import Path
+
+from ingest.importers.common import (
+    EntityInfo,
+    Place,
+    Record,
+    SourceImport,
+    citation,
+    dataset_source,
+    excerpt,
+    files_date,
+    files_version,
+    keyed_id,
+    parse_date,
+    parse_day_first,
+    relation_id,
+    short_hash,
+    slug,
+)
+from ingest.importers.countries import country_code, country_name
+
+SOURCE = "opensanctions"
+REPOSITORY = "https://github.com/opensanctions/opensanctions"
+PUBLISHER = "OpenSanctions"
+NDAA = {
+    "us_ndaa_section_889.csv": ("ndaa-889", "NDAA FY2019 Section 889 procurement ban"),
+    "us_ndaa_section_5949.csv": ("ndaa-5949", "NDAA FY2023 Section 5949 semiconductor ban"),
+    "us_ndaa_section_154.csv": ("ndaa-154", "NDAA FY2024 Section 154 battery ban"),
+}
+HISTORY_1260H = "us_dod_1260h_history.csv"
+CN = "cn_countermeasures.csv"
+FILES = (*NDAA, HISTORY_1260H, CN)
+CONFIDENCE = 0.9
+LOCATION_CONFIDENCE = 0.8
+
+CN_LISTS: dict[str, tuple[str, str, str | None]] = {
+    "UEL": ("EntityListing", "Unreliable Entity List", "不可靠实体清单"),
+    "List of Export Controls": ("EntityListing", "MOFCOM export control list", "出口管制管控名单"),
+    "Export Control Watch List": (
+        "EntityListing",
+        "MOFCOM export control watch list",
+        "出口管制关注名单",
+    ),
+    "AFSL": ("Sanction", "Countermeasures under the Anti-Foreign Sanctions Law", "反外国制裁法"),
+}
+BODIES = {
+    "Ministry of Commerce": "Ministry of Commerce of the People's Republic of China",
+    "Ministry of Foreign Affairs": "Ministry of Foreign Affairs of the People's Republic of China",
+}
+_SPLIT_1260H = re.compile(r",(?!\s)")
+
+
+def _rows(path: Path) -> Iterator[tuple[int, dict[str, str]]]:
+    text = path.read_text(encoding="utf-8-sig")
+    reader = csv.DictReader(io.StringIO(text, newline=""))
+    _ = reader.fieldnames
+    previous = reader.line_num
+    for row in reader:
+        first, previous = previous + 1, reader.line_num
+        yield first, {k: (v or "").strip() for k, v in row.items() if k is not None}
+
+
+class _Builder:
+    def __init__(self, folder: Path, version: str, released: date) -> None:
+        self.folder = folder
+        self.imp = SourceImport(SOURCE, version, released)
+        self.countries: dict[str, str] = {}
+        self.sources: dict[str, str] = {}
+
+    def place(self, file: str, line: int) -> Place:
+        return Place(f"{self.folder.name}/{file}", line)
+
+    def dataset(self, file: str) -> str:
+        sid = f"opensanctions-{slug(file.removesuffix('.csv'))}-{slug(self.imp.version)[:12]}"
+        url = REPOSITORY if len(self.imp.version) != 40 else f"{REPOSITORY}/tree/{self.imp.version}"
+        self.imp.add_source(
+            dataset_source(
+                sid,
+                f"OpenSanctions {file}, version {self.imp.version}",
+                PUBLISHER,
+                self.imp.released,
+                url,
+            )
+        )
+        return sid
+
+    def page(self, url: str, when: date | None, title: str) -> str | None:
+        """A source for the official page or document a row cites."""
+        if not url.startswith(("http://", "https://")):
+            return None
+        sid = self.sources.get(url)
+        if sid is None:
+            sid = f"web-{slug(url.split('//', 1)[1], 40)}-{short_hash(url)}"
+            record: Record = {"id": sid, "url": url, "title": title, "kind": "government-notice"}
+            if when:
+                record["published"] = when.isoformat()
+            self.imp.add_source(record)
+            self.sources[url] = sid
+        return sid
+
+    def policy(self, pid: str, kind: str, name: str, place: Place, **fields: object) -> str:
+        record: Record = {"id": pid, "kind": kind, "name": name}
+        record.update({k: v for k, v in fields.items() if v})
+        self.imp.add_entity(record, EntityInfo(f"opensanctions:{pid}", "os-policies", None, place))
+        return pid
+
+    def body(self, name: str, place: Place, country: str | None = None) -> str:
+        full = BODIES.get(name, name)
+        bid = f"os-body-{slug(full)}"
+        record: Record = {"id": bid, "kind": "GovernmentBody", "name": full}
+        if full != name:
+            record["aliases"] = [name]
+        self.imp.add_entity(
+            record, EntityInfo(f"opensanctions:body:{full}", "os-bodies", country, place)
+        )
+        return bid
+
+    def organization(
+        self,
+        group: str,
+        name: str,
+        kind: str,
+        place: Place,
+        *,
+        aliases: list[str] = (),  # type: ignore[assignment]
+        country: str | None = None,
+        zh: str | None = None,
+        wikidata: str | None = None,
+    ) -> str:
+        eid = keyed_id(f"os-{group}", name)
+        record: Record = {"id": eid, "kind": kind, "name": name}
+        clean = [a for a in dict.fromkeys(aliases) if a and a != name]
+        if clean:
+            record["aliases"] = clean
+        if zh:
+            record["names"] = {"zh": zh}
+        if wikidata and re.fullmatch(r"Q[1-9][0-9]*", wikidata):
+            record["wikidata"] = wikidata
+        self.imp.add_entity(record, EntityInfo(f"{group}:{name}", group, country, place))
+        return eid
+
+    def located(self, eid: str, code: str | None, raw: str, place: Place, source: str) -> None:
+        key = code or raw
+        cid = self.countries.get(key)
+        if cid is None:
+            cid = f"os-country-{slug(key)}"
+            self.imp.add_entity(
+                {"id": cid, "kind": "Country", "name": country_name(code) if code else raw},
+                EntityInfo(f"opensanctions:country:{key}", "os-countries", code, place),
+            )
+            self.countries[key] = cid
+        self.relation(
+            {
+                "type": "headquarteredIn",
+                "from": eid,
+                "to": cid,
+                "recordId": f"{place.file.rsplit('/', 1)[-1]}:{place.line}",
+            },
+            [citation(source, raw)],
+            place,
+            LOCATION_CONFIDENCE,
+        )
+
+    def relation(
+        self,
+        record: Record,
+        provenance: list[dict[str, str]],
+        place: Place,
+        confidence: float = CONFIDENCE,
+        *discriminators: str,
+    ) -> None:
+        record.setdefault(
+            "id", relation_id(record["from"], record["type"], record["to"], *discriminators)
+        )
+        record["confidence"] = confidence
+        record["provenance"] = provenance
+        self.imp.add_relation(record, place)
+
+    # ------------------------------------------------------------ files
+    def ndaa(self, file: str) -> None:
+        key, name = NDAA[file]
+        source = self.dataset(file)
+        rows = list(_rows(self.folder / file))
+        if not rows:
+            return
+        program = rows[0][1].get("program", "")
+        congress = self.body("United States Congress", self.place(file, rows[0][0]), "USA")
+        pid = self.policy(
+            f"os-{key}",
+            "Sanction",
+            name,
+            self.place(file, rows[0][0]),
+            reference=program,
+            names={"en": program} if program else None,
+        )
+        self.relation(
+            {"type": "issuedBy", "from": pid, "to": congress},
+            [citation(source, rows[0][1].get("authority") or None)],
+            self.place(file, rows[0][0]),
+        )
+        for line, row in rows:
+            place = self.place(file, line)
+            if row.get("schema", "Company") == "Person":
+                self.imp.skipped["person (the ontology has no people)"] += 1
+                continue
+            aliases = [a.strip() for a in row.get("aliases", "").split(";")]
+            eid = self.organization(
+                key,
+                row["name"],
+                "Firm",
+                place,
+                aliases=aliases,
+                country=country_code(row.get("country")),
+            )
+            names: Record = {"type": "names", "from": pid, "to": eid, "recordId": f"{file}:{line}"}
+            start = parse_date(row.get("start-date")) or parse_date(row.get("report-date"))
+            end = parse_date(row.get("end-date"))
+            if start:
+                names["validFrom"] = start.isoformat()
+            if end:
+                names["validTo"] = end.isoformat()
+            provenance = [citation(source, excerpt(row.get("notes") or row["name"]))]
+            if law := self.page(row.get("source_url", ""), None, program or name):
+                provenance.append(citation(law))
+            self.relation(names, provenance, place)
+
+    def history_1260h(self) -> None:
+        file = HISTORY_1260H
+        source = self.dataset(file)
+        first = self.place(file, 1)
+        pid = self.policy(
+            "os-dod-1260h",
+            "Sanction",
+            "Section 1260H list of Chinese military companies",
+            first,
+            aliases=["1260H list", "Chinese military companies list"],
+            reference="Sec. 1260H, William M. (Mac) Thornberry NDAA for FY2021 (Pub. L. 116-283)",
+        )
+        for line, row in _rows(self.folder / file):
+            place = self.place(file, line)
+            name = row.get("Clean Name") or row["Name"].rstrip("*").strip()
+            raw = row["Name"].rstrip("*").strip()
+            aliases = [a.strip() for a in _SPLIT_1260H.split(row.get("Alias", ""))]
+            aliases += [raw, row.get("Previous Name", "")]
+            eid = self.organization("dod-1260h", name, "Firm", place, aliases=aliases)
+            start = parse_date(row.get("Start date"))
+            end = parse_date(row.get("End date"))
+            names: Record = {"type": "names", "from": pid, "to": eid, "recordId": f"{file}:{line}"}
+            if start:
+                names["validFrom"] = start.isoformat()
+            if end:
+                names["validTo"] = end.isoformat()
+            provenance = [citation(source, excerpt(row.get("Note") or row["Name"]))]
+            if doc := self.page(
+                row.get("Source Url", ""),
+                start,
+                "Entities identified as Chinese military companies operating in the United States",
+            ):
+                provenance.append(citation(doc))
+            self.relation(names, provenance, place, CONFIDENCE, start.isoformat() if start else "")
+            parent = row.get("Parent Name", "")
+            if parent and parent != name:
+                pid_parent = self.organization("dod-1260h", parent, "Firm", place)
+                self.relation(
+                    {
+                        "type": "subsidiaryOf",
+                        "from": eid,
+                        "to": pid_parent,
+                        "recordId": f"{file}:{line}",
+                    },
+                    [citation(source, parent)],
+                    place,
+                )
+
+    def countermeasures(self) -> None:
+        file = CN
+        source = self.dataset(file)
+        policies: dict[tuple[str, str], str] = {}
+        for line, row in _rows(self.folder / file):
+            place = self.place(file, line)
+            if row.get("Type") == "Person":
+                self.imp.skipped["person (the ontology has no people)"] += 1
+                continue
+            key = (row.get("Body", ""), row.get("List", ""))
+            if key not in policies:
+                policies[key] = self._cn_policy(*key, place)
+            code = country_code(row.get("Country"))
+            aliases = [a.strip() for a in row.get("Alias", "").split(";")]
+            kind = "Firm" if row.get("Type") == "Company" else "Organization"
+            eid = self.organization(
+                "cn-countermeasures",
+                row["Name"],
+                kind,
+                place,
+                aliases=aliases,
+                country=code or row.get("Country") or None,
+                zh=row.get("Chinese name") or None,
+                wikidata=row.get("QID") or None,
+            )
+            start = parse_day_first(row.get("Date"))
+            end = parse_day_first(row.get("End date"))
+            names: Record = {
+                "type": "names",
+                "from": policies[key],
+                "to": eid,
+                "recordId": f"{file}:{line}",
+            }
+            if start:
+                names["validFrom"] = start.isoformat()
+            if end:
+                names["validTo"] = end.isoformat()
+            provenance = [citation(source, excerpt(row.get("Summary") or row["Name"]))]
+            if page := self.page(
+                row.get("Source URL", ""),
+                start,
+                f"{row.get('Body') or 'Chinese government'} announcement",
+            ):
+                provenance.append(citation(page))
+            self.relation(names, provenance, place, CONFIDENCE, start.isoformat() if start else "")
+            if row.get("Country"):
+                self.located(eid, code, row["Country"], place, source)
+
+    def _cn_policy(self, body: str, list_name: str, place: Place) -> str:
+        kind, name, zh = CN_LISTS.get(list_name, ("Sanction", list_name, None))
+        if not list_name:
+            name = f"Countermeasures announced by the {body or 'Chinese government'}"
+        pid = self.policy(
+            f"os-cn-{slug(name)}", kind, name, place, names={"zh": zh} if zh else None
+        )
+        if body:
+            bid = self.body(body, place, "CHN")
+            self.relation(
+                {"type": "issuedBy", "from": pid, "to": bid},
+                [citation(self.dataset(CN), body)],
+                place,
+            )
+        return pid
+
+
+def import_opensanctions(
+    folder: Path, *, version: str | None = None, released: date | None = None
+) -> SourceImport:
+    """Read the curated lists in ``folder`` (any of the five files).
+
+    ``version`` (a commit of the OpenSanctions repository, ideally) and ``released``
+    default to a hash of the files and their newest modification date.
+    """
+    present = [f for f in FILES if (folder / f).is_file()]
+    if not present:
+        raise FileNotFoundError(f"{folder}: none of {', '.join(FILES)}")
+    paths = [folder / f for f in present]
+    builder = _Builder(folder, version or files_version(paths), released or files_date(paths))
+    for file in present:
+        if file in NDAA:
+            builder.ndaa(file)
+        elif file == HISTORY_1260H:
+            builder.history_1260h()
+        else:
+            builder.countermeasures()
+    return builder.imp
