@@ -17,8 +17,10 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from typing import ParamSpec, TypeVar
 
+import anyio.to_thread
 from strawberry.dataloader import Batch, DataLoader, dispatch_batch
 
 from ontology.model import Entity, Source
@@ -38,8 +40,15 @@ EMPTY_PAGE = RelationPage(items=[], total=0, has_next=False)
 
 async def offload(fn: Callable[_P, _R], /, *args: _P.args, **kwargs: _P.kwargs) -> _R:
     """Run a blocking store call in a worker thread; the only way async code calls the
-    store."""
-    return await asyncio.to_thread(fn, *args, **kwargs)
+    store.
+
+    AnyIO's pool (40 threads by default, the one Starlette uses) rather than asyncio's
+    default executor, which has only ``cpu + 4`` threads: a handful of slow database
+    queries would otherwise hold every thread and stall even the readiness probe. A
+    cancelled caller (a timed-out probe, a client gone) stops waiting at once; the
+    thread finishes its call and its result is dropped.
+    """
+    return await anyio.to_thread.run_sync(partial(fn, *args, **kwargs), abandon_on_cancel=True)
 
 
 class SettlingDataLoader(DataLoader[_K, _V]):
