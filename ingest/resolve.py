@@ -256,9 +256,9 @@ def resolve(
     decided = {frozenset(p) for p in apart}
     for root, uids in groups.items():
         if len(uids) > 1:
-            members = tuple(sorted((by_uid[u] for u in uids), key=_priority))
+            chosen = tuple(sorted((by_uid[u] for u in uids), key=_priority))
             resolution.merged.append(
-                MergedCluster(final_id[root], members, tuple(found.evidence.get(root, [])))
+                MergedCluster(final_id[root], chosen, tuple(found.evidence.get(root, [])))
             )
     resolution.merged.sort(key=lambda c: c.id)
     resolution.review = [

@@ -1,0 +1,180 @@
+"""CLI commands for public data sets: ``techsov import <source> PATH --out DIR`` and
+``techsov resolve``.
+
+An import reads one data set, checks its records with the curated rules, keeps the version
+among the folder's staged versions, and re-resolves the whole graph (curated facts, every
+staged data set, the decisions file) into ``DIR`` as fact files that ``techsov load DIR``
+and ``TECHSOV_DATA_PATHS=DIR techsov serve`` read. ``resolve --report`` shows the merges
+made and the candidate matches left for an analyst; see ``ingest/IMPORT.md``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from ingest.importers.pipeline import import_source, resolve_folder, write_resolution
+from ingest.resolve import Resolution
+from ontology.errors import ValidationFailed
+from techsov.console import err_console, exits_on_error
+
+import_app = typer.Typer(help="Import a public data set into a resolved fact folder.")
+
+PathArgument = Annotated[Path, typer.Argument(help="Folder holding the data set's files.")]
+OutOption = Annotated[
+    Path, typer.Option("--out", "-o", help="Output folder: the resolved graph (created).")
+]
+VersionOption = Annotated[
+    str | None,
+    typer.Option("--version", help="Version of the data set (a commit); default: a file hash."),
+]
+ReleasedOption = Annotated[
+    str | None, typer.Option("--released", help="Release date of that version, YYYY-MM-DD.")
+]
+CuratedOption = Annotated[
+    list[Path] | None,
+    typer.Option("--curated", help="Curated fact files or folders (default: the shipped set)."),
+]
+DecisionsOption = Annotated[
+    Path | None,
+    typer.Option("--decisions", help="Resolution decisions file (default: the shipped one)."),
+]
+
+
+def _print_problems(exc: ValidationFailed) -> None:
+    err_console.print(f"[bold red]{len(exc.problems)} problem(s) found[/]")
+    for problem in exc.problems:
+        err_console.print(str(problem), markup=False, highlight=False, soft_wrap=True)
+
+
+def _run(
+    source: str,
+    path: Path,
+    out: Path,
+    version: str | None,
+    released: str | None,
+    curated: list[Path] | None,
+    decisions: Path | None,
+) -> None:
+    when = date.fromisoformat(released) if released else None
+    try:
+        imported, new = import_source(source, path, out, version=version, released=when)
+        counts = imported.counts()
+        skipped = ", ".join(f"{n} {why}" for why, n in sorted(imported.skipped.items()))
+        err_console.print(
+            f"{source} {imported.version} ({imported.released}): {counts['entities']} "
+            f"entities, {counts['relations']} relations, {counts['sources']} sources"
+            + (f"; skipped {skipped}" if skipped else "")
+            + ("" if new else " (already staged: unchanged)")
+        )
+        resolution = resolve_folder(out, curated=curated, decisions=decisions)
+        write_resolution(resolution, out)
+    except ValidationFailed as exc:
+        _print_problems(exc)
+        raise typer.Exit(exc.exit_code) from None
+    _summary(resolution, out)
+
+
+def _summary(resolution: Resolution, out: Path) -> None:
+    counts = resolution.graph.counts()
+    err_console.print(
+        f"resolved graph in {out}: {counts['entities']} entities, {counts['relations']} "
+        f"relations, {counts['sources']} sources; {len(resolution.merged)} merged entities, "
+        f"{len(resolution.review)} candidate matches to review"
+    )
+
+
+def _command(source: str, about: str) -> Callable[..., None]:
+    @exits_on_error
+    def command(
+        path: PathArgument,
+        out: OutOption,
+        version: VersionOption = None,
+        released: ReleasedOption = None,
+        curated: CuratedOption = None,
+        decisions: DecisionsOption = None,
+    ) -> None:
+        _run(source, path, out, version, released, curated, decisions)
+
+    command.__doc__ = f"Import {about}"
+    return command
+
+
+for _name, _source, _about in (
+    ("eto", "eto", "the ETO Chip Explorer data (a folder with inputs.csv, providers.csv...)."),
+    (
+        "entity-list",
+        "us-lists",
+        "the US restricted-party lists (a folder with lists.json and the list extracts).",
+    ),
+    (
+        "us-lists",
+        "us-lists",
+        "the US restricted-party lists (a folder with lists.json and the list extracts).",
+    ),
+    (
+        "opensanctions",
+        "opensanctions",
+        "the OpenSanctions tech-policy lists (a folder with the CSV files).",
+    ),
+):
+    import_app.command(_name)(_command(_source, _about))
+
+
+@exits_on_error
+def resolve_command(
+    out: Annotated[Path, typer.Argument(help="The output folder of earlier imports.")],
+    report: Annotated[
+        bool, typer.Option("--report", help="List merges and candidate matches.")
+    ] = False,
+    write: Annotated[
+        bool, typer.Option("--write/--no-write", help="Rewrite the resolved fact files.")
+    ] = True,
+    curated: CuratedOption = None,
+    decisions: DecisionsOption = None,
+) -> None:
+    """Re-resolve the staged data sets with the curated facts and the decisions file."""
+    try:
+        resolution = resolve_folder(out, curated=curated, decisions=decisions)
+        if write:
+            write_resolution(resolution, out)
+    except ValidationFailed as exc:
+        _print_problems(exc)
+        raise typer.Exit(exc.exit_code) from None
+    if report:
+        print_report(resolution, Console(soft_wrap=True))
+    _summary(resolution, out)
+
+
+def print_report(resolution: Resolution, console: Console) -> None:
+    """Merges with the evidence behind them, then candidates with their scores."""
+    console.print(f"[bold]Merged entities ({len(resolution.merged)})[/]")
+    for merged in resolution.merged:
+        names = "; ".join(f"{m.ref} ({m.name})" for m in merged.members)
+        console.print(f"{merged.id}: {names}", markup=False, highlight=False)
+        for ev in merged.evidence:
+            console.print(f"    {ev.score:.2f} {', '.join(ev.reasons)}", markup=False)
+    console.print(f"[bold]Candidate matches to review ({len(resolution.review)})[/]")
+    members = resolution.members
+    for cand in resolution.review:
+        a, b = members[cand.a], members[cand.b]
+        console.print(
+            f"{cand.score:.2f} {a.ref} ({a.name}) <> {b.ref} ({b.name}): {', '.join(cand.reasons)}",
+            markup=False,
+            highlight=False,
+        )
+    for a_ref, b_ref, why in resolution.refused:
+        console.print(f"decision not applied: {a_ref} = {b_ref}: {why}", markup=False)
+    for ref in resolution.unknown_refs:
+        console.print(f"decision names no record: {ref}", markup=False)
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``import`` (one subcommand per data set) and ``resolve`` to ``techsov``."""
+    app.add_typer(import_app, name="import")
+    app.command("resolve")(resolve_command)
