@@ -34,8 +34,8 @@ class Settings(BaseSettings):
         description="Curated fact files or folders; empty means the set shipped in ingest/.",
     )
 
-    max_first: int = Field(default=500, ge=1, description="Cap on any `first` argument.")
-    max_depth: int = Field(default=6, ge=1, description="Cap on traversal depths.")
+    max_first: int = Field(default=500, ge=100, description="Cap on any `first` argument.")
+    max_depth: int = Field(default=6, ge=4, description="Cap on traversal depths.")
     max_query_depth: int = Field(default=12, ge=2, description="GraphQL nesting limit.")
     max_aliases: int = Field(default=30, ge=1)
     max_tokens: int = Field(default=2000, ge=50)
