@@ -35,7 +35,9 @@ OPENSANCTIONS_VERSION = ("f33cff233ff4393a8c71784cfe280275727b52ca", date(2026, 
 
 def require_data() -> None:
     if not (ETO.is_dir() and US_LISTS.is_dir() and OPENSANCTIONS.is_dir()):
-        pytest.skip(f"real data sets not found at {DATA} (expected ../shared/data beside the project)")
+        pytest.skip(
+            f"real data sets not found at {DATA} (expected ../shared/data beside the project)"
+        )
 
 
 @cache

@@ -9,7 +9,6 @@ from pathlib import Path
 import pytest
 
 from ingest.importers.common import Place, SourceImport, validate_import
-from ingest.importers.eto import import_eto
 from ingest.importers.pipeline import import_source, resolve_folder, write_resolution
 from ingest.importers.staging import effective, fold_versions
 from ingest.importers.us_lists import fr_citations, looks_like_person
@@ -62,7 +61,11 @@ def test_us_lists_name_firms_with_federal_register_citation_and_listing_date() -
     imp = us_lists()
     graph, problems = validate_import(imp)
     assert problems == []
-    smee = next(e for e in graph.entities.values() if e.name.startswith("Shanghai Micro Electronics Equipment"))
+    smee = next(
+        e
+        for e in graph.entities.values()
+        if e.name.startswith("Shanghai Micro Electronics Equipment")
+    )
     names = next(r for r in graph.relations.values() if r.type == "names" and r.target == smee.id)
     assert names.source == "us-lists-bis-entity-list"
     assert names.valid_from == date(2022, 12, 19)
@@ -89,7 +92,8 @@ def test_opensanctions_keeps_1260h_rounds_as_separate_periods() -> None:
     graph, problems = validate_import(imp)
     assert problems == []
     ymtc = [
-        r for r in graph.relations.values()
+        r
+        for r in graph.relations.values()
         if r.type == "names" and "yangtze-memory" in r.target and r.source == "os-dod-1260h"
     ]
     periods = sorted((r.valid_from, r.valid_to) for r in ymtc)
@@ -107,7 +111,9 @@ def test_a_bad_record_is_reported_at_its_data_file_row(tmp_path: Path) -> None:
         folder.joinpath(f.name).write_bytes(f.read_bytes())
     text = folder.joinpath("provision.csv").read_text(encoding="utf-8")
     folder.joinpath("provision.csv").write_text(
-        text.replace("ASML,P88,EUV lithography tools,N20,100.0", "ASML,P88,EUV lithography tools,N20,130.0"),
+        text.replace(
+            "ASML,P88,EUV lithography tools,N20,100.0", "ASML,P88,EUV lithography tools,N20,130.0"
+        ),
         encoding="utf-8",
     )
     with pytest.raises(ValidationFailed) as failed:

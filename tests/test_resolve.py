@@ -98,9 +98,7 @@ def test_report_lists_merges_with_evidence_and_near_misses(res: Resolution) -> N
     piotech = next(c for c in res.merged if c.id == "piotech")
     assert {m.ref for m in piotech.members} == {"eto:P113", "bis-entity-list:Piotech."}
     assert piotech.evidence and piotech.evidence[0].score >= 0.9
-    pairs = {
-        frozenset({res.members[c.a].ref, res.members[c.b].ref}): c for c in res.review
-    }
+    pairs = {frozenset({res.members[c.a].ref, res.members[c.b].ref}): c for c in res.review}
     sunway = pairs[frozenset({"eto:P31", "bis-entity-list:Sunway Microelectronics"})]
     assert 0.5 <= sunway.score < 0.9
 
