@@ -1,0 +1,45 @@
+"""Data flows one way: each package imports only the layers below it.
+
+``ontology`` imports none of ours; ``ingest`` and ``store`` build on ``ontology`` only;
+``api`` serves the store interface and never reads files; ``exports`` reads stores; the
+``techsov`` CLI wires them all. A violation here is a design change, not a quick fix.
+"""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+OURS = {"ontology", "ingest", "store", "api", "exports", "techsov", "bench"}
+ALLOWED = {
+    "ontology": set(),
+    "ingest": {"ontology"},
+    "store": {"ontology"},
+    "api": {"ontology", "store"},
+    "exports": {"ontology", "store", "ingest"},
+    "techsov": OURS - {"techsov", "bench"},
+}
+
+
+def imported_packages(path: Path) -> set[str]:
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    found: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            found.update(alias.name.split(".")[0] for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            found.add(node.module.split(".")[0])
+    return found & OURS
+
+
+@pytest.mark.parametrize("package", sorted(ALLOWED))
+def test_package_imports_only_the_layers_below_it(package: str) -> None:
+    offending = {
+        str(path.relative_to(ROOT)): sorted(imported_packages(path) - ALLOWED[package] - {package})
+        for path in sorted((ROOT / package).rglob("*.py"))
+    }
+    offending = {k: v for k, v in offending.items() if v}
+    assert offending == {}, f"{package} may import only {sorted(ALLOWED[package])}"
