@@ -15,6 +15,7 @@ from rich.table import Table
 from ontology.schema import default_schema
 from store.base import LoadSummary
 from techsov.console import err_console, exits_on_error, progress_bar
+from techsov.exports_commands import register as register_exports_commands
 from techsov.import_commands import register as register_import_commands
 from techsov.ingest_commands import register as register_ingest_commands
 from techsov.neo4j_cli import neo4j_app
@@ -32,6 +33,7 @@ app.add_typer(neo4j_app, name="neo4j")
 register_synth_commands(app)
 register_ingest_commands(app)
 register_import_commands(app)
+register_exports_commands(app)
 
 PathsArg = typer.Argument(
     None, help="Fact files or folders (default: TECHSOV_DATA_PATHS, else the curated set)."

@@ -1,4 +1,4 @@
-"""CLI commands for the downstream outputs: Bloom/Browser styling, the report, analytics files.
+"""CLI commands for the downstream outputs: Bloom/Browser styling and the report.
 
 Each command reads from the store ``serve`` would answer from (Neo4j when configured, else
 the embedded store loaded with the curated graph), so what is exported is what is served.
@@ -7,7 +7,6 @@ The work itself lives in :mod:`exports`; these functions only wire settings to i
 
 from __future__ import annotations
 
-import enum
 import json
 from datetime import date
 from pathlib import Path
@@ -16,11 +15,8 @@ from typing import Annotated
 import typer
 
 from exports.bloom import build_grass, build_perspective
-from exports.graphml import write_graphml
 from exports.report import DEFAULT_MAX_DEPTH, write_report
-from exports.tabular import write_neo4j_admin_csv, write_parquet
-from ontology.model import Graph
-from ontology.schema import Schema, default_schema
+from ontology.schema import default_schema
 from techsov.console import exits_on_error
 from techsov.settings import Settings
 from techsov.wiring import serving_store
@@ -28,21 +24,6 @@ from techsov.wiring import serving_store
 PERSPECTIVE_FILE = "perspective.json"
 STYLE_FILE = "style.grass"
 GRAPHML_FILE = "graph.graphml"
-
-
-class AnalyticsFormat(enum.StrEnum):
-    csv = "csv"
-    parquet = "parquet"
-    graphml = "graphml"
-
-
-def write_analytics(graph: Graph, schema: Schema, fmt: AnalyticsFormat, out: Path) -> list[Path]:
-    """Write ``graph`` in one analytics format into the folder ``out``."""
-    if fmt is AnalyticsFormat.csv:
-        return write_neo4j_admin_csv(graph, schema, out)
-    if fmt is AnalyticsFormat.parquet:
-        return write_parquet(graph, schema, out)
-    return [write_graphml(graph, schema, out / GRAPHML_FILE)]
 
 
 OutDir = Annotated[Path, typer.Option("--out", help="Folder to write into (created if missing).")]
@@ -100,24 +81,7 @@ def report(
     typer.echo(path)
 
 
-@exits_on_error
-def export_analytics(
-    out: OutDir,
-    fmt: Annotated[
-        AnalyticsFormat,
-        typer.Option("--format", help="csv (for neo4j-admin import), parquet or graphml."),
-    ],
-) -> None:
-    """Write the served graph as neo4j-admin CSV, Parquet tables or GraphML."""
-    schema = default_schema()
-    with serving_store(Settings(), schema) as store:
-        graph = store.snapshot()
-    for path in write_analytics(graph, schema, fmt, out):
-        typer.echo(path)
-
-
 def register(app: typer.Typer) -> None:
-    """Add ``bloom``, ``report`` and ``export-analytics`` to the ``techsov`` command."""
+    """Add ``bloom`` and ``report`` to the ``techsov`` command."""
     app.command("bloom")(bloom)
     app.command("report")(report)
-    app.command("export-analytics")(export_analytics)

@@ -1,8 +1,8 @@
-"""CLI commands over the curated files: ``techsov validate`` and ``techsov export``.
+"""CLI commands over fact files: ``techsov validate`` and ``techsov export``.
 
 Both read facts through the same validation as ``techsov load``, so a file that validates
-here loads there. The export itself (:func:`write_export`) takes a :class:`Graph`, so the
-same code can later export what a store holds.
+here loads there. ``export --from-store`` reads what the configured store holds instead;
+every writer takes a :class:`Graph`, so both sources share them.
 """
 
 from __future__ import annotations
@@ -18,20 +18,32 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from ingest.rdf import RdfFormat, export_rdf
+from exports.graphml import write_graphml
+from exports.tabular import write_neo4j_admin_csv, write_parquet
+from ingest.rdf import RDF_FORMATS, RdfFormat, export_rdf
 from ingest.validate import build_graph
-from ontology.errors import ValidationFailed
+from ontology.errors import BadRequest, ValidationFailed
 from ontology.model import Graph
 from ontology.schema import Schema, default_schema
 from techsov.console import err_console, exits_on_error
 from techsov.settings import Settings
-from techsov.wiring import data_paths
+from techsov.wiring import data_paths, serving_store
 
 
 class ExportFormat(enum.StrEnum):
     turtle = "turtle"
     jsonld = "jsonld"
     ntriples = "ntriples"
+    csv = "csv"
+    parquet = "parquet"
+    graphml = "graphml"
+
+    @property
+    def is_rdf(self) -> bool:
+        return self.value in RDF_FORMATS
+
+
+GRAPHML_FILE = "graph.graphml"
 
 
 PathsArgument = Annotated[
@@ -93,7 +105,18 @@ def summary_tables(graph: Graph) -> list[Table]:
 
 
 def write_export(graph: Graph, schema: Schema, fmt: ExportFormat, out: Path | None) -> None:
-    """Write ``graph`` as RDF to ``out``, or to standard output when ``out`` is ``None``."""
+    """Write ``graph`` in ``fmt``: RDF to the file ``out`` (standard output when ``None``);
+    the analytics formats into the folder ``out``, which they require."""
+    if not fmt.is_rdf:
+        if out is None:
+            raise BadRequest(f"--format {fmt.value} writes several files: give --out DIR")
+        if fmt is ExportFormat.csv:
+            write_neo4j_admin_csv(graph, schema, out)
+        elif fmt is ExportFormat.parquet:
+            write_parquet(graph, schema, out)
+        else:
+            write_graphml(graph, schema, out / GRAPHML_FILE)
+        return
     rdf_format = cast(RdfFormat, fmt.value)
     if out is None:
         export_rdf(graph, schema, rdf_format, sys.stdout)
@@ -137,15 +160,38 @@ def validate(
 def export(
     paths: PathsArgument = None,
     fmt: Annotated[
-        ExportFormat, typer.Option("--format", "-f", help="RDF serialization.")
+        ExportFormat,
+        typer.Option(
+            "--format",
+            "-f",
+            help="RDF (turtle, jsonld, ntriples) or analytics (csv for neo4j-admin, "
+            "parquet, graphml).",
+        ),
     ] = ExportFormat.turtle,
     out: Annotated[
-        Path | None, typer.Option("--out", "-o", help="File to write (default: stdout).")
+        Path | None,
+        typer.Option(
+            "--out", "-o", help="RDF: file (default: stdout). Analytics formats: folder."
+        ),
     ] = None,
+    from_store: Annotated[
+        bool,
+        typer.Option(
+            "--from-store",
+            help="Export what the configured store holds (Neo4j when TECHSOV_NEO4J_URI is "
+            "set) instead of reading fact files.",
+        ),
+    ] = False,
 ) -> None:
-    """Export the validated facts as RDF with the ontology's IRIs (Turtle, JSON-LD, N-Triples)."""
+    """Export the graph: RDF with the ontology's IRIs, neo4j-admin CSV, Parquet or GraphML."""
     schema = default_schema()
-    graph = validated_graph(paths, schema)
+    if from_store:
+        if paths:
+            raise BadRequest("give fact paths or --from-store, not both")
+        with serving_store(Settings(), schema) as store:
+            graph = store.snapshot()
+    else:
+        graph = validated_graph(paths, schema)
     write_export(graph, schema, fmt, out)
     if out is not None:
         counts = graph.counts()

@@ -145,3 +145,19 @@ def test_validate_without_paths_checks_the_shipped_curated_set(app: typer.Typer)
     result = runner.invoke(app, ["validate"])
     assert result.exit_code == 0, result.output
     assert "valid:" in result.stdout
+
+
+def test_export_of_an_analytics_format_needs_an_output_folder(
+    app: typer.Typer, facts: Path
+) -> None:
+    result = runner.invoke(app, ["export", "--format", "parquet", str(facts)])
+    assert result.exit_code == 2
+    assert "give --out DIR" in result.stderr
+
+
+def test_export_reads_either_fact_paths_or_the_store_not_both(
+    app: typer.Typer, facts: Path
+) -> None:
+    result = runner.invoke(app, ["export", "--from-store", str(facts)])
+    assert result.exit_code == 2
+    assert "not both" in result.stderr

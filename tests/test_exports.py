@@ -47,6 +47,7 @@ from ontology.model import Entity, Graph, LocalizedName, Provenance, Relation, S
 from ontology.schema import default_schema
 from store.embedded_store import EmbeddedStore
 from store.neo4j_store import Neo4jStore
+from techsov.cli import app as cli_app
 from techsov.exports_commands import register
 from techsov.neo4j_server import Neo4jLauncher
 from techsov.settings import Settings
@@ -455,18 +456,16 @@ def test_cli_commands_write_their_files_from_the_served_graph(
     (facts / "facts.yaml").write_text(FACTS, encoding="utf-8")
     monkeypatch.delenv("TECHSOV_NEO4J_URI", raising=False)
     monkeypatch.setenv("TECHSOV_DATA_PATHS", json.dumps([str(facts)]))
-    app = typer.Typer()
-    register(app)
     runner = CliRunner()
     out = tmp_path / "out"
     for args in (
         ["bloom", "--out", str(out / "bloom")],
         ["report", "--policy", "control", "--out", str(out / "report")],
-        ["export-analytics", "--format", "csv", "--out", str(out / "csv")],
-        ["export-analytics", "--format", "parquet", "--out", str(out / "parquet")],
-        ["export-analytics", "--format", "graphml", "--out", str(out / "graphml")],
+        ["export", "--from-store", "--format", "csv", "--out", str(out / "csv")],
+        ["export", "--from-store", "--format", "parquet", "--out", str(out / "parquet")],
+        ["export", "--format", "graphml", "--out", str(out / "graphml")],
     ):
-        result = runner.invoke(app, args)
+        result = runner.invoke(cli_app, args)
         assert result.exit_code == 0, (args, result.output)
     perspective = json.loads((out / "bloom" / "perspective.json").read_text(encoding="utf-8"))
     assert {c["labels"][0] for c in perspective["categories"]} >= {"Firm", "ExportControl"}
