@@ -10,11 +10,13 @@ store: whoever created it owns it.
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from strawberry.fastapi import GraphQLRouter
 
 from api.context import ApiContext
@@ -23,7 +25,7 @@ from api.graphql_schema import build_graphql_schema
 from api.limits import ApiLimits
 from api.loaders import offload
 from api.ontology_types import build_ontology_types
-from ontology.errors import StoreUnavailable
+from ontology.errors import LimitExceeded, StoreUnavailable
 from ontology.schema import Schema
 from store.base import GraphStore
 
@@ -41,7 +43,7 @@ def create_app(store: GraphStore, schema: Schema, limits: ApiLimits) -> FastAPI:
         # A new context (and new loaders) per request: loader caches must not outlive it.
         return ApiContext(store=store, schema=schema, limits=limits, types=types)
 
-    router: GraphQLRouter[ApiContext, None] = GraphQLRouter(
+    router: GraphQLRouter[ApiContext, None] = _Router(
         graphql_schema,
         context_getter=context,
         graphql_ide="graphiql",
@@ -56,6 +58,7 @@ def create_app(store: GraphStore, schema: Schema, limits: ApiLimits) -> FastAPI:
         openapi_url=None,
     )
     app.include_router(router, prefix=GRAPHQL_PATH)
+    app.add_middleware(BodyLimit, max_bytes=limits.max_body_bytes)
     if limits.cors_origins:
         # Only the configured origins; without any, no CORS headers are sent at all and
         # browsers keep pages of other origins from reading answers.
@@ -96,3 +99,83 @@ def create_app(store: GraphStore, schema: Schema, limits: ApiLimits) -> FastAPI:
 def _unavailable(code: str, message: str) -> JSONResponse:
     body = {"status": "unavailable", **error_payload(code, message)}
     return JSONResponse(body, status_code=503)
+
+
+class _Router(GraphQLRouter[ApiContext, None]):
+    """Strawberry's router, with JSON decoding that fails only as malformed JSON does.
+
+    Bodies (and GET ``variables``) that are not UTF-8, or nest deeper than the decoder's
+    recursion allows, would otherwise escape as server errors; as a ``JSONDecodeError``
+    they get the same 400 as any other unreadable body.
+    """
+
+    def decode_json(self, data: str | bytes) -> object:
+        try:
+            return json.loads(data)
+        except (UnicodeDecodeError, RecursionError) as exc:
+            message = (
+                "invalid UTF-8" if isinstance(exc, UnicodeDecodeError) else "nested too deeply"
+            )
+            raise json.JSONDecodeError(message, "", 0) from None
+
+
+class _TooLarge(Exception):
+    """Raised inside :class:`BodyLimit` when a streamed body passes the limit."""
+
+
+class BodyLimit:
+    """Refuses request bodies over ``max_bytes`` (413) and query strings over it (414).
+
+    A declared ``Content-Length`` over the limit is refused before anything is read; a body
+    without one is counted as it streams in and refused once it passes the limit, so no
+    request makes the server hold more than ``max_bytes`` of it.
+    """
+
+    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        if len(scope.get("query_string", b"")) > self.max_bytes:
+            await self._refuse(scope, send, 414, "query string")
+            return
+        declared = dict(scope["headers"]).get(b"content-length")
+        if declared is not None and declared.isdigit() and int(declared) > self.max_bytes:
+            await self._refuse(scope, send, 413, "request body")
+            return
+        received = 0
+        started = False
+
+        async def counting_receive() -> Message:
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > self.max_bytes:
+                    raise _TooLarge
+            return message
+
+        async def tracking_send(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, counting_receive, tracking_send)
+        except _TooLarge:
+            if started:
+                raise
+            await self._refuse(scope, send, 413, "request body")
+
+    async def _refuse(self, scope: Scope, send: Send, status: int, what: str) -> None:
+        body = error_payload(
+            LimitExceeded.code, f"{what} is larger than the limit of {self.max_bytes} bytes"
+        )
+        await JSONResponse(body, status_code=status)(scope, _no_receive, send)
+
+
+async def _no_receive() -> Message:
+    return {"type": "http.disconnect"}

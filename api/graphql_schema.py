@@ -21,7 +21,7 @@ from strawberry.schema.config import StrawberryConfig
 
 from api.context import Info
 from api.errors import TechsovGraphQLSchema
-from api.limits import ApiLimits
+from api.limits import ApiLimits, ResultSizeLimiter
 from api.loaders import offload
 from api.ontology_types import OntologyTypes, build_ontology_types
 from api.prefetch import asks_for, prefetch_relations
@@ -250,6 +250,12 @@ def build_graphql_schema(
         types=types.object_types,
         extensions=[
             # Factories, not instances: extensions hold per-request state.
+            partial(  # first: see its doc
+                ResultSizeLimiter,
+                max_fields=limits.max_tokens,
+                max_cost=limits.max_cost,
+                max_first=limits.max_first,
+            ),
             partial(QueryDepthLimiter, max_depth=limits.max_query_depth),
             partial(MaxAliasesLimiter, max_alias_count=limits.max_aliases),
             partial(MaxTokensLimiter, max_token_count=limits.max_tokens),

@@ -8,7 +8,33 @@ every resolver words a refusal the same way.
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
+from typing import Any
+
+from graphql import (
+    DocumentNode,
+    FieldNode,
+    FragmentDefinitionNode,
+    FragmentSpreadNode,
+    GraphQLError,
+    GraphQLNamedType,
+    GraphQLSchema,
+    InlineFragmentNode,
+    IntValueNode,
+    OperationDefinitionNode,
+    SchemaMetaFieldDef,
+    SelectionSetNode,
+    TypeMetaFieldDef,
+    TypeNameMetaFieldDef,
+    VariableNode,
+    get_named_type,
+)
+from graphql import (
+    ExecutionResult as GraphQLExecutionResult,
+)
+from graphql.type.definition import GraphQLField, GraphQLInterfaceType, GraphQLObjectType
+from strawberry.extensions import SchemaExtension
 
 from ontology.errors import BadRequest, LimitExceeded
 
@@ -37,6 +63,8 @@ class ApiLimits:
     max_query_depth: int = 12
     max_aliases: int = 30
     max_tokens: int = 2000
+    max_cost: int = 50_000
+    max_body_bytes: int = 256 * 1024
     cors_origins: tuple[str, ...] = ()
     ready_timeout_s: float = 5.0
 
@@ -52,7 +80,7 @@ class ApiLimits:
                 f"max_depth={self.max_depth} is below the default depth "
                 f"{LARGEST_DEFAULT_DEPTH} that clients get without asking"
             )
-        for name in ("max_query_depth", "max_aliases", "max_tokens"):
+        for name in ("max_query_depth", "max_aliases", "max_tokens", "max_cost", "max_body_bytes"):
             if getattr(self, name) < 1:
                 problems.append(f"{name} must be at least 1")
         if self.ready_timeout_s <= 0:
@@ -85,3 +113,150 @@ class ApiLimits:
                 f"search query is {len(query)} characters long; the limit is {MAX_SEARCH_CHARS}"
             )
         return query
+
+
+MAX_FRAGMENT_NESTING = 50
+"""Fragments spread inside fragments deeper than this are refused (no real query needs it,
+and each level is a frame of every document walker)."""
+
+
+_META_FIELDS = {
+    "__schema": SchemaMetaFieldDef,
+    "__type": TypeMetaFieldDef,
+    "__typename": TypeNameMetaFieldDef,
+}
+"""Introspection fields, which no type lists among its fields."""
+
+
+def document_cost(
+    schema: GraphQLSchema,
+    document: DocumentNode,
+    variables: Mapping[str, Any] | None = None,
+    max_first: int | None = None,
+) -> int:
+    """How many fields ``document`` can put in its answer, at most.
+
+    Every field counts once per object it is asked on. With ``max_first``, a field with a
+    ``first`` argument (its value, else the schema's default, at most ``max_first`` since
+    the field itself refuses more) multiplies what is selected below it; without, the
+    count is the size of the document written out without fragments. Each fragment is
+    costed once and reused, so the walk is linear in the document even when its fragments
+    would expand exponentially (``...B ...B`` in ``A``, ``...C ...C`` in ``B``, ...).
+    Unknown fields and fragments cost 1 and 0: validation reports them.
+    """
+    values = variables or {}
+    fragments = {
+        d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)
+    }
+    memo: dict[str, int] = {}
+
+    def field_def(node: FieldNode, parent: GraphQLNamedType | None) -> GraphQLField | None:
+        if node.name.value in _META_FIELDS:
+            return _META_FIELDS[node.name.value]
+        if not isinstance(parent, GraphQLObjectType | GraphQLInterfaceType):
+            return None
+        return parent.fields.get(node.name.value)
+
+    def multiplier(node: FieldNode, definition: GraphQLField) -> int:
+        if max_first is None or "first" not in definition.args:
+            return 1
+        value: Any = definition.args["first"].default_value
+        for arg in node.arguments or ():
+            if arg.name.value == "first" and isinstance(arg.value, IntValueNode):
+                value = int(arg.value.value)
+            elif arg.name.value == "first" and isinstance(arg.value, VariableNode):
+                value = values.get(arg.value.name.value, value)
+        return min(value, max_first) if isinstance(value, int) and value > 0 else 1
+
+    def selections(
+        selection_set: SelectionSetNode, parent: GraphQLNamedType | None, nesting: int
+    ) -> int:
+        total = 0
+        for sel in selection_set.selections:
+            if isinstance(sel, FieldNode):
+                total += 1
+                definition = field_def(sel, parent)
+                if sel.selection_set is not None and definition is not None:
+                    child = get_named_type(definition.type)
+                    below = selections(sel.selection_set, child, nesting)
+                    total += multiplier(sel, definition) * below
+            elif isinstance(sel, InlineFragmentNode):
+                cond = sel.type_condition
+                inner = schema.get_type(cond.name.value) if cond is not None else parent
+                total += selections(sel.selection_set, inner, nesting)
+            elif isinstance(sel, FragmentSpreadNode):
+                total += fragment(sel.name.value, nesting + 1)
+        return total
+
+    def fragment(name: str, nesting: int) -> int:
+        if name in memo:
+            return memo[name]
+        definition = fragments.get(name)
+        if definition is None:
+            return 0
+        if nesting > MAX_FRAGMENT_NESTING:
+            raise LimitExceeded(
+                f"fragments are nested more than {MAX_FRAGMENT_NESTING} levels deep"
+            )
+        memo[name] = 0  # a cycle adds nothing here; validation refuses it
+        memo[name] = selections(
+            definition.selection_set,
+            schema.get_type(definition.type_condition.name.value),
+            nesting,
+        )
+        return memo[name]
+
+    return sum(
+        selections(d.selection_set, schema.get_root_type(d.operation), 0)
+        for d in document.definitions
+        if isinstance(d, OperationDefinitionNode)
+    )
+
+
+class ResultSizeLimiter(SchemaExtension):
+    """Bounds the size of an answer before any work is done for it.
+
+    - Before validation: a document that, written out without fragments, has more than
+      ``max_fields`` fields is refused. This runs ahead of the depth and alias limiters on
+      purpose: they expand fragments as they walk, which a few hundred bytes of
+      self-doubling fragments turn into minutes of CPU; this count is linear.
+    - After validation, before execution: a document whose answer could hold more than
+      ``max_cost`` fields, counting every page at its size (``first``), is refused.
+    """
+
+    def __init__(self, *, max_fields: int, max_cost: int, max_first: int) -> None:
+        self.max_fields = max_fields
+        self.max_cost = max_cost
+        self.max_first = max_first
+
+    def on_validate(self) -> Iterator[None]:
+        ctx = self.execution_context
+        if ctx.graphql_document is not None and ctx.pre_execution_errors is None:
+            try:
+                fields = document_cost(ctx.schema._schema, ctx.graphql_document)
+                if fields > self.max_fields:
+                    raise LimitExceeded(
+                        f"the query expands to {fields} fields through its fragments, more "
+                        f"than the limit of {self.max_fields}"
+                    )
+            except LimitExceeded as exc:
+                # Errors set here stand for validation, which then does not run at all.
+                ctx.pre_execution_errors = [GraphQLError(exc.message, original_error=exc)]
+        yield
+
+    def on_execute(self) -> Iterator[None]:
+        ctx = self.execution_context
+        if ctx.graphql_document is not None and ctx.result is None:
+            cost = document_cost(
+                ctx.schema._schema, ctx.graphql_document, ctx.variables, self.max_first
+            )
+            if cost > self.max_cost:
+                exc = LimitExceeded(
+                    f"the query could return up to {cost} fields, more than the limit of "
+                    f"{self.max_cost}; ask for smaller pages (first) or fewer levels"
+                )
+                # A result set here stands for execution, which then does not run at all.
+                ctx.result = GraphQLExecutionResult(
+                    data=None, errors=[GraphQLError(exc.message, original_error=exc)]
+                )
+        yield
