@@ -12,11 +12,13 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
+from ontology.errors import StoreUnavailable
 from ontology.schema import default_schema
 from store.base import LoadSummary
 from techsov.console import err_console, exits_on_error, progress_bar
 from techsov.exports_commands import register as register_exports_commands
 from techsov.import_commands import register as register_import_commands
+from techsov.ingest_commands import parse_source_texts
 from techsov.ingest_commands import register as register_ingest_commands
 from techsov.neo4j_cli import neo4j_app
 from techsov.settings import Settings
@@ -60,6 +62,12 @@ def load(
     paths: list[Path] | None = PathsArg,
     dry_run: bool = typer.Option(False, "--dry-run", help="Report changes, write nothing."),
     progress: bool = typer.Option(True, "--progress/--no-progress"),
+    source_text: list[str] | None = typer.Option(
+        None,
+        "--source-text",
+        metavar="ID=FILE",
+        help="Full text of a source; evidence citing it must occur in it verbatim.",
+    ),
 ) -> None:
     """Validate facts and load them into Neo4j atomically (all or nothing).
 
@@ -68,7 +76,8 @@ def load(
     """
     settings = Settings()
     schema = default_schema()
-    graph = read_graph(settings, schema, paths or ())
+    texts = parse_source_texts(source_text or [])
+    graph = read_graph(settings, schema, paths or (), source_texts=texts)
     started = time.perf_counter()
     with neo4j_store(settings, schema) as store, progress_bar(progress) as bar:
         summary = store.load(graph, dry_run=dry_run, progress=bar)
@@ -96,12 +105,18 @@ def serve(
     schema = default_schema()
     started = time.perf_counter()
     with serving_store(settings, schema, paths or ()) as store:
-        counts = store.counts()
-        err_console.print(
-            f"store: [bold]{store.kind}[/] — {counts['entities']} entities, "
-            f"{counts['relations']} relations, {counts['sources']} sources "
-            f"(ready in {time.perf_counter() - started:.2f} s)"
-        )
+        try:
+            counts = store.counts()
+        except StoreUnavailable as exc:
+            # Serve anyway: /readyz says 503 and queries get STORE_UNAVAILABLE until the
+            # store answers again, which the driver notices by itself.
+            err_console.print(f"[bold yellow]warning:[/] {exc.message}", highlight=False)
+        else:
+            err_console.print(
+                f"store: [bold]{store.kind}[/] — {counts['entities']} entities, "
+                f"{counts['relations']} relations, {counts['sources']} sources "
+                f"(ready in {time.perf_counter() - started:.2f} s)"
+            )
         bind_host = host or settings.host
         bind_port = port or settings.port
         err_console.print(f"GraphQL on http://{bind_host}:{bind_port}/graphql")

@@ -6,7 +6,7 @@ its collaborators as arguments.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -33,16 +33,25 @@ def data_paths(settings: Settings, paths: Sequence[Path] = ()) -> list[Path]:
     return list(default_paths())
 
 
-def read_graph(settings: Settings, schema: Schema, paths: Sequence[Path] = ()) -> Graph:
-    """Read and validate facts; raises ValidationFailed listing every problem."""
-    return build_graph(data_paths(settings, paths), schema)
+def read_graph(
+    settings: Settings,
+    schema: Schema,
+    paths: Sequence[Path] = (),
+    source_texts: Mapping[str, str] | None = None,
+) -> Graph:
+    """Read and validate facts; raises ValidationFailed listing every problem.
+
+    ``source_texts`` (source id -> full text): evidence citing such a source must occur in
+    it verbatim, as with ``techsov validate --source-text``.
+    """
+    return build_graph(data_paths(settings, paths), schema, source_texts=source_texts)
 
 
 def open_driver(settings: Settings) -> neo4j.Driver:
     if not settings.neo4j_uri:
         raise StoreUnavailable(
             "no Neo4j configured: set TECHSOV_NEO4J_URI (and TECHSOV_NEO4J_USER, "
-            "TECHSOV_NEO4J_PASSWORD), or run `eval \"$(techsov neo4j start)\"`"
+            'TECHSOV_NEO4J_PASSWORD), or run `eval "$(techsov neo4j start)"`'
         )
     # A short retry budget turns an outage into StoreUnavailable within seconds instead
     # of the driver's default minute; the server's schema notifications are noise here.
