@@ -62,6 +62,7 @@ class Samples:
 
     seconds: list[float] = field(default_factory=list)
     sizes: list[int] = field(default_factory=list)
+    failures: int = 0  # samples that failed (a store timeout); not in the latencies
 
     def add(self, seconds: float, size: int) -> None:
         self.seconds.append(seconds)
@@ -73,6 +74,7 @@ class Samples:
             "p95_ms": percentile(self.seconds, 95) * 1000,
             "n": len(self.seconds),
             "mean_result_size": statistics.fmean(self.sizes) if self.sizes else 0.0,
+            "failed": self.failures,
         }
 
 

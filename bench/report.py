@@ -57,7 +57,8 @@ def summarize(per_size: dict[str, dict[str, Any]], naive_subset: int) -> dict[st
         out["embedded_startup_s"][size] = m["embedded"]["startup_s"]
         out["embedded_peak_rss_mb"][size] = m["embedded"]["peak_rss_mb"]
         out["neo4j_heap_used_mb"][size] = m["neo4j_heap_mb"].get("used")
-        errors += m["latency_errors"]
+        failed = sum(side["failed"] for q in m["queries"].values() for side in q.values())
+        out.setdefault("query_failures", {})[size] = failed
         for clients, run in m.get("clients", {}).items():
             out.setdefault(f"rps_{clients}_clients", {})[size] = run["rps"]
             errors += run["errors"]
@@ -155,11 +156,13 @@ def markdown(results: dict[str, Any]) -> str:
                     for c in _client_levels(per)
                 ),
                 row(
-                    "errors",
-                    lambda m: (
-                        m["latency_errors"]
-                        + sum(r["errors"] for r in m.get("clients", {}).values())
-                    ),
+                    "errors (concurrent clients)",
+                    lambda m: sum(r["errors"] for r in m.get("clients", {}).values()),
+                    0,
+                ),
+                row(
+                    "query samples failed (timeout)",
+                    lambda m: sum(s["failed"] for q in m["queries"].values() for s in q.values()),
                     0,
                 ),
             ],
@@ -185,6 +188,9 @@ def markdown(results: dict[str, Any]) -> str:
                         for side in ("neo4j", "http", "embedded")
                     ),
                     _fmt(ratio(sides["http"]["p50_ms"], sides["neo4j"]["p50_ms"]), 2),
+                    " / ".join(
+                        str(sides[side]["failed"]) for side in ("neo4j", "http", "embedded")
+                    ),
                 ]
             )
     lines += _table(
@@ -197,6 +203,7 @@ def markdown(results: dict[str, Any]) -> str:
             "HTTP/GraphQL",
             "embedded",
             "GraphQL ÷ direct (p50)",
+            "failed (timeouts)",
         ],
         rows,
     )
