@@ -239,6 +239,54 @@ class Neo4jLauncher:
             self._discard(target)
             return was_running
 
+    def kill(self, instance: Neo4jInstance) -> None:
+        """SIGKILL a running server's whole process group at once, as a crash or a power
+        cut would, and keep its home (data, transaction logs, configuration) for
+        :meth:`restart`.
+
+        The record is removed meanwhile, so that nothing mistakes the dead server for a
+        stale one and deletes its home; :meth:`stop` with the instance still cleans up.
+        """
+        with self._locked():
+            if not self._owns_live_group(instance):
+                raise Neo4jLaunchError(f"Neo4j process group {instance.pgid} is not running")
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(instance.pgid, signal.SIGKILL)
+            deadline = time.monotonic() + 10.0
+            while _group_alive(instance.pgid):
+                _reap(instance.pid)
+                if time.monotonic() > deadline:
+                    raise Neo4jLaunchError(f"Neo4j process group {instance.pgid} survived SIGKILL")
+                time.sleep(0.1)
+            _reap(instance.pid)
+            child = self._children.pop(instance.pid, None)
+            if child is not None:
+                child.poll()
+            recorded = self._read_state()
+            if recorded is not None and recorded.pid == instance.pid:
+                self.state_file.unlink(missing_ok=True)
+
+    def restart(self, instance: Neo4jInstance) -> Neo4jInstance:
+        """Start a killed server again on its own home: same port, password and data.
+
+        Neo4j recovers from its transaction log on start, so what was committed before the
+        kill is there and what was not is gone. Returns the new instance (new pid).
+        """
+        with self._locked():
+            if self._owns_live_group(instance):
+                raise Neo4jLaunchError(f"Neo4j on {instance.uri} is still running")
+            if not (instance.home / "conf" / "neo4j.conf").is_file():
+                raise Neo4jLaunchError(f"{instance.home} holds no Neo4j configuration")
+            java = shutil.which("java")
+            if java is None:
+                raise Neo4jLaunchError("Java ('java') is not on PATH")
+            classpath = os.pathsep.join(str(jar) for jar in self.classpath())
+            self._log(f"Restarting Neo4j {self.version} on 127.0.0.1:{instance.port}…")
+            env = self._server_env(instance.home)
+            return self._launch(
+                java, classpath, env, instance.port, instance.password, instance.home
+            )
+
     def classpath(self) -> list[Path]:
         """The server's jars, resolved by Maven once per version and then cached.
 
@@ -316,7 +364,13 @@ class Neo4jLauncher:
             raise
 
         self._log(f"Starting Neo4j {self.version} on 127.0.0.1:{port} (home {home})…")
-        with open(home / "logs" / "console.log", "wb") as console:
+        return self._launch(java, classpath, env, port, password, home)
+
+    def _launch(
+        self, java: str, classpath: str, env: dict[str, str], port: int, password: str, home: Path
+    ) -> Neo4jInstance:
+        """Start the server JVM on a prepared home and wait until Bolt answers."""
+        with open(home / "logs" / "console.log", "ab") as console:
             process = subprocess.Popen(
                 [java, *_TOOL_JVM_OPTIONS, "-cp", classpath, _SERVER_MAIN, "console"],
                 env=env,
@@ -356,6 +410,10 @@ class Neo4jLauncher:
         (home / "conf" / "neo4j.conf").write_text(
             _CONF_TEMPLATE.format(home=home, port=port), encoding="utf-8"
         )
+        return self._server_env(home)
+
+    @staticmethod
+    def _server_env(home: Path) -> dict[str, str]:
         env = dict(os.environ)
         env["NEO4J_HOME"] = str(home)
         env["NEO4J_CONF"] = str(home / "conf")
