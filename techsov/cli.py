@@ -110,7 +110,9 @@ def serve(
         except StoreUnavailable as exc:
             # Serve anyway: /readyz says 503 and queries get STORE_UNAVAILABLE until the
             # store answers again, which the driver notices by itself.
-            err_console.print(f"[bold yellow]warning:[/] {exc.message}", highlight=False)
+            err_console.print(
+                f"[bold yellow]warning:[/] {exc.message}", highlight=False, soft_wrap=True
+            )
         else:
             err_console.print(
                 f"store: [bold]{store.kind}[/] — {counts['entities']} entities, "

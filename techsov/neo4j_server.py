@@ -252,16 +252,15 @@ class Neo4jLauncher:
                 raise Neo4jLaunchError(f"Neo4j process group {instance.pgid} is not running")
             with contextlib.suppress(ProcessLookupError):
                 os.killpg(instance.pgid, signal.SIGKILL)
+            child = self._children.pop(instance.pid, None)
+            if child is not None:  # ours: collect it, so that its pid is really free
+                child.wait(timeout=10.0)
             deadline = time.monotonic() + 10.0
             while _group_alive(instance.pgid):
                 _reap(instance.pid)
                 if time.monotonic() > deadline:
                     raise Neo4jLaunchError(f"Neo4j process group {instance.pgid} survived SIGKILL")
                 time.sleep(0.1)
-            _reap(instance.pid)
-            child = self._children.pop(instance.pid, None)
-            if child is not None:
-                child.poll()
             recorded = self._read_state()
             if recorded is not None and recorded.pid == instance.pid:
                 self.state_file.unlink(missing_ok=True)
