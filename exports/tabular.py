@@ -43,7 +43,7 @@ from exports import rows as R
 from ontology.model import Entity, Graph, Relation, Source
 from ontology.schema import Schema
 from store.neo4j_queries import ENTITY_LABEL, SOURCE_LABEL
-from store.neo4j_store import content_hash, search_keys
+from store.neo4j_records import content_hash, search_keys
 
 ENTITIES_CSV, RELATIONS_CSV, SOURCES_CSV = "entities.csv", "relations.csv", "sources.csv"
 COMMAND_FILE = "import-command.txt"

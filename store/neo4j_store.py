@@ -19,8 +19,6 @@ can tell in one read which facts changed and rewrite only those. All Cypher live
 
 from __future__ import annotations
 
-import hashlib
-import json
 from collections import defaultdict
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -32,7 +30,7 @@ import neo4j
 from neo4j import exceptions as neo4j_errors
 
 from ontology.errors import LoadFailed, StoreUnavailable
-from ontology.model import Entity, Graph, LocalizedName, Provenance, Relation, Source, normalize
+from ontology.model import Entity, Graph, Relation, Source, normalize
 from ontology.schema import Schema
 from store import neo4j_queries as q
 from store.base import (
@@ -43,17 +41,17 @@ from store.base import (
     RelationPage,
     SearchHit,
 )
-
-ENTITY_CORE = frozenset(
-    {
-        "id", "kind", "name", "names_lang", "names_value", "aliases", "wikidata",
-        "description", "search_keys", "search_text", "hash",
-    }
-)  # fmt: skip
-RELATION_CORE = frozenset(
-    {"id", "confidence", "valid_from", "valid_to", "prov_source", "prov_evidence", "hash"}
+from store.neo4j_records import (
+    ENTITY_CORE,
+    RELATION_CORE,
+    content_hash,
+    entity_from,
+    entity_props,
+    relation_from,
+    relation_props,
+    source_from,
+    source_props,
 )
-SOURCE_FIELDS = ("id", "title", "publisher", "url", "published", "kind")
 
 # Server error codes that mean "the store cannot serve this now", not "the query is wrong".
 _OUTAGE_CODES = (
@@ -64,39 +62,6 @@ _OUTAGE_CODES = (
     "Neo.TransientError.",
     "Neo.DatabaseError.",
 )
-
-
-def content_hash(obj: Entity | Relation | Source) -> str:
-    """A stable digest of an object's content: equal objects always hash equal.
-
-    Sorted keys and compact separators make the JSON canonical, so the digest does not
-    depend on field or dict insertion order.
-    """
-    text = json.dumps(
-        obj.model_dump(mode="json"), sort_keys=True, separators=(",", ":"), ensure_ascii=False
-    )
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
-
-
-def search_keys(entity: Entity) -> list[str]:
-    """The normalized strings :meth:`Neo4jStore.search` compares the query against."""
-    keys = (normalize(n) for n in entity.all_names())
-    return [k for k in dict.fromkeys(keys) if k]
-
-
-def _native(value: Any) -> Any:
-    """Driver temporal values back to the Python types the model uses."""
-    if isinstance(value, neo4j.time.Date):
-        return value.to_native()
-    if isinstance(value, list):
-        return [_native(v) for v in value]
-    return value
-
-
-def _extra(stored: Mapping[str, Any], core: frozenset[str]) -> dict[str, Any]:
-    """The attributes or qualifiers of a stored map: whatever is not a core property nor
-    a ``_``-prefixed field added by the query."""
-    return {k: _native(v) for k, v in stored.items() if k not in core and not k.startswith("_")}
 
 
 def _is_outage(exc: Exception) -> bool:
@@ -234,78 +199,8 @@ class Neo4jStore:
             return self._all_types
         return [self._schema.relations[t].neo4j_type for t in types if t in self._schema.relations]
 
-    # --- conversions -----------------------------------------------------------------------
-
-    def _entity_props(self, entity: Entity, digest: str) -> dict[str, Any]:
-        keys = search_keys(entity)
-        props: dict[str, Any] = {
-            "id": entity.id,
-            "kind": entity.kind,
-            "name": entity.name,
-            "names_lang": [n.lang for n in entity.names],
-            "names_value": [n.value for n in entity.names],
-            "aliases": list(entity.aliases),
-            "wikidata": entity.wikidata,
-            "description": entity.description,
-            "search_keys": keys,
-            "search_text": "\n".join(dict.fromkeys([*entity.all_names(), *keys])),
-            "hash": digest,
-        }
-        props.update(entity.attributes)
-        return props
-
-    @staticmethod
-    def _relation_props(rel: Relation, digest: str) -> dict[str, Any]:
-        props: dict[str, Any] = {
-            "id": rel.id,
-            "confidence": rel.confidence,
-            "valid_from": rel.valid_from,
-            "valid_to": rel.valid_to,
-            "prov_source": [p.source for p in rel.provenance],
-            "prov_evidence": [p.evidence or "" for p in rel.provenance],
-            "hash": digest,
-        }
-        props.update(rel.properties)
-        return props
-
-    @staticmethod
-    def _source_props(source: Source, digest: str) -> dict[str, Any]:
-        return {**source.model_dump(), "hash": digest}
-
-    @staticmethod
-    def _entity_from(m: Mapping[str, Any]) -> Entity:
-        names = zip(m.get("names_lang") or [], m.get("names_value") or [], strict=True)
-        return Entity(
-            id=m["id"],
-            kind=m["kind"],
-            name=m["name"],
-            names=tuple(LocalizedName(lang=lang, value=value) for lang, value in names),
-            aliases=tuple(m.get("aliases") or ()),
-            wikidata=m.get("wikidata"),
-            description=m.get("description"),
-            attributes=_extra(m, ENTITY_CORE),
-        )
-
-    def _relation_from(self, m: Mapping[str, Any]) -> Relation:
-        prov_source = m.get("prov_source") or []
-        # neo4j-admin import stores no property for an array of one empty string.
-        evidence = m.get("prov_evidence") or [""] * len(prov_source)
-        provenance = zip(prov_source, evidence, strict=True)
-        return Relation(
-            id=m["id"],
-            type=self._type_names[m["_type"]],
-            source=m["_source"],
-            target=m["_target"],
-            properties=_extra(m, RELATION_CORE),
-            confidence=m["confidence"],
-            valid_from=_native(m.get("valid_from")),
-            valid_to=_native(m.get("valid_to")),
-            provenance=tuple(Provenance(source=s, evidence=e or None) for s, e in provenance),
-        )
-
-    @staticmethod
-    def _source_from(m: Mapping[str, Any]) -> Source:
-        return Source(**{k: _native(m.get(k)) for k in SOURCE_FIELDS})
+    def _relation(self, m: Mapping[str, Any]) -> Relation:
+        return relation_from(m, self._type_names)
 
     # --- reads -----------------------------------------------------------------------------
 
@@ -320,13 +215,13 @@ class Neo4jStore:
         if not ids:
             return {}
         records = self._read(q.ENTITIES_BY_ID, {"ids": list(dict.fromkeys(ids))})
-        return {r["node"]["id"]: self._entity_from(r["node"]) for r in records}
+        return {r["node"]["id"]: entity_from(r["node"]) for r in records}
 
     def sources(self, ids: Sequence[str]) -> dict[str, Source]:
         if not ids:
             return {}
         records = self._read(q.SOURCES_BY_ID, {"ids": list(dict.fromkeys(ids))})
-        return {r["source"]["id"]: self._source_from(r["source"]) for r in records}
+        return {r["source"]["id"]: source_from(r["source"]) for r in records}
 
     def search(self, query: str, kinds: Sequence[str] | None, first: int) -> list[SearchHit]:
         """See :meth:`store.base.GraphStore.search`; a blank query matches nothing.
@@ -359,7 +254,7 @@ class Neo4jStore:
         }
         out: dict[str, RelationPage] = {}
         for r in self._read(q.relations_page_query(direction.value), params):
-            items = [self._relation_from(m) for m in r["items"]]
+            items = [self._relation(m) for m in r["items"]]
             out[r["id"]] = RelationPage(
                 items=items[:limit], total=int(r["total"]), has_next=len(items) > limit
             )
@@ -376,14 +271,14 @@ class Neo4jStore:
             return []
         params = {"ids": list(dict.fromkeys(node_ids)), "types": self._types(types), "as_of": as_of}
         records = self._read(q.edges_query(direction.value), params)
-        return [self._relation_from(r["rel"]) for r in records]
+        return [self._relation(r["rel"]) for r in records]
 
     def snapshot(self) -> Graph:
         record = self._read(q.SNAPSHOT, {"types": self._all_types})[0]
         return Graph.of(
-            entities=(self._entity_from(m) for m in record["entities"]),
-            relations=(self._relation_from(m) for m in record["relations"]),
-            sources=(self._source_from(m) for m in record["sources"]),
+            entities=(entity_from(m) for m in record["entities"]),
+            relations=(self._relation(m) for m in record["relations"]),
+            sources=(source_from(m) for m in record["sources"]),
         )
 
     def close(self) -> None:
@@ -539,7 +434,7 @@ class Neo4jStore:
         s = plan.summary
         for sid, source in graph.sources.items():
             digest = content_hash(source)
-            row = {"id": sid, "props": self._source_props(source, digest)}
+            row = {"id": sid, "props": source_props(source, digest)}
             same = current.sources.get(sid) == digest
             plan.classify("sources", s.sources, sid in current.sources, same, row)
         plan.rows["delete-sources"] = sorted(set(current.sources) - set(graph.sources))
@@ -553,7 +448,7 @@ class Neo4jStore:
                 "id": eid,
                 "labels": labels,
                 "remove": sorted(old_labels - set(labels)),
-                "props": self._entity_props(entity, digest),
+                "props": entity_props(entity, digest),
             }
             same = old_hash == digest and old_labels == frozenset(labels)
             plan.classify("entities", s.entities, eid in current.entities, same, row)
@@ -568,7 +463,7 @@ class Neo4jStore:
                 "type": rtype,
                 "source": rel.source,
                 "target": rel.target,
-                "props": self._relation_props(rel, digest),
+                "props": relation_props(rel, digest),
             }
             old = current.relations.get(rid)
             if old is not None and (old["type"], old["source"], old["target"]) != (

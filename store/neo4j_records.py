@@ -1,0 +1,135 @@
+"""How model objects map to Neo4j node and relationship properties, and back.
+
+Pure functions with no I/O, kept apart from :mod:`store.neo4j_store` so the storage model
+is readable in one place and exports that reproduce it (neo4j-admin CSV) share it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Mapping
+from typing import Any
+
+import neo4j
+
+from ontology.model import Entity, LocalizedName, Provenance, Relation, Source, normalize
+
+ENTITY_CORE = frozenset(
+    {
+        "id", "kind", "name", "names_lang", "names_value", "aliases", "wikidata",
+        "description", "search_keys", "search_text", "hash",
+    }
+)  # fmt: skip
+RELATION_CORE = frozenset(
+    {"id", "confidence", "valid_from", "valid_to", "prov_source", "prov_evidence", "hash"}
+)
+SOURCE_FIELDS = ("id", "title", "publisher", "url", "published", "kind")
+
+
+def content_hash(obj: Entity | Relation | Source) -> str:
+    """A stable digest of an object's content: equal objects always hash equal.
+
+    Sorted keys and compact separators make the JSON canonical, so the digest does not
+    depend on field or dict insertion order.
+    """
+    text = json.dumps(
+        obj.model_dump(mode="json"), sort_keys=True, separators=(",", ":"), ensure_ascii=False
+    )
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def search_keys(entity: Entity) -> list[str]:
+    """The normalized strings :meth:`Neo4jStore.search` compares the query against."""
+    keys = (normalize(n) for n in entity.all_names())
+    return [k for k in dict.fromkeys(keys) if k]
+
+
+def native(value: Any) -> Any:
+    """Driver temporal values back to the Python types the model uses."""
+    if isinstance(value, neo4j.time.Date):
+        return value.to_native()
+    if isinstance(value, list):
+        return [native(v) for v in value]
+    return value
+
+
+def extra_properties(stored: Mapping[str, Any], core: frozenset[str]) -> dict[str, Any]:
+    """The attributes or qualifiers of a stored map: whatever is not a core property nor
+    a ``_``-prefixed field added by the query."""
+    return {k: native(v) for k, v in stored.items() if k not in core and not k.startswith("_")}
+
+
+def entity_props(entity: Entity, digest: str) -> dict[str, Any]:
+    keys = search_keys(entity)
+    props: dict[str, Any] = {
+        "id": entity.id,
+        "kind": entity.kind,
+        "name": entity.name,
+        "names_lang": [n.lang for n in entity.names],
+        "names_value": [n.value for n in entity.names],
+        "aliases": list(entity.aliases),
+        "wikidata": entity.wikidata,
+        "description": entity.description,
+        "search_keys": keys,
+        "search_text": "\n".join(dict.fromkeys([*entity.all_names(), *keys])),
+        "hash": digest,
+    }
+    props.update(entity.attributes)
+    return props
+
+
+def relation_props(rel: Relation, digest: str) -> dict[str, Any]:
+    props: dict[str, Any] = {
+        "id": rel.id,
+        "confidence": rel.confidence,
+        "valid_from": rel.valid_from,
+        "valid_to": rel.valid_to,
+        "prov_source": [p.source for p in rel.provenance],
+        "prov_evidence": [p.evidence or "" for p in rel.provenance],
+        "hash": digest,
+    }
+    props.update(rel.properties)
+    return props
+
+
+def source_props(source: Source, digest: str) -> dict[str, Any]:
+    return {**source.model_dump(), "hash": digest}
+
+
+def entity_from(m: Mapping[str, Any]) -> Entity:
+    names = zip(m.get("names_lang") or [], m.get("names_value") or [], strict=True)
+    return Entity(
+        id=m["id"],
+        kind=m["kind"],
+        name=m["name"],
+        names=tuple(LocalizedName(lang=lang, value=value) for lang, value in names),
+        aliases=tuple(m.get("aliases") or ()),
+        wikidata=m.get("wikidata"),
+        description=m.get("description"),
+        attributes=extra_properties(m, ENTITY_CORE),
+    )
+
+
+def relation_from(m: Mapping[str, Any], type_names: Mapping[str, str]) -> Relation:
+    """``m`` is a relationship map with ``_type``, ``_source`` and ``_target`` added by the
+    query; ``type_names`` maps Neo4j relationship types back to ontology relation names."""
+    prov_source = m.get("prov_source") or []
+    # neo4j-admin import stores no property for an array of one empty string.
+    evidence = m.get("prov_evidence") or [""] * len(prov_source)
+    provenance = zip(prov_source, evidence, strict=True)
+    return Relation(
+        id=m["id"],
+        type=type_names[m["_type"]],
+        source=m["_source"],
+        target=m["_target"],
+        properties=extra_properties(m, RELATION_CORE),
+        confidence=m["confidence"],
+        valid_from=native(m.get("valid_from")),
+        valid_to=native(m.get("valid_to")),
+        provenance=tuple(Provenance(source=s, evidence=e or None) for s, e in provenance),
+    )
+
+
+def source_from(m: Mapping[str, Any]) -> Source:
+    return Source(**{k: native(m.get(k)) for k in SOURCE_FIELDS})
