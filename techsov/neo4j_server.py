@@ -17,25 +17,28 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
-import json
 import os
 import secrets
-import shlex
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import asdict, dataclass
 from importlib import resources
 from pathlib import Path
 
 from neo4j import GraphDatabase
 from neo4j.exceptions import AuthError, DriverError, Neo4jError
 
+from techsov.neo4j_instance import NEO4J_USER, Neo4jCredentials, Neo4jInstance
+from techsov.process_groups import HAS_PROC as _HAS_PROC
+from techsov.process_groups import describe_exit as _describe_exit
+from techsov.process_groups import free_port as _free_port
+from techsov.process_groups import group_alive as _group_alive
+from techsov.process_groups import group_members as _group_members
+from techsov.process_groups import reap as _reap
 from techsov.settings import Settings
 
 __all__ = [
@@ -45,7 +48,6 @@ __all__ = [
     "Neo4jLauncher",
 ]
 
-NEO4J_USER = "neo4j"
 HOME_PREFIX = "techsov-neo4j-"
 """Prefix of every throw-away home; ``stop`` refuses to delete a directory without it."""
 
@@ -55,7 +57,6 @@ _CLASSPATH_FILE = "classpath.txt"
 _MAVEN_DEPENDENCY_PLUGIN = "org.apache.maven.plugins:maven-dependency-plugin:3.8.1"
 _SERVER_MAIN = "org.neo4j.server.startup.Neo4jCommand"
 _ADMIN_MAIN = "org.neo4j.server.startup.Neo4jAdminCommand"
-_HAS_PROC = Path("/proc/self/stat").exists()
 _HOME_SUBDIRS = ("conf", "data", "logs", "run", "plugins", "import")
 # For the bootstrap and admin JVMs only (the server JVM takes its options from the conf):
 # they do little work, so a small heap and no optimising compiler start them faster.
@@ -94,67 +95,6 @@ server.jvm.additional=-Djdk.attach.allowAttachSelf=true
 
 class Neo4jLaunchError(RuntimeError):
     """The test server could not be resolved, started, reached or stopped."""
-
-
-@dataclass(frozen=True)
-class Neo4jCredentials:
-    """Where a Bolt server is and how to log in: all a driver or a test needs."""
-
-    uri: str
-    user: str
-    password: str
-
-    def env_lines(self) -> list[str]:
-        """Shell lines exporting these credentials as the ``TECHSOV_NEO4J_*`` settings."""
-        values = {
-            "TECHSOV_NEO4J_URI": self.uri,
-            "TECHSOV_NEO4J_USER": self.user,
-            "TECHSOV_NEO4J_PASSWORD": self.password,
-        }
-        return [f"export {name}={shlex.quote(value)}" for name, value in values.items()]
-
-
-@dataclass(frozen=True)
-class Neo4jInstance:
-    """A server started by :class:`Neo4jLauncher`, as recorded in its state file."""
-
-    pid: int
-    pgid: int
-    port: int
-    password: str
-    home: Path
-    version: str
-    started_at: float
-
-    @property
-    def uri(self) -> str:
-        return f"bolt://127.0.0.1:{self.port}"
-
-    @property
-    def credentials(self) -> Neo4jCredentials:
-        return Neo4jCredentials(uri=self.uri, user=NEO4J_USER, password=self.password)
-
-    def to_json(self) -> str:
-        data = asdict(self)
-        data["home"] = str(self.home)
-        return json.dumps(data, indent=2, sort_keys=True)
-
-    @classmethod
-    def from_json(cls, text: str) -> Neo4jInstance:
-        """Parse a state file; raises ``ValueError`` on anything malformed."""
-        try:
-            data = json.loads(text)
-            return cls(
-                pid=int(data["pid"]),
-                pgid=int(data["pgid"]),
-                port=int(data["port"]),
-                password=str(data["password"]),
-                home=Path(str(data["home"])),
-                version=str(data["version"]),
-                started_at=float(data["started_at"]),
-            )
-        except (KeyError, TypeError, json.JSONDecodeError) as exc:
-            raise ValueError(f"malformed Neo4j state file: {exc}") from exc
 
 
 def _stderr(message: str) -> None:
@@ -629,54 +569,3 @@ class Neo4jLauncher:
 
 def _tail(lines: list[str], count: int) -> str:
     return "\n".join(lines[-count:])
-
-
-def _free_port() -> int:
-    """A loopback port that is free now; the tiny race until Neo4j binds it is accepted."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
-def _group_alive(pgid: int) -> bool:
-    """Whether any process of the group still runs (zombies, which only wait to be
-    collected by their parent, do not count where ``/proc`` can tell them apart)."""
-    if _HAS_PROC:
-        return bool(_group_members(pgid))
-    try:
-        os.killpg(pgid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
-def _group_members(pgid: int) -> list[int]:
-    """Pids of the live (non-zombie) processes in a process group, read from ``/proc``."""
-    members: list[int] = []
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            stat = (entry / "stat").read_text(encoding="utf-8", errors="replace")
-        except OSError:
-            continue
-        # Format: "pid (comm) state ppid pgrp ..."; comm may itself contain ") ".
-        fields = stat[stat.rfind(")") + 2 :].split()
-        if len(fields) >= 3 and fields[0] != "Z" and int(fields[2]) == pgid:
-            members.append(int(entry.name))
-    return members
-
-
-def _describe_exit(returncode: int) -> str:
-    if returncode < 0:
-        return f"killed by {signal.Signals(-returncode).name}"
-    return f"exit status {returncode}"
-
-
-def _reap(pid: int) -> None:
-    """Collect our own exited child so that it does not linger as a zombie."""
-    with contextlib.suppress(ChildProcessError, OSError):
-        os.waitpid(pid, os.WNOHANG)
