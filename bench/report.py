@@ -252,6 +252,7 @@ def plot(results: dict[str, Any], path: Path) -> None:
             ys = [m["queries"][f"exposure_d{d}"][side]["p50_ms"] for d in EXPOSURE_DEPTHS]
             left.plot(EXPOSURE_DEPTHS, ys, style, marker="o", label=f"{size} {side}")
     left.set(xlabel="exposure depth", ylabel="p50 latency (ms)", yscale="log")
+    left.set_xticks(EXPOSURE_DEPTHS)
     left.set_title("suppliersExposedTo: latency by depth")
     left.legend(fontsize=7, ncol=2)
     xs = [per[s]["relations"] for s in per]
