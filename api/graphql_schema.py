@@ -253,7 +253,7 @@ def build_graphql_schema(
             partial(  # first: see its doc
                 ResultSizeLimiter,
                 max_fields=limits.max_tokens,
-                max_cost=limits.max_cost,
+                max_cost=limits.cost_limit,
                 max_first=limits.max_first,
             ),
             partial(QueryDepthLimiter, max_depth=limits.max_query_depth),

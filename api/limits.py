@@ -44,6 +44,11 @@ LARGEST_DEFAULT_FIRST = 100
 LARGEST_DEFAULT_DEPTH = 4
 """The largest depth a client gets without asking (``path(maxLength: 4)``)."""
 
+COST_PER_FIRST = 100
+"""Without an explicit ``max_cost``, an answer may hold this many fields per item of the
+largest page (50,000 at the default ``max_first`` of 500): raising ``max_first`` for
+larger pages raises what an answer may hold with it."""
+
 MAX_SEARCH_CHARS = 200
 """Longer search strings are refused: no name is that long, and the contains-tier of a
 search scans every name key with the query, so its length is a cost multiplier."""
@@ -56,6 +61,10 @@ class ApiLimits:
     ``max_first`` and ``max_depth`` may not be below the defaults the schema advertises
     (``first: Int = 100``, ``maxLength: Int = 4``): a query that asks for nothing
     special must never be refused, so such a configuration fails at start-up instead.
+
+    ``max_cost`` bounds the fields an answer could hold (see :func:`document_cost`);
+    ``None`` means :data:`COST_PER_FIRST` per item of the largest page (``cost_limit``).
+    ``max_body_bytes`` bounds a request's body and query string.
     """
 
     max_first: int = 500
@@ -63,7 +72,7 @@ class ApiLimits:
     max_query_depth: int = 12
     max_aliases: int = 30
     max_tokens: int = 2000
-    max_cost: int = 50_000
+    max_cost: int | None = None
     max_body_bytes: int = 256 * 1024
     cors_origins: tuple[str, ...] = ()
     ready_timeout_s: float = 5.0
@@ -80,7 +89,13 @@ class ApiLimits:
                 f"max_depth={self.max_depth} is below the default depth "
                 f"{LARGEST_DEFAULT_DEPTH} that clients get without asking"
             )
-        for name in ("max_query_depth", "max_aliases", "max_tokens", "max_cost", "max_body_bytes"):
+        for name in (
+            "max_query_depth",
+            "max_aliases",
+            "max_tokens",
+            "cost_limit",
+            "max_body_bytes",
+        ):
             if getattr(self, name) < 1:
                 problems.append(f"{name} must be at least 1")
         if self.ready_timeout_s <= 0:
@@ -89,6 +104,11 @@ class ApiLimits:
             problems.append("cors_origins must be a sequence of origins, not one string")
         if problems:
             raise ValueError("invalid API limits: " + "; ".join(problems))
+
+    @property
+    def cost_limit(self) -> int:
+        """The most fields an answer may hold (``max_cost``, or derived from ``max_first``)."""
+        return self.max_cost if self.max_cost is not None else COST_PER_FIRST * self.max_first
 
     def check_first(self, first: int, argument: str = "first") -> int:
         """``first`` itself when allowed; a clear error naming the cap otherwise."""
