@@ -138,30 +138,27 @@ RETURN DISTINCT eid AS id, total, items
 
 EDGES_OUT: Final = """
 UNWIND $ids AS nid
-MATCH (:Entity {id: nid})-[r]->(:Entity)
-WHERE type(r) IN $types
-  AND ($as_of IS NULL OR ((r.valid_from IS NULL OR r.valid_from <= $as_of)
-                          AND (r.valid_to IS NULL OR $as_of <= r.valid_to)))
+MATCH (:Entity {id: nid})-[r:$any($types)]->(:Entity)
+WHERE ($as_of IS NULL OR ((r.valid_from IS NULL OR r.valid_from <= $as_of)
+                         AND (r.valid_to IS NULL OR $as_of <= r.valid_to)))
 WITH DISTINCT r ORDER BY r.id
 RETURN r {.*, _type: type(r), _source: startNode(r).id, _target: endNode(r).id} AS rel
 """
 
 EDGES_IN: Final = """
 UNWIND $ids AS nid
-MATCH (:Entity {id: nid})<-[r]-(:Entity)
-WHERE type(r) IN $types
-  AND ($as_of IS NULL OR ((r.valid_from IS NULL OR r.valid_from <= $as_of)
-                          AND (r.valid_to IS NULL OR $as_of <= r.valid_to)))
+MATCH (:Entity {id: nid})<-[r:$any($types)]-(:Entity)
+WHERE ($as_of IS NULL OR ((r.valid_from IS NULL OR r.valid_from <= $as_of)
+                         AND (r.valid_to IS NULL OR $as_of <= r.valid_to)))
 WITH DISTINCT r ORDER BY r.id
 RETURN r {.*, _type: type(r), _source: startNode(r).id, _target: endNode(r).id} AS rel
 """
 
 EDGES_BOTH: Final = """
 UNWIND $ids AS nid
-MATCH (:Entity {id: nid})-[r]-(:Entity)
-WHERE type(r) IN $types
-  AND ($as_of IS NULL OR ((r.valid_from IS NULL OR r.valid_from <= $as_of)
-                          AND (r.valid_to IS NULL OR $as_of <= r.valid_to)))
+MATCH (:Entity {id: nid})-[r:$any($types)]-(:Entity)
+WHERE ($as_of IS NULL OR ((r.valid_from IS NULL OR r.valid_from <= $as_of)
+                         AND (r.valid_to IS NULL OR $as_of <= r.valid_to)))
 WITH DISTINCT r ORDER BY r.id
 RETURN r {.*, _type: type(r), _source: startNode(r).id, _target: endNode(r).id} AS rel
 """
