@@ -39,6 +39,10 @@ class Settings(BaseSettings):
     max_query_depth: int = Field(default=12, ge=2, description="GraphQL nesting limit.")
     max_aliases: int = Field(default=30, ge=1)
     max_tokens: int = Field(default=2000, ge=50)
+    max_cost: int | None = Field(
+        default=None, ge=1, description="Fields an answer may hold (default 100 x max_first)."
+    )
+    max_body_bytes: int = Field(default=256 * 1024, ge=1024)
     cors_origins: list[str] = Field(default_factory=list)
 
     neo4j_cache_dir: Path = Field(

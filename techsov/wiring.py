@@ -105,5 +105,7 @@ def api_limits(settings: Settings) -> ApiLimits:
         max_query_depth=settings.max_query_depth,
         max_aliases=settings.max_aliases,
         max_tokens=settings.max_tokens,
+        max_cost=settings.max_cost,
+        max_body_bytes=settings.max_body_bytes,
         cors_origins=tuple(settings.cors_origins),
     )
