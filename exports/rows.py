@@ -21,6 +21,7 @@ from typing import Any
 
 from ontology.model import Entity, Graph, LocalizedName, Provenance, Relation, Source
 from ontology.schema import Schema
+from store.neo4j_records import entity_fields, relation_fields
 
 STRING, DATE, FLOAT, INT, BOOL, STRING_LIST = "string", "date", "float", "int", "bool", "list"
 
@@ -103,16 +104,7 @@ def entity_row(entity: Entity, schema: Schema) -> dict[str, Any]:
     """The entity as ``{column: value}``; absent values are ``None``."""
     attrs = attribute_columns(schema)
     _check_keys("entity", entity.id, entity.attributes, {c.name for c in attrs})
-    row: dict[str, Any] = {
-        "id": entity.id,
-        "kind": entity.kind,
-        "name": entity.name,
-        "names_lang": [n.lang for n in entity.names],
-        "names_value": [n.value for n in entity.names],
-        "aliases": list(entity.aliases),
-        "wikidata": entity.wikidata,
-        "description": entity.description,
-    }
+    row = entity_fields(entity)
     for col in attrs:
         row[col.name] = entity.attributes.get(col.name)
     return row
@@ -121,16 +113,13 @@ def entity_row(entity: Entity, schema: Schema) -> dict[str, Any]:
 def relation_row(rel: Relation, schema: Schema) -> dict[str, Any]:
     quals = qualifier_columns(schema)
     _check_keys("relation", rel.id, rel.properties, {c.name for c in quals})
+    fields = relation_fields(rel)
     row: dict[str, Any] = {
-        "id": rel.id,
+        "id": fields.pop("id"),
         "type": rel.type,
         "source": rel.source,
         "target": rel.target,
-        "confidence": rel.confidence,
-        "valid_from": rel.valid_from,
-        "valid_to": rel.valid_to,
-        "prov_source": [p.source for p in rel.provenance],
-        "prov_evidence": [p.evidence or "" for p in rel.provenance],
+        **fields,
     }
     for col in quals:
         row[col.name] = rel.properties.get(col.name)

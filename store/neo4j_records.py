@@ -60,9 +60,10 @@ def extra_properties(stored: Mapping[str, Any], core: frozenset[str]) -> dict[st
     return {k: native(v) for k, v in stored.items() if k not in core and not k.startswith("_")}
 
 
-def entity_props(entity: Entity, digest: str) -> dict[str, Any]:
-    keys = search_keys(entity)
-    props: dict[str, Any] = {
+def entity_fields(entity: Entity) -> dict[str, Any]:
+    """The entity's own fields as stored (names as two parallel lists), without the
+    derived search properties, the hash or the attributes."""
+    return {
         "id": entity.id,
         "kind": entity.kind,
         "name": entity.name,
@@ -71,24 +72,35 @@ def entity_props(entity: Entity, digest: str) -> dict[str, Any]:
         "aliases": list(entity.aliases),
         "wikidata": entity.wikidata,
         "description": entity.description,
-        "search_keys": keys,
-        "search_text": "\n".join(dict.fromkeys([*entity.all_names(), *keys])),
-        "hash": digest,
     }
-    props.update(entity.attributes)
-    return props
 
 
-def relation_props(rel: Relation, digest: str) -> dict[str, Any]:
-    props: dict[str, Any] = {
+def relation_fields(rel: Relation) -> dict[str, Any]:
+    """The relation's own fields as stored (provenance as two parallel lists, "" for no
+    evidence), without the hash or the qualifiers."""
+    return {
         "id": rel.id,
         "confidence": rel.confidence,
         "valid_from": rel.valid_from,
         "valid_to": rel.valid_to,
         "prov_source": [p.source for p in rel.provenance],
         "prov_evidence": [p.evidence or "" for p in rel.provenance],
-        "hash": digest,
     }
+
+
+def entity_props(entity: Entity, digest: str) -> dict[str, Any]:
+    keys = search_keys(entity)
+    props = entity_fields(entity)
+    props["search_keys"] = keys
+    props["search_text"] = "\n".join(dict.fromkeys([*entity.all_names(), *keys]))
+    props["hash"] = digest
+    props.update(entity.attributes)
+    return props
+
+
+def relation_props(rel: Relation, digest: str) -> dict[str, Any]:
+    props = relation_fields(rel)
+    props["hash"] = digest
     props.update(rel.properties)
     return props
 
