@@ -51,16 +51,12 @@ from typing import Any
 
 from exports import rows as R
 from ontology.model import Graph
+from ontology.palette import PALETTE, families, family_colors
 from ontology.schema import ROOT_CLASS, Schema
 from store import analysis as A
 from store.neo4j_queries import SOURCE_LABEL
 
 FORMAT_VERSION = "2.21.0"
-PALETTE = (
-    "#FFE081", "#C990C0", "#F79767", "#57C7E3", "#F16667", "#D9C8AE", "#8DCC93",
-    "#ECB5C9", "#4C8EDA", "#FFC454", "#DA7194", "#569480", "#959AA1", "#D9D9D9",
-)  # fmt: skip
-"""Bloom's automatic colour cycle, as in every 2.21.0 export."""
 DEFAULT_RELATIONSHIP_COLOR = "#959AA1"
 NO_ICON = "no-icon"
 FAMILY_ICONS = {
@@ -236,15 +232,6 @@ class _Style:
     color: str
     icon: str
     size: float
-
-
-def _families(schema: Schema) -> list[str]:
-    return sorted({c.family for c in schema.classes.values()})
-
-
-def family_colors(schema: Schema) -> dict[str, str]:
-    """One palette colour per ``ts:family``, handed out in family-name order."""
-    return {f: PALETTE[i % len(PALETTE)] for i, f in enumerate(_families(schema))}
 
 
 def _node_classes(schema: Schema) -> list[str]:
@@ -486,7 +473,7 @@ def build_perspective(
         "hideUncategorisedData": False,
         "maxLimitToastMsgEnabled": False,
         "parentPerspectiveId": None,
-        "palette": {"colors": list(PALETTE), "currentIndex": len(_families(schema))},
+        "palette": {"colors": list(PALETTE), "currentIndex": len(families(schema))},
         "metadata": {
             "pathSegments": _path_segments(schema),
             "indexes": [
