@@ -6,10 +6,12 @@ store, so :mod:`store.analysis` gives the same answers on either.
 
 Design:
 
-- The graph is a :class:`networkx.MultiDiGraph` whose nodes carry their
-  :class:`~ontology.model.Entity` (attribute ``entity``) and whose edges are keyed by
-  relation id and carry their :class:`~ontology.model.Relation` (attribute ``relation``).
-  A multigraph because two entities may be linked by several facts, even of one type.
+- The graph is held as adjacency tuples (:class:`_Adjacency`): for every entity and
+  relation type, its outgoing and incoming relations in id order. Plain tuples of the
+  shared, frozen :class:`~ontology.model.Relation` objects cost a few pointers per fact,
+  so a million relations index in a few seconds and in a fraction of the memory a general
+  graph library's per-edge attribute dicts take, and a typed expansion touches only the
+  relations of the wanted types.
 - Everything a load produces (graph, lookup dicts, search index) is bundled in one
   immutable :class:`_State`. A load builds a new state completely off to the side and
   publishes it with a single attribute assignment, so a reader sees either the old or the
@@ -28,8 +30,6 @@ from dataclasses import dataclass, field
 from datetime import date
 from types import MappingProxyType
 from typing import Any, TypeVar
-
-import networkx as nx
 
 from ontology.errors import LoadFailed, TechsovError
 from ontology.model import Entity, Graph, Relation, Source, normalize
@@ -97,11 +97,56 @@ class _SearchIndex:
                 yield from self.ids_by_key[k]
 
 
+Adjacent = Mapping[tuple[str, str], tuple[Relation, ...]]
+"""``(entity id, relation type) -> relations`` on one side, each tuple in id order."""
+
+
+@dataclass(frozen=True)
+class _Adjacency:
+    """Every relation reachable from each entity, by side and type, in id order."""
+
+    out: Adjacent
+    inc: Adjacent
+    types_out: Mapping[str, tuple[str, ...]]  # entity id -> types it has outgoing
+    types_in: Mapping[str, tuple[str, ...]]
+
+    @classmethod
+    def build(cls, relations: Iterable[Relation]) -> _Adjacency:
+        """Index ``relations`` (given in id order, so every tuple comes out sorted)."""
+        out: dict[tuple[str, str], list[Relation]] = {}
+        inc: dict[tuple[str, str], list[Relation]] = {}
+        for rel in relations:
+            out.setdefault((rel.source, rel.type), []).append(rel)
+            inc.setdefault((rel.target, rel.type), []).append(rel)
+        types_out: dict[str, list[str]] = {}
+        types_in: dict[str, list[str]] = {}
+        for node, rtype in out:
+            types_out.setdefault(node, []).append(rtype)
+        for node, rtype in inc:
+            types_in.setdefault(node, []).append(rtype)
+        return cls(
+            out={k: tuple(v) for k, v in out.items()},
+            inc={k: tuple(v) for k, v in inc.items()},
+            types_out={k: tuple(v) for k, v in types_out.items()},
+            types_in={k: tuple(v) for k, v in types_in.items()},
+        )
+
+    def side(
+        self, node: str, types: Iterable[str] | None, outgoing: bool
+    ) -> Iterator[tuple[Relation, ...]]:
+        """The id-ordered relation tuples of ``node`` on one side, one per type."""
+        table, present = (self.out, self.types_out) if outgoing else (self.inc, self.types_in)
+        for rtype in present.get(node, ()) if types is None else types:
+            found = table.get((node, rtype))
+            if found:
+                yield found
+
+
 @dataclass(frozen=True)
 class _State:
     """One complete, never-mutated version of the stored graph."""
 
-    graph: Any  # a frozen networkx.MultiDiGraph (networkx ships no type information)
+    graph: _Adjacency
     entities: Mapping[str, Entity]
     relations: Mapping[str, Relation]
     sources: Mapping[str, Source]
@@ -110,7 +155,7 @@ class _State:
     @classmethod
     def empty(cls) -> _State:
         return cls(
-            graph=nx.freeze(nx.MultiDiGraph()),
+            graph=_Adjacency.build(()),
             entities=MappingProxyType({}),
             relations=MappingProxyType({}),
             sources=MappingProxyType({}),
@@ -176,21 +221,19 @@ def _build(graph: Graph, progress: _Progress) -> _State:
     relations = _by_id(graph.relations, "relation")
     sources = _by_id(graph.sources, "source")
 
-    g = nx.MultiDiGraph()
-    for entity in progress.over("entities", list(entities.values())):
-        g.add_node(entity.id, entity=entity)
+    for _ in progress.over("entities", list(entities.values())):
+        pass  # entities are plain lookups; the stage only keeps progress reports complete
     for rel in progress.over("relations", list(relations.values())):
-        missing = [end for end in (rel.source, rel.target) if end not in entities]
-        if missing:
-            # networkx would silently invent attribute-less nodes; a fact about an
-            # unknown entity is a broken graph, not something to store.
+        if rel.source not in entities or rel.target not in entities:
+            # A fact about an unknown entity is a broken graph, not something to store.
+            missing = [end for end in (rel.source, rel.target) if end not in entities]
             raise LoadFailed(f"relation {rel.id} links unknown entities: {', '.join(missing)}")
-        g.add_edge(rel.source, rel.target, key=rel.id, relation=rel)
+    adjacency = _Adjacency.build(relations.values())
     for _ in progress.over("sources", list(sources.values())):
         pass  # sources are plain lookups; the stage only keeps progress reports complete
     index = _SearchIndex.build(progress.over("search index", list(entities.values())))
     return _State(
-        graph=nx.freeze(g),
+        graph=adjacency,
         entities=MappingProxyType(entities),
         relations=MappingProxyType(relations),
         sources=MappingProxyType(sources),
@@ -305,18 +348,14 @@ class EmbeddedStore:
         first: int,
         after: str | None,
     ) -> dict[str, RelationPage]:
-        """Pages cost ``O(degree · log degree)`` per entity: the node's relations are
-        filtered and sorted by id, then ``after`` is found by ``bisect``."""
+        """Pages cost ``O(degree · log degree)`` per entity: the node's relations of the
+        wanted types are merged in id order, then ``after`` is found by ``bisect``."""
         state = self._state
-        wanted = None if types is None else frozenset(types)
         pages: dict[str, RelationPage] = {}
         for entity_id in dict.fromkeys(entity_ids):
             if entity_id not in state.entities:
                 continue
-            unique = {
-                r.id: r for r in _incident(state.graph, [entity_id], direction) if _typed(r, wanted)
-            }
-            matching = [unique[i] for i in sorted(unique)]
+            matching = _incident(state.graph, [entity_id], types, direction, None)
             start = 0 if after is None else bisect_right([r.id for r in matching], after)
             end = start + max(first, 0)
             pages[entity_id] = RelationPage(
@@ -334,14 +373,8 @@ class EmbeddedStore:
         as_of: date | None,
     ) -> list[Relation]:
         state = self._state
-        wanted = None if types is None else frozenset(types)
         nodes = [n for n in dict.fromkeys(node_ids) if n in state.entities]
-        found = {
-            r.id: r
-            for r in _incident(state.graph, nodes, direction)
-            if _typed(r, wanted) and r.valid_at(as_of)
-        }
-        return [found[i] for i in sorted(found)]
+        return _incident(state.graph, nodes, types, direction, as_of)
 
     def snapshot(self) -> Graph:
         """A copy of the stored graph (the entity, relation and source objects are frozen
@@ -357,16 +390,25 @@ class EmbeddedStore:
         """Nothing to release: the graph lives exactly as long as this object."""
 
 
-def _typed(rel: Relation, wanted: frozenset[str] | None) -> bool:
-    return wanted is None or rel.type in wanted
-
-
-def _incident(graph: Any, nodes: list[str], direction: Direction) -> Iterator[Relation]:
-    """Relations with a side in ``nodes`` (all present in ``graph``). With ``BOTH`` a
-    relation between two of the nodes (or a self-loop) comes out twice; callers key by id."""
-    if direction in (Direction.OUT, Direction.BOTH):
-        for _, _, rel in graph.out_edges(nodes, data="relation"):
-            yield rel
-    if direction in (Direction.IN, Direction.BOTH):
-        for _, _, rel in graph.in_edges(nodes, data="relation"):
-            yield rel
+def _incident(
+    graph: _Adjacency,
+    nodes: Iterable[str],
+    types: Sequence[str] | None,
+    direction: Direction,
+    as_of: date | None,
+) -> list[Relation]:
+    """Relations of the given types with a side in ``nodes``, valid at ``as_of``, in id
+    order and without duplicates (with ``BOTH``, or several nodes, a relation between
+    two of them would otherwise come out twice)."""
+    wanted = None if types is None else tuple(dict.fromkeys(types))
+    sides = {Direction.OUT: (True,), Direction.IN: (False,), Direction.BOTH: (True, False)}
+    found: dict[str, Relation] = {}
+    for node in nodes:
+        for outgoing in sides[direction]:
+            for group in graph.side(node, wanted, outgoing):
+                for rel in group:
+                    found[rel.id] = rel
+    rels = [found[i] for i in sorted(found)]
+    if as_of is None:
+        return rels
+    return [r for r in rels if r.valid_at(as_of)]
