@@ -32,8 +32,14 @@ class Direction(enum.Enum):
 
 @dataclass(frozen=True)
 class SearchHit:
+    """One search result and why it matched (see :mod:`store.search_index`)."""
+
     entity_id: str
     score: float
+    matched_name: str | None = None
+    matched_field: str | None = None
+    match_type: str | None = None
+    explanation: str | None = None
 
 
 @dataclass(frozen=True)
@@ -109,11 +115,12 @@ class GraphStore(Protocol):
         """Batch lookup of provenance sources."""
 
     def search(self, query: str, kinds: Sequence[str] | None, first: int) -> list[SearchHit]:
-        """Entities whose name, localized names or aliases match ``query``.
+        """Entities whose name, localized names, aliases, id or pinyin match ``query``.
 
-        Matching compares :func:`ontology.model.normalize` keys (accent- and
-        case-insensitive, Chinese unchanged): score 1.0 when a key equals the query,
-        0.75 when a key starts with it, 0.5 when a key contains it. ``kinds`` keeps
+        Word-based and ranked, as :mod:`store.search_index` defines it (1.0 when a whole
+        name equals the query; all words in any order, by prefix for the last one or
+        within a small edit distance; Chinese by substring, traditional folded to
+        simplified). Each hit names the field that matched and how. ``kinds`` keeps
         entities that are of any of these classes or their subclasses. Order: score
         descending, then id ascending; at most ``first`` hits.
         """

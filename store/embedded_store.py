@@ -24,7 +24,7 @@ Design:
 from __future__ import annotations
 
 import threading
-from bisect import bisect_left, bisect_right
+from bisect import bisect_right
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -32,7 +32,7 @@ from types import MappingProxyType
 from typing import Any, TypeVar
 
 from ontology.errors import LoadFailed, TechsovError
-from ontology.model import Entity, Graph, Relation, Source, normalize
+from ontology.model import Entity, Graph, Relation, Source
 from ontology.schema import Schema
 from store.base import (
     ChangeCount,
@@ -42,59 +42,12 @@ from store.base import (
     RelationPage,
     SearchHit,
 )
+from store.search_index import SearchIndex
 
 PROGRESS_EVERY = 10_000
 """Items between two progress reports: often enough for a live bar, rare enough to be free."""
 
-EXACT_SCORE = 1.0
-PREFIX_SCORE = 0.75
-CONTAINS_SCORE = 0.5
-
 _T = TypeVar("_T")
-
-
-@dataclass(frozen=True)
-class _SearchIndex:
-    """Normalized name keys of every entity, laid out for the three match tiers.
-
-    - exact: one dict lookup (``ids_by_key``);
-    - prefix: ``bisect`` into ``sorted_keys`` then a walk over the keys sharing the prefix,
-      so its cost is ``O(log K + hits)``;
-    - contains: a linear scan of ``sorted_keys``, ``O(total key length)``. At the size of
-      this graph (tens of thousands of names) that is a few milliseconds, and the scan is
-      skipped when the better tiers already fill the requested page.
-    """
-
-    ids_by_key: Mapping[str, tuple[str, ...]]
-    sorted_keys: tuple[str, ...]
-
-    @classmethod
-    def build(cls, entities: Iterable[Entity]) -> _SearchIndex:
-        """Index ``entities`` (given in id order, so each key's ids come out sorted)."""
-        ids: dict[str, list[str]] = {}
-        for entity in entities:
-            for key in dict.fromkeys(normalize(n) for n in entity.all_names()):
-                if key:
-                    ids.setdefault(key, []).append(entity.id)
-        return cls(
-            ids_by_key=MappingProxyType({k: tuple(v) for k, v in ids.items()}),
-            sorted_keys=tuple(sorted(ids)),
-        )
-
-    def exact(self, key: str) -> Iterator[str]:
-        yield from self.ids_by_key.get(key, ())
-
-    def prefixed(self, key: str) -> Iterator[str]:
-        keys = self.sorted_keys
-        i = bisect_left(keys, key)
-        while i < len(keys) and keys[i].startswith(key):
-            yield from self.ids_by_key[keys[i]]
-            i += 1
-
-    def containing(self, key: str) -> Iterator[str]:
-        for k in self.sorted_keys:
-            if key in k:
-                yield from self.ids_by_key[k]
 
 
 Adjacent = Mapping[tuple[str, str], tuple[Relation, ...]]
@@ -150,7 +103,7 @@ class _State:
     entities: Mapping[str, Entity]
     relations: Mapping[str, Relation]
     sources: Mapping[str, Source]
-    index: _SearchIndex
+    index: SearchIndex
 
     @classmethod
     def empty(cls) -> _State:
@@ -159,7 +112,7 @@ class _State:
             entities=MappingProxyType({}),
             relations=MappingProxyType({}),
             sources=MappingProxyType({}),
-            index=_SearchIndex(MappingProxyType({}), ()),
+            index=SearchIndex.empty(),
         )
 
 
@@ -231,7 +184,7 @@ def _build(graph: Graph, progress: _Progress) -> _State:
     adjacency = _Adjacency.build(relations.values())
     for _ in progress.over("sources", list(sources.values())):
         pass  # sources are plain lookups; the stage only keeps progress reports complete
-    index = _SearchIndex.build(progress.over("search index", list(entities.values())))
+    index = SearchIndex.build(progress.over("search index", list(entities.values())))
     return _State(
         graph=adjacency,
         entities=MappingProxyType(entities),
@@ -308,37 +261,13 @@ class EmbeddedStore:
         return {i: found[i] for i in ids if i in found}
 
     def search(self, query: str, kinds: Sequence[str] | None, first: int) -> list[SearchHit]:
-        """Tiered name search (exact 1.0, prefix 0.75, contains 0.5; best tier per entity).
-
-        Tiers are visited best first, so the first score recorded for an entity is its
-        best one, and a tier is skipped once the better ones already hold ``first`` hits
-        (its scores could not make the page). An empty normalized query matches nothing.
-        """
-        state = self._state
-        key = normalize(query)
-        if first <= 0 or not key:
-            return []
+        """See :meth:`store.base.GraphStore.search` and :mod:`store.search_index`."""
         allowed = (
             None
             if kinds is None
             else frozenset(sub for k in kinds for sub in self._schema.subclasses(k))
         )
-        scores: dict[str, float] = {}
-        tiers = (
-            (EXACT_SCORE, state.index.exact),
-            (PREFIX_SCORE, state.index.prefixed),
-            (CONTAINS_SCORE, state.index.containing),
-        )
-        for score, matches in tiers:
-            if len(scores) >= first:
-                break
-            for entity_id in matches(key):
-                if entity_id in scores:
-                    continue
-                if allowed is None or state.entities[entity_id].kind in allowed:
-                    scores[entity_id] = score
-        ranked = sorted(scores.items(), key=lambda item: (-item[1], item[0]))
-        return [SearchHit(entity_id=i, score=s) for i, s in ranked[:first]]
+        return self._state.index.search(query, allowed, first)
 
     def relations(
         self,

@@ -14,13 +14,14 @@ from typing import Any
 import neo4j
 
 from ontology.model import Entity, LocalizedName, Provenance, Relation, Source, normalize
+from store import neo4j_search
 
 ENTITY_CORE = frozenset(
     {
         "id", "kind", "name", "names_lang", "names_value", "aliases", "wikidata",
         "description", "search_keys", "search_text", "hash",
     }
-)  # fmt: skip
+) | neo4j_search.PROPERTIES  # fmt: skip
 RELATION_CORE = frozenset(
     {"id", "confidence", "valid_from", "valid_to", "prov_source", "prov_evidence", "hash"}
 )
@@ -94,6 +95,7 @@ def entity_props(entity: Entity, digest: str) -> dict[str, Any]:
     props["search_keys"] = keys
     props["search_text"] = "\n".join(dict.fromkeys([*entity.all_names(), *keys]))
     props["hash"] = digest
+    props.update(neo4j_search.search_properties(entity))
     props.update(entity.attributes)
     return props
 

@@ -30,9 +30,10 @@ import neo4j
 from neo4j import exceptions as neo4j_errors
 
 from ontology.errors import LoadFailed, StoreUnavailable
-from ontology.model import Entity, Graph, Relation, Source, normalize
+from ontology.model import Entity, Graph, Relation, Source
 from ontology.schema import Schema
 from store import neo4j_queries as q
+from store import neo4j_search
 from store.base import (
     ChangeCount,
     Direction,
@@ -224,16 +225,8 @@ class Neo4jStore:
         return {r["source"]["id"]: source_from(r["source"]) for r in records}
 
     def search(self, query: str, kinds: Sequence[str] | None, first: int) -> list[SearchHit]:
-        """See :meth:`store.base.GraphStore.search`; a blank query matches nothing.
-
-        ``kinds`` are matched against node labels, which include every ancestor kind, so a
-        kind keeps its subclasses without consulting the ontology at query time.
-        """
-        key = normalize(query)
-        if not key or first <= 0:
-            return []
-        params = {"query": key, "kinds": None if kinds is None else list(kinds), "first": first}
-        return [SearchHit(r["id"], float(r["score"])) for r in self._read(q.SEARCH, params)]
+        """See :meth:`store.base.GraphStore.search` and :mod:`store.neo4j_search`."""
+        return neo4j_search.search(self._read, query, kinds, first)
 
     def relations(
         self,
@@ -289,7 +282,10 @@ class Neo4jStore:
 
     def schema_statements(self) -> dict[str, str]:
         """The constraints and indexes this ontology needs, by name (see :mod:`.neo4j_queries`)."""
-        return q.schema_statements([*self._schema.entity_kinds, q.SOURCE_LABEL], self._all_types)
+        statements = q.schema_statements(
+            [*self._schema.entity_kinds, q.SOURCE_LABEL], self._all_types
+        )
+        return {**statements, **neo4j_search.SCHEMA}
 
     def ensure_schema(self) -> list[str]:
         """Create the missing constraints and indexes; return the names created.
@@ -315,6 +311,8 @@ class Neo4jStore:
 
         with self._outages(), self._session() as session:
             session.execute_write(create)
+        # Search reads its full-text indexes: wait until new ones are online.
+        self._read(neo4j_search.AWAIT_INDEXES, {"seconds": int(self._load_timeout)})
         return missing
 
     # --- load ------------------------------------------------------------------------------

@@ -18,8 +18,10 @@ from graph_builders import GraphBuilder, sample_graph, scaled_graph
 from ontology.errors import LoadFailed, StoreUnavailable
 from ontology.model import Entity, Graph, Relation, Source
 from ontology.schema import ONTOLOGY_FILE, Schema, default_schema, load_schema
-from store.base import Direction, GraphStore, SearchHit
+from store.base import Direction, GraphStore
+from store.embedded_store import EmbeddedStore
 from store.neo4j_queries import FULLTEXT_ANALYZER, FULLTEXT_INDEX, schema_statements
+from store.neo4j_search import CJK_INDEX, WORDS_INDEX
 from store.neo4j_store import Neo4jStore
 from techsov.settings import Settings
 
@@ -170,7 +172,11 @@ def test_ensure_schema_derives_constraints_and_indexes_from_the_ontology(
     (fulltext,) = [r for r in records if r["name"] == FULLTEXT_INDEX]
     assert fulltext["labelsOrTypes"] == ["Entity"]
     assert fulltext["options"]["indexConfig"]["fulltext.analyzer"] == FULLTEXT_ANALYZER
-    assert len(created) == len(SCHEMA.entity_kinds) + 1 + len(SCHEMA.relations) + 1
+    analyzers = {
+        r["name"]: r["options"]["indexConfig"].get("fulltext.analyzer") for r in records
+    }
+    assert analyzers[WORDS_INDEX] == "whitespace" and analyzers[CJK_INDEX] == "cjk"
+    assert len(created) == len(SCHEMA.entity_kinds) + 1 + len(SCHEMA.relations) + 3
     assert store.ensure_schema() == []
 
 
@@ -420,24 +426,42 @@ def test_a_dry_run_on_an_empty_database_creates_no_schema(
 @pytest.mark.parametrize(
     ("query", "expected"),
     [
-        ("华为技术有限公司", [SearchHit("huawei", 1.0)]),
-        ("华为", [SearchHit("huawei", 0.75)]),
-        ("技术", [SearchHit("huawei", 0.5)]),
-        ("中", [SearchHit("cn", 0.75), SearchHit("smic", 0.75)]),
-        ("中国", [SearchHit("cn", 1.0)]),
-        ("societe europeenne soitec", [SearchHit("soitec", 1.0)]),
-        ("Société", [SearchHit("soitec", 0.75)]),
-        ("EUROPEENNE", [SearchHit("soitec", 0.5)]),
-        ("  huawei  ", [SearchHit("huawei", 1.0)]),
+        ("华为技术有限公司", ["huawei"]),
+        ("華為", ["huawei"]),  # traditional script
+        ("技术", ["huawei"]),
+        ("中", ["cn", "smic"]),
+        ("中国", ["cn"]),
+        ("societe europeenne soitec", ["soitec"]),
+        ("soitec europeenne", ["soitec"]),
+        ("Société", ["soitec"]),
+        ("EUROPEENNE", ["soitec"]),
+        ("Huawie", ["huawei"]),
+        ("  huawei  ", ["huawei"]),
+        ("kirin-9000s", ["kirin-9000s"]),
+        ("Kirin 9000", ["kirin-9000s"]),
+        ("Kirin 9001", []),
+        ("zhongguo", ["cn"]),
         ("nothing like this", []),
         ("", []),
         ("   ", []),
     ],
 )
-def test_search_scores_exact_prefix_and_substring_matches_on_normalized_names(
-    shared: Neo4jStore, query: str, expected: list[SearchHit]
+def test_search_finds_words_typos_ids_and_chinese_as_the_embedded_store_does(
+    shared: Neo4jStore, query: str, expected: list[str]
 ) -> None:
-    assert shared.search(query, None, 10) == expected
+    hits = shared.search(query, None, 10)
+    assert [h.entity_id for h in hits] == expected
+    embedded = EmbeddedStore(SCHEMA)
+    embedded.load(sample_graph())
+    assert hits == embedded.search(query, None, 10)
+
+
+def test_search_scores_a_whole_name_1_and_explains_the_match(shared: Neo4jStore) -> None:
+    [hit] = shared.search("华为技术有限公司", None, 10)
+    assert (hit.score, hit.matched_field, hit.match_type) == (1.0, "name:zh", "exact")
+    [fuzzy] = shared.search("Huawie Technologies", None, 10)
+    assert fuzzy.match_type == "fuzzy" and 0.5 < fuzzy.score < 1.0
+    assert fuzzy.matched_name == "Huawei Technologies"
 
 
 def test_search_orders_by_score_then_id_and_stops_at_first(shared: Neo4jStore) -> None:
@@ -579,7 +603,9 @@ def test_injection_looking_names_and_keys_are_stored_literally(store: Neo4jStore
     graph = b.build()
     store.load(graph)
     assert store.snapshot() == graph
-    assert store.search(INJECTIONS[0], None, 5) == [SearchHit("odd", 1.0)]
+    assert [(h.entity_id, h.score) for h in store.search(INJECTIONS[0], None, 5)] == [
+        ("odd", 1.0)
+    ]
     assert store.counts() == graph.counts()
 
 

@@ -1,0 +1,378 @@
+"""Name search: how names are analysed, how a hit is scored and explained, and the
+in-process index of the embedded store.
+
+Both stores answer :meth:`store.base.GraphStore.search` the same way: an index finds
+*candidates* (the embedded one below, Lucene full-text indexes on Neo4j, see
+:mod:`store.neo4j_search`), and :func:`best_match` scores every candidate from its
+:func:`search_fields`. The score therefore never depends on the store, and the top hits
+agree as long as both indexes find the same candidates, which is why both index exactly
+the tokens :func:`tokens` makes.
+
+What matches (a *field* is one name of an entity: its name, a localized name, an alias,
+its id, or the pinyin of a Chinese name):
+
+- the whole query equals a field (accent-, case- and script-insensitive): 1.0;
+- every word of the query matches a different word of one field, in any order: exactly,
+  by prefix (the last word only, the one being typed) or within a small edit distance
+  (Damerau-Levenshtein: 1 edit for words of 4 to 7 letters, 2 from 8; never for words
+  holding digits, so "2025" does not find "2026", nor for words under 4 letters, so "NIO"
+  does not find "Union"): 0.5 to 0.95, more when the words cover more of the field;
+- a Chinese query is matched as a substring of a field's Chinese characters, traditional
+  and simplified characters being folded to simplified (OpenCC) on both sides.
+
+Pinyin fields score 0.9 of what the name itself would, as they are a reading of it.
+"""
+
+from __future__ import annotations
+
+import re
+from bisect import bisect_left
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from types import MappingProxyType
+
+import opencc
+from pypinyin import lazy_pinyin
+from rapidfuzz.distance import DamerauLevenshtein
+from rapidfuzz.process import extract
+
+from ontology.model import Entity, normalize
+from store.base import SearchHit
+
+# Han ideographs (with extensions and compatibility forms), kana and hangul: scripts
+# written without spaces between words, matched by substring rather than by word.
+_CJK = re.compile(
+    "[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff\U00020000-\U0002fa1f]"
+)
+_HAN = re.compile("[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0002fa1f]")
+_WORD = re.compile(r"[^\W_]+")
+
+EXACT = 1.0
+PINYIN_WEIGHT = 0.9
+WORD_CREDIT = {"exact": 1.0, "prefix": 0.9, "fuzzy1": 0.8, "fuzzy2": 0.7}
+MAX_QUERY_WORDS = 12
+
+_TO_SIMPLIFIED = opencc.OpenCC("t2s")
+
+
+@lru_cache(maxsize=4096)
+def simplified(text: str) -> str:
+    """``text`` with traditional Chinese characters folded to simplified ones."""
+    return _TO_SIMPLIFIED.convert(text) if _HAN.search(text) else text
+
+
+def search_key(text: str) -> str:
+    """The key a field or a query is compared by: :func:`normalize` (accents, case,
+    whitespace), then traditional to simplified Chinese."""
+    return simplified(normalize(text))
+
+
+def tokens(key: str) -> tuple[str, ...]:
+    """The words of a key outside Chinese/Japanese/Korean runs, in order."""
+    return tuple(_WORD.findall(_CJK.sub(" ", key)))
+
+
+def cjk_text(key: str) -> str:
+    """The key's Chinese/Japanese/Korean characters, run together."""
+    return "".join(_CJK.findall(key))
+
+
+def max_edits(word: str) -> int:
+    """How many edits a query word may be away from an indexed word (see module doc)."""
+    if len(word) < 4 or any(ch.isdigit() for ch in word):
+        return 0
+    return 1 if len(word) <= 7 else 2
+
+
+@dataclass(frozen=True)
+class Field:
+    """One searchable name of an entity."""
+
+    how: str  # "name", "name:<lang>", "alias", "id" or "pinyin"
+    text: str  # as written (for the explanation)
+    key: str
+    words: tuple[str, ...]
+    cjk: str
+
+
+def make_field(how: str, text: str) -> Field:
+    """The field ``how``/``text``; an id is its own key (hyphens kept), its words split
+    at the hyphens."""
+    if how == "id":
+        return Field(how=how, text=text, key=text, words=tokens(text.replace("-", " ")), cjk="")
+    key = search_key(text)
+    return Field(how=how, text=text, key=key, words=tokens(key), cjk=cjk_text(key))
+
+
+def field_sources(entity: Entity) -> list[tuple[str, str]]:
+    """``(how, text)`` of every field of ``entity``, best-known first, one per key (the
+    first one names the match). What the Neo4j store keeps on the node to rebuild the
+    fields with :func:`make_field` without recomputing pinyin."""
+    raw: list[tuple[str, str]] = [("name", entity.name)]
+    raw += [(f"name:{n.lang}", n.value) for n in entity.names]
+    raw += [("alias", a) for a in entity.aliases]
+    for _, text in list(raw):
+        if _HAN.search(text):
+            syllables = [s for s in lazy_pinyin(search_key(text)) if s.strip()]
+            raw.append(("pinyin", " ".join(syllables)))
+            raw.append(("pinyin", "".join(syllables)))
+    raw.append(("id", entity.id))
+    out: list[tuple[str, str]] = []
+    seen: set[str] = set()
+    for how, text in raw:
+        key = make_field(how, text).key
+        if key and key not in seen:
+            seen.add(key)
+            out.append((how, text))
+    return out
+
+
+def search_fields(entity: Entity) -> list[Field]:
+    """Every field of ``entity`` (see :func:`field_sources`)."""
+    return [make_field(how, text) for how, text in field_sources(entity)]
+
+
+@dataclass(frozen=True)
+class Query:
+    """A search query, analysed once."""
+
+    key: str
+    words: tuple[str, ...]
+    cjk: str
+
+    @classmethod
+    def parse(cls, text: str) -> Query:
+        key = search_key(text)
+        return cls(key=key, words=tokens(key)[:MAX_QUERY_WORDS], cjk=cjk_text(key))
+
+    @property
+    def compact(self) -> str:
+        """The words run together, for fields written as one word (pinyin typed with
+        spaces, "zhongguo zhizao"); "" for a query of one word."""
+        return "".join(self.words) if len(self.words) > 1 else ""
+
+    @property
+    def empty(self) -> bool:
+        return not self.words and not self.cjk
+
+
+def word_match(query_word: str, word: str, last: bool) -> str | None:
+    """How ``query_word`` matches an indexed ``word`` (a key of :data:`WORD_CREDIT`)."""
+    if query_word == word:
+        return "exact"
+    if last and word.startswith(query_word):
+        return "prefix"
+    edits = max_edits(query_word)
+    if edits and abs(len(word) - len(query_word)) <= edits:
+        distance = DamerauLevenshtein.distance(query_word, word, score_cutoff=edits)
+        if distance <= edits:
+            return f"fuzzy{distance}" if distance else "exact"
+    return None
+
+
+@dataclass(frozen=True)
+class Match:
+    score: float
+    field: Field
+    how: str  # "exact", "words", "prefix", "fuzzy" or "substring"
+    detail: str
+
+    def hit(self, entity_id: str) -> SearchHit:
+        return SearchHit(
+            entity_id=entity_id,
+            score=self.score,
+            matched_name=self.field.text,
+            matched_field=self.field.how,
+            match_type=self.how,
+            explanation=self.detail,
+        )
+
+
+def _words_match(query: Query, f: Field) -> Match | None:
+    """Every query word against a different word of ``f``, best pairs first."""
+    if not query.words or len(query.words) > len(f.words):
+        return None
+    last = len(query.words) - 1
+    pairs: list[tuple[float, int, int, str]] = []
+    for i, qw in enumerate(query.words):
+        for j, w in enumerate(f.words):
+            kind = word_match(qw, w, i == last)
+            if kind is not None:
+                pairs.append((WORD_CREDIT[kind], i, j, kind))
+    pairs.sort(key=lambda p: (-p[0], p[1], p[2]))
+    used_q: dict[int, tuple[float, int, str]] = {}
+    used_w: set[int] = set()
+    for credit, i, j, kind in pairs:
+        if i not in used_q and j not in used_w:
+            used_q[i] = (credit, j, kind)
+            used_w.add(j)
+    if len(used_q) < len(query.words):
+        return None
+    credit = sum(c for c, _, _ in used_q.values()) / len(query.words)
+    coverage = len(used_w) / len(f.words)
+    score = 0.5 + 0.45 * credit * (0.5 + 0.5 * coverage)
+    kinds = {k for _, _, k in used_q.values()}
+    how = (
+        "fuzzy"
+        if any(k.startswith("fuzzy") for k in kinds)
+        else ("prefix" if "prefix" in kinds else "words")
+    )
+    detail = ", ".join(
+        f"{query.words[i]}{_SYMBOL[k]}{f.words[j]}" for i, (_, j, k) in sorted(used_q.items())
+    )
+    return Match(score, f, how, detail)
+
+
+_SYMBOL = {"exact": "=", "prefix": "…→", "fuzzy1": "≈", "fuzzy2": "≈≈"}
+
+
+def _cjk_match(query: Query, f: Field) -> Match | None:
+    if not f.cjk or query.cjk not in f.cjk:
+        return None
+    share = len(query.cjk) / len(f.key.replace(" ", ""))
+    if f.cjk.startswith(query.cjk):
+        return Match(0.55 + 0.4 * share, f, "prefix", f"{query.cjk} begins {f.cjk}")
+    return Match(0.5 + 0.4 * share, f, "substring", f"{query.cjk} within {f.cjk}")
+
+
+def field_match(query: Query, f: Field) -> Match | None:
+    weight = PINYIN_WEIGHT if f.how == "pinyin" else 1.0
+    if query.key == f.key:
+        found: Match | None = Match(EXACT, f, "exact", f"equals {f.how}")
+    elif query.cjk:
+        found = _cjk_match(query, f)
+    else:
+        found = _words_match(query, f)
+        if found is None and query.compact and len(f.words) == 1:
+            found = _words_match(Query(query.compact, (query.compact,), ""), f)
+    if found is None:
+        return None
+    score = round(found.score * weight, 4)
+    return Match(score, found.field, found.how, f"{f.how} {f.text!r}: {found.detail}")
+
+
+def best_match(query: Query, fields: Iterable[Field]) -> Match | None:
+    """The entity's best-scoring field (the earliest on a tie), or None."""
+    best: Match | None = None
+    for f in fields:
+        m = field_match(query, f)
+        if m is not None and (best is None or m.score > best.score):
+            best = m
+            if best.score >= EXACT:
+                break
+    return best
+
+
+def rank(
+    query: Query, candidates: Iterable[tuple[str, Sequence[Field]]], first: int
+) -> list[SearchHit]:
+    """Score candidates; score descending, then id ascending; at most ``first``."""
+    hits = []
+    for entity_id, fields in candidates:
+        m = best_match(query, fields)
+        if m is not None:
+            hits.append(m.hit(entity_id))
+    hits.sort(key=lambda h: (-h.score, h.entity_id))
+    return hits[:first]
+
+
+# --- the embedded index -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SearchIndex:
+    """Postings from words (and Chinese characters) to entities, for candidates.
+
+    A candidate has, for every query word, an indexed word matching it (exactly, by
+    prefix for the last word, or within :func:`max_edits`); for a Chinese query, every
+    character of it. Prefixes are found by bisecting the sorted vocabulary, fuzzy
+    neighbours by rapidfuzz over the words of a similar length.
+    """
+
+    fields: Mapping[str, tuple[Field, ...]]
+    kinds: Mapping[str, str]
+    postings: Mapping[str, frozenset[str]]
+    vocabulary: tuple[str, ...]
+    by_length: Mapping[int, tuple[str, ...]]
+    chars: Mapping[str, frozenset[str]]
+
+    @classmethod
+    def build(cls, entities: Iterable[Entity]) -> SearchIndex:
+        fields: dict[str, tuple[Field, ...]] = {}
+        kinds: dict[str, str] = {}
+        postings: dict[str, set[str]] = {}
+        chars: dict[str, set[str]] = {}
+        for entity in entities:
+            fs = tuple(search_fields(entity))
+            fields[entity.id] = fs
+            kinds[entity.id] = entity.kind
+            for f in fs:
+                for w in f.words:
+                    postings.setdefault(w, set()).add(entity.id)
+                for ch in f.cjk:
+                    chars.setdefault(ch, set()).add(entity.id)
+        vocabulary = tuple(sorted(postings))
+        by_length: dict[int, list[str]] = {}
+        for w in vocabulary:
+            by_length.setdefault(len(w), []).append(w)
+        return cls(
+            fields=MappingProxyType(fields),
+            kinds=MappingProxyType(kinds),
+            postings=MappingProxyType({w: frozenset(ids) for w, ids in postings.items()}),
+            vocabulary=vocabulary,
+            by_length=MappingProxyType({n: tuple(ws) for n, ws in by_length.items()}),
+            chars=MappingProxyType({c: frozenset(ids) for c, ids in chars.items()}),
+        )
+
+    @classmethod
+    def empty(cls) -> SearchIndex:
+        return cls.build(())
+
+    def _word_candidates(self, word: str, last: bool) -> set[str]:
+        found: set[str] = set(self.postings.get(word, ()))
+        if last:
+            i = bisect_left(self.vocabulary, word)
+            while i < len(self.vocabulary) and self.vocabulary[i].startswith(word):
+                found.update(self.postings[self.vocabulary[i]])
+                i += 1
+        edits = max_edits(word)
+        if edits:
+            near = [
+                w
+                for n in range(len(word) - edits, len(word) + edits + 1)
+                for w in self.by_length.get(n, ())
+            ]
+            for w, _, _ in extract(
+                word, near, scorer=DamerauLevenshtein.distance, score_cutoff=edits, limit=None
+            ):
+                found.update(self.postings[w])
+        return found
+
+    def candidates(self, query: Query) -> set[str]:
+        if query.cjk:
+            sets = [set(self.chars.get(ch, ())) for ch in dict.fromkeys(query.cjk)]
+        else:
+            last = len(query.words) - 1
+            sets = [self._word_candidates(w, i == last) for i, w in enumerate(query.words)]
+        if not sets:
+            return set()
+        sets.sort(key=len)
+        out = set(sets[0])
+        for s in sets[1:]:
+            out &= s
+            if not out:
+                break
+        if query.compact:
+            out |= self._word_candidates(query.compact, True)
+        return out
+
+    def search(self, text: str, allowed: frozenset[str] | None, first: int) -> list[SearchHit]:
+        """Hits for ``text`` among entities whose kind is in ``allowed`` (None: all)."""
+        query = Query.parse(text)
+        if first <= 0 or query.empty:
+            return []
+        ids = self.candidates(query)
+        if allowed is not None:
+            ids = {i for i in ids if self.kinds[i] in allowed}
+        return rank(query, ((i, self.fields[i]) for i in ids), first)
