@@ -172,9 +172,7 @@ def test_ensure_schema_derives_constraints_and_indexes_from_the_ontology(
     (fulltext,) = [r for r in records if r["name"] == FULLTEXT_INDEX]
     assert fulltext["labelsOrTypes"] == ["Entity"]
     assert fulltext["options"]["indexConfig"]["fulltext.analyzer"] == FULLTEXT_ANALYZER
-    analyzers = {
-        r["name"]: r["options"]["indexConfig"].get("fulltext.analyzer") for r in records
-    }
+    analyzers = {r["name"]: r["options"]["indexConfig"].get("fulltext.analyzer") for r in records}
     assert analyzers[WORDS_INDEX] == "whitespace" and analyzers[CJK_INDEX] == "cjk"
     assert len(created) == len(SCHEMA.entity_kinds) + 1 + len(SCHEMA.relations) + 3
     assert store.ensure_schema() == []
@@ -603,9 +601,7 @@ def test_injection_looking_names_and_keys_are_stored_literally(store: Neo4jStore
     graph = b.build()
     store.load(graph)
     assert store.snapshot() == graph
-    assert [(h.entity_id, h.score) for h in store.search(INJECTIONS[0], None, 5)] == [
-        ("odd", 1.0)
-    ]
+    assert [(h.entity_id, h.score) for h in store.search(INJECTIONS[0], None, 5)] == [("odd", 1.0)]
     assert store.counts() == graph.counts()
 
 
