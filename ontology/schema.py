@@ -80,6 +80,7 @@ class RelationDef:
     symmetric: bool
     mappings: tuple[str, ...]
     comment: str = ""
+    role: str | None = None  # local name of its ts:RelationRole, e.g. "SupplyRole"
 
     @property
     def neo4j_type(self) -> str:
@@ -133,6 +134,20 @@ class Schema:
     def attributes_of(self, kind: str) -> tuple[str, ...]:
         return self.classes[kind].attributes
 
+    def with_role(self, *roles: str) -> tuple[str, ...]:
+        """Relation types playing any of ``roles`` (``"SupplyRole"``...), sorted: what the
+        analyst questions follow, read from ``ts:relationRole`` in the ontology."""
+        return tuple(sorted(r.name for r in self.relations.values() if r.role in roles))
+
+    def explanation_direction(self, relation: str) -> str | None:
+        """``forward``, ``backward`` or ``both``: how a directed explanation reads relations
+        of this type (``ts:explains`` on its role); ``None`` leaves the type out."""
+        rdef = self.relations.get(relation)
+        if rdef is None or rdef.role is None:
+            return None
+        value = self.graph.value(TS[rdef.role], TS.explains)
+        return str(value) if value is not None else None
+
     def relation_by_neo4j_type(self, rel_type: str) -> RelationDef:
         for rel in self.relations.values():
             if rel.neo4j_type == rel_type:
@@ -180,6 +195,18 @@ def _mappings(g: Graph, node: Node) -> tuple[str, ...]:
 
 def _ts_objects(g: Graph, node: Node, pred: URIRef) -> list[str]:
     return sorted(_local(o) for o in g.objects(node, pred))
+
+
+def _role(g: Graph, prop: Node, problems: list[str]) -> str | None:
+    """The relation's ``ts:relationRole``: at most one, an individual of ts:RelationRole."""
+    roles = sorted(g.objects(prop, TS.relationRole), key=str)
+    if not roles:
+        return None
+    if len(roles) > 1:
+        problems.append(f"relation {_local(prop)} has more than one ts:relationRole")
+    if (roles[0], RDF.type, TS.RelationRole) not in g:
+        problems.append(f"relation {_local(prop)} role {_local(roles[0])} is not a ts:RelationRole")
+    return _local(roles[0])
 
 
 def build_schema(g: Graph) -> Schema:
@@ -289,6 +316,7 @@ def build_schema(g: Graph) -> Schema:
             symmetric=_is_true(g.value(p, TS.symmetric)),
             mappings=_mappings(g, p),
             comment=_text(g, p, RDFS.comment),
+            role=_role(g, p, problems),
         )
     neo_types = [r.neo4j_type for r in relations.values()]
     if len(set(neo_types)) != len(neo_types):
