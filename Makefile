@@ -65,3 +65,9 @@ BENCH_ARGS ?= --sizes S,M
 .PHONY: bench
 bench: venv
 	$(BIN)/python -m bench $(BENCH_ARGS)
+
+# The web explorer's script (api/explore/static/explore.js), built with npm from
+# api/explore/web; the built file is committed, so `make serve` needs no Node.
+.PHONY: explore
+explore:
+	cd api/explore/web && npm ci --no-audit --no-fund && npm run build

@@ -1,5 +1,6 @@
-"""The HTTP application: GraphQL (with GraphiQL) on ``/graphql``, and the probes an
-orchestrator needs (``/healthz``, ``/readyz``).
+"""The HTTP application: GraphQL (with GraphiQL) on ``/graphql``, the web explorer on
+``/explore`` (a static page over that GraphQL), and the probes an orchestrator needs
+(``/healthz``, ``/readyz``).
 
 :func:`create_app` is a factory with every dependency passed in — a ready store, the
 ontology schema, the limits — and no module state, so the CLI, the tests and any other
@@ -21,6 +22,7 @@ from strawberry.fastapi import GraphQLRouter
 
 from api.context import ApiContext
 from api.errors import INTERNAL_CODE, error_payload
+from api.explore.routes import mount_explore
 from api.graphql_schema import build_graphql_schema
 from api.limits import ApiLimits
 from api.loaders import offload
@@ -68,6 +70,8 @@ def create_app(store: GraphStore, schema: Schema, limits: ApiLimits) -> FastAPI:
             allow_methods=["GET", "POST"],
             allow_headers=["Content-Type"],
         )
+
+    mount_explore(app, schema)
 
     @app.get("/healthz")
     async def healthz() -> dict[str, str]:

@@ -1,0 +1,537 @@
+// The explorer page: search, a neighbourhood graph expandable node by node, a policy's
+// exposed organizations with each one's path, a path between two entities, and the
+// provenance of every relation — all read from /graphql.
+import { Contract, gql, RELATION_FIELDS } from "./api.js";
+import { h, clear, debounce } from "./dom.js";
+import { createGraph, draw, filter, highlight } from "./graph.js";
+import { renderEntity, renderRelation, relationLabel, swatch, validAt } from "./details.js";
+import { readState, writeState } from "./state.js";
+import { asOfSlider } from "./slider.js";
+
+const POLICY = "Policy"; // the ontology class whose instances exposure questions start from
+const LISTING = "names"; // the relation a listing or sanction names an organization with
+const BENEFITS = "benefitsFrom"; // the relation a beneficiary of a policy holds to it
+const NEIGHBOURS = 150;
+
+const $ = (id) => document.getElementById(id);
+
+class Explorer {
+  constructor(palette, contract) {
+    this.palette = palette;
+    this.contract = contract;
+    this.attributes = contract.attributes();
+    this.fragment = contract.entityFragment();
+    this.exposureExtras = contract.extraScalars("Exposure", ["kind", "depth", "score"]);
+    this.state = readState();
+    this.entities = new Map(); // id -> full entity (fragment E), as fetched
+    this.neighbourhoods = new Map(); // id -> relations around it
+    this.nodes = new Map(); // the scene: id -> {id, kind, name}
+    this.relations = new Map(); // the scene: id -> relation
+    this.exposure = null;
+    this.drawn = "";
+    this.cy = createGraph($("graph"), palette, {
+      node: (id) => this.select(`n:${id}`),
+      edge: (id) => this.select(`e:${id}`),
+      expand: (id) => this.expand(id),
+    });
+    window.explore = this; // lets tests and curious users reach the graph
+  }
+
+  // ------------------------------------------------------------------ state and rendering
+
+  set(patch, { push = true } = {}) {
+    Object.assign(this.state, patch);
+    writeState(this.state, { push });
+    return this.render();
+  }
+
+  async render() {
+    const s = this.state;
+    for (const v of ["entity", "exposure", "path"]) {
+      $(`view-${v}`).hidden = s.v !== v;
+      $(`tab-${v}`).setAttribute("aria-selected", String(s.v === v));
+    }
+    this.slider.set(s.asof);
+    try {
+      this.busy(true);
+      if (s.v === "exposure") await this.renderExposure();
+      else if (s.v === "path") await this.renderPath();
+      else await this.renderNeighbourhood();
+      this.applyFilter();
+      await this.renderSelection();
+      this.status("");
+    } catch (err) {
+      this.status(err.message, true);
+    } finally {
+      this.busy(false);
+    }
+  }
+
+  busy(on) {
+    document.body.setAttribute("aria-busy", String(on));
+    document.body.dataset.ready = on ? "" : "1";
+  }
+
+  status(text, error = false) {
+    const el = $("status");
+    el.textContent = text;
+    el.classList.toggle("error", error);
+  }
+
+  scene(key, nodes, relations, layout) {
+    const fresh = key !== this.drawn;
+    this.nodes = nodes;
+    this.relations = relations;
+    draw(this.cy, this.palette, nodes, relations, { fresh, layout });
+    this.drawn = key;
+    this.renderTypeFilter();
+  }
+
+  applyFilter() {
+    const s = this.state;
+    const hidden = new Set(s.hide);
+    const asOf = s.v === "exposure" ? null : s.asof; // exposure answers are asked as of the date
+    const keep = new Set();
+    if (s.v === "entity" && s.id) keep.add(s.id);
+    if (s.v === "exposure" && this.exposure) {
+      keep.add(s.policy);
+      for (const x of this.exposure.list) keep.add(x.supplier.id);
+    }
+    const counts = filter(this.cy, (d) => !hidden.has(d.type) && validAt(this.relations.get(d.id) || {}, asOf), keep);
+    highlight(this.cy, this.highlighted());
+    $("counts").textContent = `${counts.nodes} entities · ${counts.edges} relations`;
+  }
+
+  highlighted() {
+    const s = this.state;
+    if (s.v === "exposure" && this.exposure && s.org) {
+      const x = this.exposure.list.find((e) => e.supplier.id === s.org);
+      return x ? x.path.map((r) => r.id) : [];
+    }
+    if (s.v === "path") return [...this.relations.keys()];
+    return [];
+  }
+
+  // ------------------------------------------------------------------ neighbourhood
+
+  async neighbourhood(id) {
+    if (this.neighbourhoods.has(id)) return this.neighbourhoods.get(id);
+    const data = await gql(`query N($id: ID!, $first: Int) { entity(id: $id) { ...E
+      relations(first: $first) { totalCount edges { node { ${RELATION_FIELDS} } } } } } ${this.fragment}`,
+    { id, first: NEIGHBOURS });
+    if (!data.entity) throw new Error(`No entity with id “${id}”`);
+    const { relations, ...entity } = data.entity;
+    this.entities.set(id, entity);
+    const result = { entity, total: relations.totalCount, relations: relations.edges.map((e) => e.node) };
+    this.neighbourhoods.set(id, result);
+    return result;
+  }
+
+  async renderNeighbourhood() {
+    const s = this.state;
+    if (!s.id) {
+      this.scene("", new Map(), new Map());
+      return;
+    }
+    const ids = [s.id, ...s.x.filter((x) => x !== s.id)];
+    const parts = await Promise.all(ids.map((id) => this.neighbourhood(id)));
+    const nodes = new Map();
+    const relations = new Map();
+    for (const part of parts) {
+      nodes.set(part.entity.id, part.entity);
+      for (const r of part.relations) {
+        relations.set(r.id, r);
+        nodes.set(r.source.id, nodes.get(r.source.id) || r.source);
+        nodes.set(r.target.id, nodes.get(r.target.id) || r.target);
+      }
+    }
+    this.scene(`entity:${s.id}`, nodes, relations);
+    this.cy.nodes().removeClass("focus expanded");
+    this.cy.getElementById(s.id).addClass("focus");
+    for (const x of s.x) this.cy.getElementById(x).addClass("expanded");
+    const first = parts[0];
+    $("entity-hint").textContent = `${first.entity.name}: ${first.relations.length} of ${first.total} relations shown`
+      + (s.x.length ? `, ${s.x.length} node(s) expanded` : "")
+      + ". Double-click a node, or use “Expand” in the side panel, to add its neighbours.";
+  }
+
+  expand(id) {
+    const s = this.state;
+    if (s.v !== "entity" || !s.id) return this.set({ v: "entity", id, x: [], sel: `n:${id}`, org: undefined });
+    if (id === s.id || s.x.includes(id)) return this.select(`n:${id}`);
+    return this.set({ x: [...s.x, id], sel: `n:${id}` });
+  }
+
+  // ------------------------------------------------------------------ exposure
+
+  async loadExposure(policy, asOf, depth) {
+    const impact = this.contract.selection("PolicyImpact", ["policy"]);
+    const extras = this.exposureExtras.join(" ");
+    const data = await gql(`query X($p: ID!, $asOf: Date, $d: Int) {
+      suppliersExposedTo(policy: $p, maxDepth: $d, asOf: $asOf, first: 200) {
+        kind depth score ${extras} supplier { id kind name } path { ${RELATION_FIELDS} } }
+      policyImpact(policy: $p, asOf: $asOf) { policy { id kind name } ${impact} }
+      entity(id: $p) { id kind name
+        benefits: relations(direction: IN, types: ["${BENEFITS}"], first: 100) { edges { node { ${RELATION_FIELDS} } } } }
+    }`, { p: policy, asOf: asOf || null, d: depth });
+    const benefits = data.entity ? data.entity.benefits.edges.map((e) => e.node).filter((r) => validAt(r, asOf)) : [];
+    return { list: data.suppliersExposedTo, impact: data.policyImpact, benefits, policy: data.policyImpact.policy };
+  }
+
+  async renderExposure() {
+    const s = this.state;
+    if (!s.policy) {
+      this.exposure = null;
+      this.scene("", new Map(), new Map());
+      clear($("exposure-list"), h("p", { class: "hint" }, "Pick a policy to see the organizations it reaches, ranked."));
+      clear($("beneficiaries"));
+      return;
+    }
+    const depth = Number(s.depth || 3);
+    const key = `exposure:${s.policy}:${s.asof || ""}:${depth}`;
+    if (!this.exposure || this.exposure.key !== key) {
+      this.exposure = { key, ...(await this.loadExposure(s.policy, s.asof, depth)) };
+    }
+    const x = this.exposure;
+    $("policy-input").value = x.policy.name;
+    const nodes = new Map([[x.policy.id, x.policy]]);
+    const relations = new Map();
+    for (const e of x.list) {
+      nodes.set(e.supplier.id, e.supplier);
+      for (const r of e.path) {
+        relations.set(r.id, r);
+        nodes.set(r.source.id, r.source);
+        nodes.set(r.target.id, r.target);
+      }
+    }
+    this.scene(key, nodes, relations, { idealEdgeLength: () => 60 });
+    this.cy.nodes().removeClass("focus");
+    this.cy.getElementById(x.policy.id).addClass("focus");
+    this.renderExposureList();
+    this.renderBeneficiaries();
+  }
+
+  renderExposureList() {
+    const s = this.state;
+    const x = this.exposure;
+    const when = s.asof ? ` on ${s.asof}` : "";
+    if (!x.list.length) {
+      clear($("exposure-list"), h("p", { class: "hint", id: "exposure-empty" }, `No organization is exposed to ${x.policy.name}${when}.`));
+      return;
+    }
+    const rows = x.list.map((e, i) => h("tr", { "aria-current": String(e.supplier.id === s.org), "data-org": e.supplier.id },
+      h("td", { class: "num" }, i + 1),
+      h("td", {}, h("button", { type: "button", onclick: () => this.set({ org: e.supplier.id, sel: `x:${e.supplier.id}` }) },
+        swatch(this.palette, e.supplier.kind), " ", e.supplier.name)),
+      h("td", {}, h("span", { class: "kind-tag" }, e.kind)),
+      h("td", { class: "num" }, e.depth),
+      h("td", { class: "num" }, e.score.toFixed(3))));
+    clear($("exposure-list"),
+      h("p", { class: "hint" }, `${x.list.length} organizations exposed to ${x.policy.name}${when}, closest first.`),
+      h("table", { class: "ranked", id: "exposure-table" },
+        h("thead", {}, h("tr", {}, h("th", {}, "#"), h("th", {}, "organization"), h("th", {}, "kind"), h("th", {}, "depth"), h("th", {}, "score"))),
+        h("tbody", {}, rows)));
+  }
+
+  renderBeneficiaries() {
+    const x = this.exposure;
+    const fromImpact = Array.isArray(x.impact.beneficiaries) ? x.impact.beneficiaries : null;
+    const items = fromImpact
+      ? fromImpact.map((b) => (b.entity ? b : { entity: b.supplier || b }))
+      : x.benefits.map((r) => ({ entity: r.source, relation: r }));
+    const reach = Object.entries(x.impact)
+      .filter(([k, v]) => k !== "policy" && k !== "beneficiaries" && Array.isArray(v))
+      .map(([k, v]) => h("li", {}, h("details", {}, h("summary", {}, `${k} (${v.length})`),
+        h("p", {}, v.map((e) => (e.name || e.id || "")).join(" · ")))));
+    clear($("beneficiaries"),
+      h("h3", {}, `Beneficiaries (${items.length})`),
+      items.length
+        ? h("ul", { class: "list", id: "beneficiary-list" }, items.map((b) => h("li", {},
+            h("button", { class: "item", type: "button", onclick: () => (b.relation ? this.showRelation(b.relation, "exposure") : this.select(`n:${b.entity.id}`)) },
+              swatch(this.palette, b.entity.kind), h("span", {}, b.entity.name),
+              b.relation && h("span", { class: "sub" }, relationLabel(this.palette, b.relation.type))))))
+        : h("p", { class: "hint" }, "None recorded."),
+      h("h3", {}, "What the policy reaches directly"),
+      h("ul", { class: "list" }, reach));
+  }
+
+  renderExposureDetail(org) {
+    const x = this.exposure.list.find((e) => e.supplier.id === org);
+    if (!x) return false;
+    const extras = this.exposureExtras.filter((k) => x[k] != null);
+    clear($("details"),
+      h("h2", {}, swatch(this.palette, x.supplier.kind), " ", x.supplier.name),
+      h("p", {}, `Exposed to ${this.exposure.policy.name}`),
+      h("dl", { class: "facts" },
+        h("dt", {}, "kind"), h("dd", {}, x.kind),
+        h("dt", {}, "depth"), h("dd", {}, x.depth),
+        h("dt", {}, "score"), h("dd", {}, x.score.toFixed(4)),
+        extras.map((k) => [h("dt", {}, k), h("dd", {}, typeof x[k] === "object" ? JSON.stringify(x[k]) : String(x[k]))])),
+      h("h3", {}, `Path of facts (${x.path.length})`),
+      h("ol", { class: "list", id: "exposure-path" }, x.path.map((r) => h("li", {},
+        h("button", { class: "item", type: "button", "data-relation": r.id, onclick: () => this.showRelation(r, "exposure") },
+          h("span", {}, r.source.name), h("span", { class: "badge" }, relationLabel(this.palette, r.type)), h("span", {}, r.target.name))))),
+      h("div", { class: "actions" },
+        h("button", { type: "button", onclick: () => this.select(`n:${org}`) }, "Entity details"),
+        h("button", { type: "button", onclick: () => this.set({ v: "entity", id: org, x: [], sel: `n:${org}` }) }, "Open neighbourhood")));
+    return true;
+  }
+
+  // ------------------------------------------------------------------ path
+
+  async renderPath() {
+    const s = this.state;
+    if (!s.from || !s.to) {
+      this.scene("", new Map(), new Map());
+      clear($("path-list"), h("p", { class: "hint" }, "Pick two entities."));
+      return;
+    }
+    const len = Number(s.len || 4);
+    const data = await gql(`query P($a: ID!, $b: ID!, $n: Int) { path(from: $a, to: $b, maxLength: $n) { ${RELATION_FIELDS} }
+      a: entity(id: $a) { id kind name } b: entity(id: $b) { id kind name } }`, { a: s.from, b: s.to, n: len });
+    if (!data.a || !data.b) throw new Error(`No entity with id “${data.a ? s.to : s.from}”`);
+    $("from-input").value = data.a.name;
+    $("to-input").value = data.b.name;
+    const path = data.path || [];
+    const nodes = new Map([[data.a.id, data.a], [data.b.id, data.b]]);
+    const relations = new Map();
+    for (const r of path) {
+      relations.set(r.id, r);
+      nodes.set(r.source.id, r.source);
+      nodes.set(r.target.id, r.target);
+    }
+    this.scene(`path:${s.from}:${s.to}:${len}`, nodes, relations, { name: "breadthfirst", roots: [data.a.id], directed: false, spacingFactor: 1.2 });
+    clear($("path-list"), data.path
+      ? h("ol", { class: "list" }, path.map((r) => h("li", {},
+          h("button", { class: "item", type: "button", "data-relation": r.id, onclick: () => this.select(`e:${r.id}`) },
+            h("span", {}, r.source.name), h("span", { class: "badge" }, relationLabel(this.palette, r.type)), h("span", {}, r.target.name),
+            !validAt(r, s.asof) && h("span", { class: "sub" }, `not valid on ${s.asof}`)))))
+      : h("p", { class: "hint" }, `No chain of at most ${len} relations links ${data.a.name} and ${data.b.name}.`));
+  }
+
+  // ------------------------------------------------------------------ selection
+
+  select(sel) {
+    return this.set({ sel }, { push: false });
+  }
+
+  showRelation(rel, from) {
+    this.relations.set(rel.id, this.relations.get(rel.id) || rel);
+    this.extraRelation = rel;
+    return this.select(`e:${rel.id}`).then(() => from);
+  }
+
+  async renderSelection() {
+    const sel = this.state.sel || "";
+    const [what, ...rest] = sel.split(":");
+    const id = rest.join(":");
+    this.cy.elements().unselect();
+    if (what === "x" && this.state.v === "exposure" && this.exposure && this.renderExposureDetail(id)) return;
+    if (what === "e") {
+      const rel = this.relations.get(id) || (this.extraRelation && this.extraRelation.id === id ? this.extraRelation : null);
+      if (rel) {
+        this.cy.getElementById(id).select();
+        const back = this.state.v === "exposure" && this.state.org
+          ? { label: "back to the exposure", action: () => this.select(`x:${this.state.org}`) } : null;
+        renderRelation($("details"), this.palette, rel, { asOf: this.state.asof, onNode: (n) => this.select(`n:${n}`), back });
+        return;
+      }
+    }
+    if (what === "n" && id) {
+      this.cy.getElementById(id).select();
+      await this.renderNode(id);
+      return;
+    }
+    clear($("details"), h("p", { class: "hint" }, "Click a node for its attributes, names and listings; click an edge for its sources."));
+  }
+
+  async renderNode(id) {
+    const data = await gql(`query D($id: ID!) { entity(id: $id) { ...E
+      listings: relations(direction: IN, types: ["${LISTING}"], first: 50) { edges { node { ${RELATION_FIELDS} } } } } } ${this.fragment}`, { id });
+    if (!data.entity) throw new Error(`No entity with id “${id}”`);
+    const { listings, ...entity } = data.entity;
+    const isPolicy = (this.palette.kinds[entity.kind]?.ancestors || []).includes(POLICY);
+    const inView = [...this.relations.values()].filter((r) => (r.source.id === id || r.target.id === id)
+      && !this.cy.getElementById(r.id).hasClass("off"));
+    const actions = [
+      ["Expand", () => this.expand(id), "expand"],
+      ["Open neighbourhood", () => this.set({ v: "entity", id, x: [], sel: `n:${id}` }), "focus"],
+      isPolicy && ["Exposure to this policy", () => this.set({ v: "exposure", policy: id, org: undefined, sel: undefined }), "exposure"],
+      ["Path from here", () => this.set({ v: "path", from: id, sel: undefined }), "path-from"],
+      ["Path to here", () => this.set({ v: "path", to: id, sel: undefined }), "path-to"],
+    ].filter(Boolean);
+    renderEntity($("details"), this.palette, entity, {
+      attributes: this.attributes,
+      listings: listings.edges.map((e) => e.node),
+      inView,
+      actions,
+      onRelation: (r) => this.showRelation(r),
+    });
+  }
+
+  // ------------------------------------------------------------------ controls
+
+  renderTypeFilter() {
+    const counts = new Map();
+    for (const r of this.relations.values()) counts.set(r.type, (counts.get(r.type) || 0) + 1);
+    const hidden = new Set(this.state.hide);
+    const types = [...new Set([...counts.keys(), ...hidden])].sort();
+    clear($("type-list"), types.length ? types.map((t) => h("label", {},
+      h("input", { type: "checkbox", value: t, checked: !hidden.has(t), onchange: (e) => this.toggleType(t, e.target.checked) }),
+      " ", relationLabel(this.palette, t), " ", h("span", { class: "n" }, `(${counts.get(t) || 0})`))) : h("p", { class: "hint" }, "Nothing drawn yet."));
+  }
+
+  toggleType(type, shown) {
+    const hide = new Set(this.state.hide);
+    if (shown) hide.delete(type);
+    else hide.add(type);
+    this.state.hide = [...hide].sort();
+    writeState(this.state);
+    this.applyFilter();
+  }
+
+  async search(text) {
+    const q = text.trim();
+    const results = $("results");
+    if (!q) {
+      results.hidden = true;
+      return;
+    }
+    const data = await gql(`query S($q: String!) { search(query: $q, first: 30) { score entity { id kind name names { lang value } } } }`, { q });
+    const groups = new Map();
+    for (const hit of data.search) {
+      if (!groups.has(hit.entity.kind)) groups.set(hit.entity.kind, []);
+      groups.get(hit.entity.kind).push(hit);
+    }
+    results.hidden = false;
+    clear(results,
+      h("h2", {}, `Results for “${q}”`, h("button", { type: "button", style: "float:right", onclick: () => { results.hidden = true; } }, "close")),
+      data.search.length ? [...groups].map(([kind, hits]) => [
+        h("h3", {}, swatch(this.palette, kind), " ", this.palette.kinds[kind]?.label || kind, ` (${hits.length})`),
+        h("ul", { class: "list" }, hits.map((hit) => this.resultItem(hit)))]) : h("p", { class: "hint" }, "Nothing matches."));
+  }
+
+  resultItem(hit) {
+    const e = hit.entity;
+    const zh = e.names.find((n) => n.lang.startsWith("zh"));
+    const isPolicy = (this.palette.kinds[e.kind]?.ancestors || []).includes(POLICY);
+    return h("li", {},
+      h("button", { class: "item result", type: "button", "data-id": e.id, onclick: () => this.set({ v: "entity", id: e.id, x: [], sel: `n:${e.id}` }) },
+        h("span", {}, e.name), zh && h("span", { class: "zh", lang: zh.lang }, zh.value), h("span", { class: "sub" }, hit.score.toFixed(2))),
+      isPolicy && h("div", { class: "row-actions" },
+        h("button", { type: "button", "data-exposure": e.id, onclick: () => this.set({ v: "exposure", policy: e.id, org: undefined, sel: undefined }) }, "exposure")));
+  }
+
+  picker(inputId, listId, kinds, pick) {
+    const input = $(inputId);
+    const list = $(listId);
+    const run = debounce(async () => {
+      const q = input.value.trim();
+      if (!q) return clear(list);
+      try {
+        const data = await gql(`query S($q: String!, $k: [String!]) { search(query: $q, kinds: $k, first: 8) { entity { id kind name } } }`, { q, k: kinds });
+        clear(list, h("ul", { class: "list" }, data.search.map(({ entity: e }) => h("li", {},
+          h("button", { class: "item", type: "button", "data-id": e.id, onclick: () => { clear(list); input.value = e.name; pick(e.id); } },
+            swatch(this.palette, e.kind), h("span", {}, e.name))))));
+      } catch (err) {
+        this.status(err.message, true);
+      }
+    }, 200);
+    input.addEventListener("input", run);
+    input.addEventListener("keydown", (ev) => {
+      if (ev.key === "ArrowDown" || ev.key === "Enter") {
+        const first = list.querySelector("button");
+        if (first) {
+          ev.preventDefault();
+          if (ev.key === "Enter") first.click();
+          else first.focus();
+        }
+      }
+    });
+  }
+
+  bind() {
+    $("search-form").addEventListener("submit", (ev) => {
+      ev.preventDefault();
+      this.state.q = $("search-input").value;
+      writeState(this.state);
+      this.search(this.state.q).catch((err) => this.status(err.message, true));
+    });
+    for (const v of ["entity", "exposure", "path"]) {
+      $(`tab-${v}`).addEventListener("click", () => this.set({ v, sel: undefined }));
+    }
+    $("depth-select").addEventListener("change", (e) => this.set({ depth: e.target.value, org: undefined }));
+    $("length-select").addEventListener("change", (e) => this.set({ len: e.target.value }));
+    $("types-all").addEventListener("click", () => { this.state.hide = []; writeState(this.state); this.renderTypeFilter(); this.applyFilter(); });
+    $("types-none").addEventListener("click", () => {
+      this.state.hide = [...new Set([...this.relations.values()].map((r) => r.type))].sort();
+      writeState(this.state);
+      this.renderTypeFilter();
+      this.applyFilter();
+    });
+    this.picker("policy-input", "policy-suggestions", [POLICY], (id) => this.set({ v: "exposure", policy: id, org: undefined, sel: undefined }));
+    this.picker("from-input", "from-suggestions", null, (id) => this.set({ v: "path", from: id }));
+    this.picker("to-input", "to-suggestions", null, (id) => this.set({ v: "path", to: id }));
+    this.slider = asOfSlider($("asof"), $("asof-label"), (asof) => this.set({ asof }, { push: false }));
+    window.addEventListener("popstate", () => { this.state = readState(); this.render(); });
+    window.addEventListener("hashchange", () => { this.state = readState(); this.render(); });
+    document.addEventListener("keydown", (ev) => this.keys(ev));
+  }
+
+  keys(ev) {
+    const typing = ["INPUT", "SELECT", "TEXTAREA"].includes(document.activeElement?.tagName);
+    if (ev.key === "/" && !typing) {
+      ev.preventDefault();
+      $("search-input").focus();
+    } else if (ev.key === "Escape") {
+      this.select(undefined);
+    } else if ((ev.key === "ArrowDown" || ev.key === "ArrowUp") && document.activeElement?.closest("#results, .suggestions, #exposure-table, #left ul")) {
+      const scope = document.activeElement.closest("#left");
+      const buttons = [...scope.querySelectorAll("#results button.result, .suggestions button, #exposure-table button, ul.list button")].filter((b) => b.offsetParent);
+      const i = buttons.indexOf(document.activeElement);
+      const next = buttons[i + (ev.key === "ArrowDown" ? 1 : -1)];
+      if (next) {
+        ev.preventDefault();
+        next.focus();
+      }
+    } else if (ev.key === "ArrowDown" && document.activeElement === $("search-input")) {
+      const first = document.querySelector("#results button.result");
+      if (first) {
+        ev.preventDefault();
+        first.focus();
+      }
+    }
+  }
+
+  legend() {
+    clear($("legend"), Object.entries(this.palette.families).map(([family, s]) =>
+      h("span", {}, h("span", { class: `swatch ${s.shape}`, style: `background:${s.color}` }), family)));
+  }
+
+  async start() {
+    this.bind();
+    this.legend();
+    if (this.state.q) {
+      $("search-input").value = this.state.q;
+      this.search(this.state.q).catch((err) => this.status(err.message, true));
+    }
+    if (this.state.depth) $("depth-select").value = this.state.depth;
+    if (this.state.len) $("length-select").value = this.state.len;
+    await this.render();
+  }
+}
+
+async function main() {
+  try {
+    const [palette, contract] = await Promise.all([
+      fetch("/explore/palette.json").then((r) => r.json()),
+      Contract.load(),
+    ]);
+    await new Explorer(palette, contract).start();
+  } catch (err) {
+    document.getElementById("status").textContent = `The explorer could not start: ${err.message}`;
+    document.getElementById("status").classList.add("error");
+  }
+}
+
+main();
