@@ -161,3 +161,38 @@ def test_dockerignore_keeps_secrets_and_local_state_out_of_the_image() -> None:
     assert {".env", ".git", ".venv"} <= ignored
     needed = {"pyproject.toml", "README.md", "techsov", "api", "store", "ingest", "ontology"}
     assert not needed & ignored
+
+
+def test_production_profile_runs_replicas_through_the_routing_driver(
+    compose: dict[str, Any],
+) -> None:
+    """Replicas reach Neo4j with ``neo4j://`` so a cluster or Aura needs only a new URI."""
+    replica = compose["services"]["api-replica"]
+    assert replica["profiles"] == ["production"]
+    env = _environment(replica)
+    assert env["TECHSOV_NEO4J_URI"].startswith("neo4j://neo4j:")
+    assert REQUIRED_PASSWORD.match(env["TECHSOV_NEO4J_PASSWORD"])
+    assert replica["deploy"]["replicas"] >= 2
+    assert "ports" not in replica, "replicas are reached through the proxy only"
+    assert replica["depends_on"]["neo4j"]["condition"] == "service_healthy"
+    assert "/readyz" in " ".join(replica["healthcheck"]["test"])
+
+
+def test_production_proxy_spreads_requests_over_every_replica(compose: dict[str, Any]) -> None:
+    proxy = compose["services"]["proxy"]
+    assert proxy["profiles"] == ["production"]
+    assert proxy["image"].startswith("caddy:")
+    assert proxy["depends_on"]["api-replica"]["condition"] == "service_healthy"
+    (mount,) = proxy["configs"]
+    caddyfile = compose["configs"][mount["source"]]["content"]
+    assert mount["target"] == "/etc/caddy/Caddyfile"
+    # Upstreams are looked up from the replica service's DNS records, not listed by hand,
+    # so `--scale api-replica=N` needs no edit here.
+    assert re.search(r"dynamic a api-replica 8000", caddyfile)
+    published = {str(port).rsplit(":", 1)[-1] for port in proxy["ports"]}
+    assert re.search(r"^:(\d+) \{", caddyfile, re.M).group(1) in published  # type: ignore[union-attr]
+
+
+def test_default_profile_still_starts_one_api_and_neo4j_only(compose: dict[str, Any]) -> None:
+    default = {name for name, svc in compose["services"].items() if not svc.get("profiles")}
+    assert default == {"neo4j", "api"}
