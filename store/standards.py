@@ -1,0 +1,503 @@
+"""The standards questions, written once over the store primitives.
+
+Like :mod:`store.analysis`, every step is a :meth:`GraphStore.edges` or
+:meth:`GraphStore.entities` call, so both stores answer identically and a request costs a
+number of round trips bounded by constants and the depth of the part-of and taxonomy
+hierarchies, never by the size of its answer.
+
+**A standard's scope.** A question about a standard covers the standard and its parts
+(``partOf`` followed inwards: 5G NR and its 3GPP releases; the Chinese EV standards and
+GB 38031-2020). Every path below is read from the reached entity towards the anchor.
+
+**Influence** (:func:`standard_influence`): the bodies that develop or publish the
+standard, their partners and committees (``memberOf``/``committeeOf`` of another body);
+the other actors that develop or promote it or hold a seat in one of its bodies; the
+declared essential-patent holders, each with its headquarters; the shares of declared
+families summed by jurisdiction *within each study* (studies count differently, so shares
+are never added across studies); and where it is mandatory (``mandatoryIn``, or a policy
+that ``mandates`` it and ``appliesTo`` a jurisdiction).
+
+**Must implement.** A product must implement a standard mandatory in a jurisdiction when
+it implements the standard already, or when it uses a technology the standard governs
+(or a narrower one, ``broader`` followed downwards) — and its maker is headquartered in
+or ``entersMarket`` that jurisdiction. Its maker (``produces``/``develops``) must too.
+
+**Foreign essential patents.** An implementer of a standard (directly, or through a
+product) depends on patents sitting mostly elsewhere when, in a study, the jurisdiction
+with the largest summed share is not the implementer's own.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date
+
+from ontology.errors import NotFound
+from ontology.model import Relation
+from ontology.schema import Schema
+from store.analysis import Path, path_key
+from store.base import Direction, GraphStore
+
+PART_OF, DEVELOPS, PUBLISHED_BY, PROMOTES = "partOf", "develops", "publishedBy", "promotes"
+MEMBER_OF, COMMITTEE_OF, DECLARES = "memberOf", "committeeOf", "declaresEssentialPatents"
+MANDATORY_IN, MANDATES, APPLIES_TO = "mandatoryIn", "mandates", "appliesTo"
+IMPLEMENTS, GOVERNS, USES, BROADER = "implements", "governs", "uses", "broader"
+COMPONENT_OF = "componentOf"
+PRODUCTION = ("produces", "develops")
+HEADQUARTERS, ENTERS_MARKET = "headquarteredIn", "entersMarket"
+SUBSIDIARY = ("subsidiaryOf", "ownedBy")
+STANDARD, STANDARDS_BODY, ORGANIZATION = "Standard", "StandardsBody", "Organization"
+POLICY, PRODUCT, JURISDICTION, TECHNOLOGY = "Policy", "Product", "Jurisdiction", "Technology"
+
+MAX_LEVELS = 16
+"""Guard on part-of and taxonomy walks; validation already rejects taxonomy cycles."""
+
+
+@dataclass(frozen=True)
+class Role:
+    """An actor's part in a standard (or a standard's part in a firm's life)."""
+
+    entity: str
+    role: str
+    path: Path
+
+
+@dataclass(frozen=True)
+class SepHolder:
+    holder: str
+    jurisdiction: str | None
+    share: float | None
+    rank: int | None
+    year: int | None
+    counts: str
+    path: Path  # the declaration, then the holder's headquarters when known
+
+
+@dataclass(frozen=True)
+class JurisdictionShare:
+    """The share of declared families one study gives a jurisdiction's declarants."""
+
+    counts: str
+    year: int | None
+    jurisdiction: str | None  # None: declarants whose headquarters are not known
+    share: float
+    holders: tuple[str, ...]
+    sources: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Mandate:
+    jurisdiction: str
+    standard: str
+    scope: str | None
+    path: Path  # mandatoryIn, or mandates then appliesTo
+
+
+@dataclass(frozen=True)
+class StandardInfluence:
+    standard: str
+    parts: list[str]
+    bodies: list[Role]
+    contributors: list[Role]
+    sep_holders: list[SepHolder]
+    shares_by_jurisdiction: list[JurisdictionShare]
+    mandates: list[Mandate]
+
+
+@dataclass(frozen=True)
+class Exposure:
+    entity: str
+    kind: str  # must-implement | foreign-essential-patents
+    standard: str
+    jurisdiction: str
+    path: Path
+
+
+def _best(cands: Iterable[tuple[str, Path]]) -> dict[str, Path]:
+    best: dict[str, Path] = {}
+    for node, path in cands:
+        if node not in best or path_key(path) < path_key(best[node]):
+            best[node] = path
+    return best
+
+
+def _kinds(store: GraphStore, ids: Iterable[str]) -> dict[str, str]:
+    wanted = sorted(set(ids))
+    return {k: e.kind for k, e in store.entities(wanted).items()} if wanted else {}
+
+
+def _require(store: GraphStore, schema: Schema, entity_id: str, cls: str) -> None:
+    found = store.entities([entity_id]).get(entity_id)
+    if found is None:
+        raise NotFound(f"no entity with id {entity_id!r}")
+    if not schema.is_a(found.kind, cls):
+        raise NotFound(f"{entity_id!r} is a {found.kind}, not a {cls}")
+
+
+def standard_scope(store: GraphStore, standard: str, as_of: date | None) -> dict[str, Path]:
+    """The standard and its parts, each with its ``partOf`` chain to the standard."""
+    scope: dict[str, Path] = {standard: ()}
+    frontier = [standard]
+    for _ in range(MAX_LEVELS):
+        if not frontier:
+            break
+        rels = store.edges(frontier, [PART_OF], Direction.IN, as_of)
+        new = _best((r.source, (r, *scope[r.target])) for r in rels if r.source not in scope)
+        scope.update(new)
+        frontier = sorted(new)
+    return scope
+
+
+Step = tuple[str, Direction]
+"""A relation type and the direction to follow it in."""
+
+
+def wider_steps(schema: Schema) -> list[Step]:
+    """From a technology to those a standard governing it may be written for: the wider
+    technologies it belongs to, and its components (a battery's standard binds the EV)."""
+    steps: list[Step] = [(BROADER, Direction.OUT)]
+    return steps + ([(COMPONENT_OF, Direction.IN)] if COMPONENT_OF in schema.relations else [])
+
+
+def within_steps(schema: Schema) -> list[Step]:
+    """The reverse of :func:`wider_steps`: from a governed technology to the narrower
+    technologies and the wholes that contain it."""
+    steps: list[Step] = [(BROADER, Direction.IN)]
+    return steps + ([(COMPONENT_OF, Direction.OUT)] if COMPONENT_OF in schema.relations else [])
+
+
+def expand(
+    store: GraphStore,
+    roots: dict[tuple[str, str], Path],
+    steps: list[Step],
+    as_of: date | None,
+    *,
+    append: bool,
+) -> dict[tuple[str, str], Path]:
+    """Follow ``steps`` from ``roots`` (keyed by node and a label carried along, such as
+    the standard a governed technology came from), one round trip per level. Paths grow
+    at the end (``append``: read outwards) or at the front (read towards the root)."""
+    found = dict(roots)
+    frontier = dict(roots)
+    types = sorted({t for t, _ in steps})
+    for _ in range(MAX_LEVELS):
+        if not frontier:
+            break
+        nodes = sorted({n for n, _ in frontier})
+        rels = store.edges(nodes, types, Direction.BOTH, as_of)
+        cands: list[tuple[tuple[str, str], Path]] = []
+        for (node, label), path in frontier.items():
+            for r in rels:
+                for t, d in steps:
+                    prev, nxt = (r.target, r.source) if d is Direction.IN else (r.source, r.target)
+                    if r.type == t and prev == node and (nxt, label) not in found:
+                        cands.append(((nxt, label), (*path, r) if append else (r, *path)))
+        new: dict[tuple[str, str], Path] = {}
+        for key, path in cands:
+            if key not in new or path_key(path) < path_key(new[key]):
+                new[key] = path
+        found.update(new)
+        frontier = new
+    return found
+
+
+def mandates_of(store: GraphStore, scope: dict[str, Path], as_of: date | None) -> list[Mandate]:
+    """Where the standards of ``scope`` are mandatory: directly or through a policy."""
+    direct = store.edges(sorted(scope), [MANDATORY_IN], Direction.OUT, as_of)
+    out = [Mandate(r.target, r.source, _scope_text(r), (r, *scope[r.source])) for r in direct]
+    by_policy = store.edges(sorted(scope), [MANDATES], Direction.IN, as_of)
+    if by_policy:
+        applies = store.edges(
+            sorted({r.source for r in by_policy}), [APPLIES_TO], Direction.OUT, as_of
+        )
+        out += [
+            Mandate(a.target, m.target, _scope_text(m), (a, m, *scope[m.target]))
+            for m in by_policy
+            for a in applies
+            if a.source == m.source
+        ]
+    best: dict[tuple[str, str], Mandate] = {}
+    for m in out:
+        key = (m.jurisdiction, m.standard)
+        if key not in best or path_key(m.path) < path_key(best[key].path):
+            best[key] = m
+    return sorted(best.values(), key=lambda m: (m.jurisdiction, m.standard))
+
+
+def _scope_text(rel: Relation) -> str | None:
+    value = rel.properties.get("scope")
+    return None if value is None else str(value)
+
+
+def _hq(store: GraphStore, orgs: Iterable[str], as_of: date | None) -> dict[str, Relation]:
+    """Each organization's headquarters relation (smallest id when several)."""
+    wanted = sorted(set(orgs))
+    out: dict[str, Relation] = {}
+    for r in store.edges(wanted, [HEADQUARTERS], Direction.OUT, as_of) if wanted else []:
+        out.setdefault(r.source, r)
+    return out
+
+
+def sep_holders(
+    store: GraphStore, schema: Schema, scope: dict[str, Path], as_of: date | None
+) -> list[SepHolder]:
+    """Declared essential-patent holders of the standards in ``scope``; one entry per
+    declaration (each study is its own fact), ordered by study year (newest first), then
+    share (largest first), then holder."""
+    decl = store.edges(sorted(scope), [DECLARES], Direction.IN, as_of)
+    kinds = _kinds(store, (r.source for r in decl))
+    hq = _hq(
+        store, (r.source for r in decl if schema.is_a(kinds.get(r.source, ""), ORGANIZATION)), as_of
+    )
+    out = []
+    for r in decl:
+        seat = r.source if schema.is_a(kinds.get(r.source, ""), JURISDICTION) else None
+        head = hq.get(r.source)
+        base = (r, *scope[r.target])
+        p = r.properties
+        out.append(
+            SepHolder(
+                holder=r.source,
+                jurisdiction=seat or (head.target if head else None),
+                share=_float(p.get("share")),
+                rank=_int(p.get("rank")),
+                year=_int(p.get("year")),
+                counts=str(p.get("counts", "")),
+                path=((head, *base) if head and not seat else base),
+            )
+        )
+    out.sort(key=lambda h: (-(h.year or 0), h.counts, -(h.share or 0.0), h.holder))
+    return out
+
+
+def _float(value: object) -> float | None:
+    return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
+
+
+def _int(value: object) -> int | None:
+    return int(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
+
+
+def shares_by_jurisdiction(holders: list[SepHolder]) -> list[JurisdictionShare]:
+    """Shares summed per jurisdiction within each study (``counts``, ``year``); holders
+    with no published share (a rank only) are left out of the sums."""
+    groups: dict[tuple[str, int | None, str | None], list[SepHolder]] = {}
+    for h in holders:
+        if h.share is not None:
+            groups.setdefault((h.counts, h.year, h.jurisdiction), []).append(h)
+    out = [
+        JurisdictionShare(
+            counts=counts,
+            year=year,
+            jurisdiction=seat,
+            share=round(sum(h.share or 0.0 for h in members), 6),
+            holders=tuple(sorted(h.holder for h in members)),
+            sources=tuple(sorted({p.source for h in members for p in h.path[0].provenance})),
+        )
+        for (counts, year, seat), members in groups.items()
+    ]
+    out.sort(key=lambda s: (-(s.year or 0), s.counts, -s.share, s.jurisdiction or "~"))
+    return out
+
+
+def _bodies_and_contributors(
+    store: GraphStore, schema: Schema, scope: dict[str, Path], as_of: date | None
+) -> tuple[list[Role], list[Role]]:
+    """Bodies that write or publish the standard (and their partner bodies and parent
+    bodies); other actors that develop, promote or sit in one of those bodies."""
+    made = store.edges(sorted(scope), [DEVELOPS, PROMOTES], Direction.IN, as_of)
+    pub = store.edges(sorted(scope), [PUBLISHED_BY], Direction.OUT, as_of)
+    actors = [(r.source, r.type, (r, *scope[r.target])) for r in made]
+    actors += [(r.target, "publishes", (r, *scope[r.source])) for r in pub]
+    kinds = _kinds(store, (a for a, _, _ in actors))
+    bodies = _best((a, p) for a, _, p in actors if schema.is_a(kinds.get(a, ""), STANDARDS_BODY))
+    roles = {a: role for a, role, _ in sorted(actors, key=lambda x: path_key(x[2]))}
+    body_roles = [Role(b, roles[b], p) for b, p in bodies.items()]
+    around = store.edges(sorted(bodies), [MEMBER_OF, COMMITTEE_OF], Direction.BOTH, as_of)
+    seated = [
+        (r.source, r, r.target) for r in around if r.target in bodies and r.source not in bodies
+    ] + [(r.target, r, r.source) for r in around if r.type == COMMITTEE_OF and r.source in bodies]
+    near_kinds = _kinds(store, (n for n, _, _ in seated))
+    others = _best((a, p) for a, _, p in actors if a not in bodies)
+    contributors = [Role(a, roles[a], p) for a, p in others.items()]
+    for node, rel, via in seated:
+        entry = Role(node, _seat_role(rel, node), (rel, *bodies[via]))
+        if schema.is_a(near_kinds.get(node, ""), STANDARDS_BODY) and node not in bodies:
+            body_roles.append(entry)
+        elif node not in bodies:
+            contributors.append(entry)
+    return _dedupe(body_roles), _dedupe(contributors)
+
+
+def _seat_role(rel: Relation, node: str) -> str:
+    if rel.type == COMMITTEE_OF:
+        return "committee" if node == rel.source else "parent body"
+    role = rel.properties.get("membershipRole")
+    return f"member ({role})" if role else "member"
+
+
+def _dedupe(roles: list[Role]) -> list[Role]:
+    best: dict[str, Role] = {}
+    for r in roles:
+        if r.entity not in best or path_key(r.path) < path_key(best[r.entity].path):
+            best[r.entity] = r
+    return sorted(best.values(), key=lambda r: (len(r.path), r.entity))
+
+
+def standard_influence(
+    store: GraphStore, schema: Schema, standard: str, *, as_of: date | None = None
+) -> StandardInfluence:
+    """Who shapes a standard: bodies, contributors, essential-patent holders by
+    jurisdiction within each study, and where it is mandatory."""
+    _require(store, schema, standard, STANDARD)
+    scope = standard_scope(store, standard, as_of)
+    bodies, contributors = _bodies_and_contributors(store, schema, scope, as_of)
+    holders = sep_holders(store, schema, scope, as_of)
+    return StandardInfluence(
+        standard=standard,
+        parts=sorted(s for s in scope if s != standard),
+        bodies=bodies,
+        contributors=contributors,
+        sep_holders=holders,
+        shares_by_jurisdiction=shares_by_jurisdiction(holders),
+        mandates=mandates_of(store, scope, as_of),
+    )
+
+
+@dataclass(frozen=True)
+class FirmStandard:
+    """A standard in a firm's life: what the firm (or a subsidiary) does with it."""
+
+    standard: str
+    role: str  # implements | product-implements | declares-essential-patents | develops |
+    #            promotes | member-of-body | must-implement
+    path: Path  # from the firm outwards
+    jurisdiction: str | None = None  # must-implement: where the standard is mandatory
+
+
+_ROLE_OF_TYPE = {
+    IMPLEMENTS: "implements",
+    DECLARES: "declares-essential-patents",
+    DEVELOPS: "develops",
+    PROMOTES: "promotes",
+}
+
+
+def _group(store: GraphStore, firm: str, as_of: date | None) -> dict[str, Path]:
+    """The firm and its direct subsidiaries, each with the path from the firm."""
+    subs = store.edges([firm], list(SUBSIDIARY), Direction.IN, as_of)
+    return {firm: (), **_best((r.source, (r,)) for r in subs if r.source != firm)}
+
+
+def _markets(
+    store: GraphStore, orgs: Iterable[str], as_of: date | None
+) -> dict[str, list[Relation]]:
+    """Where each organization sells: its headquarters and the jurisdictions it enters."""
+    wanted = sorted(set(orgs))
+    out: dict[str, list[Relation]] = {}
+    for r in (
+        store.edges(wanted, [HEADQUARTERS, ENTERS_MARKET], Direction.OUT, as_of) if wanted else []
+    ):
+        out.setdefault(r.source, []).append(r)
+    return out
+
+
+def standards_of(
+    store: GraphStore, schema: Schema, firm: str, *, as_of: date | None = None
+) -> list[FirmStandard]:
+    """What a firm (with its direct subsidiaries) implements, declares essential patents
+    in, develops, promotes, helps write through a body, and must implement where it
+    sells. Order: standard id, then role, then path."""
+    _require(store, schema, firm, ORGANIZATION)
+    orgs = _group(store, firm, as_of)
+    types = [*_ROLE_OF_TYPE, MEMBER_OF, *PRODUCTION]
+    out_rels = store.edges(sorted(orgs), types, Direction.OUT, as_of)
+    kinds = _kinds(store, (r.target for r in out_rels))
+    found: list[FirmStandard] = []
+    body_paths: list[tuple[str, Path]] = []
+    product_paths: list[tuple[str, Path]] = []
+    for r in out_rels:
+        kind, path = kinds.get(r.target, ""), (*orgs[r.source], r)
+        if schema.is_a(kind, STANDARD) and r.type in _ROLE_OF_TYPE:
+            found.append(FirmStandard(r.target, _ROLE_OF_TYPE[r.type], path))
+        elif r.type == MEMBER_OF and schema.is_a(kind, STANDARDS_BODY):
+            body_paths.append((r.target, path))
+        elif r.type in PRODUCTION and schema.is_a(kind, PRODUCT):
+            product_paths.append((r.target, path))
+    bodies, products = _best(body_paths), _best(product_paths)
+    found += _through_bodies(store, bodies, as_of)
+    if products:
+        made = store.edges(sorted(products), [IMPLEMENTS], Direction.OUT, as_of)
+        found += [
+            FirmStandard(r.target, "product-implements", (*products[r.source], r)) for r in made
+        ]
+        found += _must_implement(store, schema, orgs, products, as_of)
+    return _unique(found)
+
+
+def _through_bodies(
+    store: GraphStore, bodies: dict[str, Path], as_of: date | None
+) -> list[FirmStandard]:
+    if not bodies:
+        return []
+    rels = store.edges(sorted(bodies), [DEVELOPS, PUBLISHED_BY], Direction.BOTH, as_of)
+    out = []
+    for r in rels:
+        body, std = (r.source, r.target) if r.type == DEVELOPS else (r.target, r.source)
+        if body in bodies:
+            out.append(FirmStandard(std, "member-of-body", (*bodies[body], r)))
+    return out
+
+
+def _unique(items: list[FirmStandard]) -> list[FirmStandard]:
+    """One entry per (standard, role, jurisdiction), the best path; every declaration
+    stays (each study is a fact of its own)."""
+    best: dict[tuple[str, str, str | None, str], FirmStandard] = {}
+    for f in items:
+        tag = f.path[-1].id if f.role == "declares-essential-patents" else ""
+        key = (f.standard, f.role, f.jurisdiction, tag)
+        if key not in best or path_key(f.path) < path_key(best[key].path):
+            best[key] = f
+    return sorted(
+        best.values(), key=lambda f: (f.standard, f.role, f.jurisdiction or "", path_key(f.path))
+    )
+
+
+def _governing(
+    store: GraphStore, techs: dict[str, Path], as_of: date | None
+) -> list[tuple[str, Path]]:
+    """Standards that govern one of ``techs``, each with the tech's path then governs."""
+    if not techs:
+        return []
+    rels = store.edges(sorted(techs), [GOVERNS], Direction.IN, as_of)
+    return [(r.source, (*techs[r.target], r)) for r in rels]
+
+
+def _must_implement(
+    store: GraphStore,
+    schema: Schema,
+    orgs: dict[str, Path],
+    products: dict[str, Path],
+    as_of: date | None,
+) -> list[FirmStandard]:
+    """Mandatory standards that govern what the group's products use, where it sells."""
+    used = store.edges(sorted(products), [USES], Direction.OUT, as_of)
+    techs = _best((r.target, (*products[r.source], r)) for r in used)
+    seeds = {(t, ""): p for t, p in techs.items()}
+    wider = expand(store, seeds, wider_steps(schema), as_of, append=True)
+    governed = _best(_governing(store, {t: p for (t, _), p in wider.items()}, as_of))
+    if not governed:
+        return []
+    mandates = mandates_of(store, dict.fromkeys(governed, ()), as_of)
+    markets = _markets(store, orgs, as_of)
+    out = []
+    for m in mandates:
+        chain = governed[m.standard]
+        maker = next((r.source for r in chain if r.type in PRODUCTION), "")
+        sells = markets.get(maker) or [r for o in sorted(orgs) for r in markets.get(o, [])]
+        for market in sells:
+            if market.target == m.jurisdiction:
+                path = (*chain, *m.path, market)
+                out.append(FirmStandard(m.standard, "must-implement", path, m.jurisdiction))
+    return out

@@ -1,0 +1,286 @@
+"""Who must follow a standard, and who depends on one whose patents sit elsewhere.
+
+Written over the store primitives like :mod:`store.standards` (whose module docstring
+states the rules): a bounded number of :meth:`GraphStore.edges` calls per request, the
+same answer from both stores. Paths are read from the exposed entity towards the
+mandate (or the patent holder).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date
+
+from ontology.errors import BadRequest
+from ontology.schema import Schema
+from store.analysis import Path, path_key
+from store.base import Direction, GraphStore
+from store.standards import (
+    APPLIES_TO,
+    GOVERNS,
+    IMPLEMENTS,
+    MANDATES,
+    MANDATORY_IN,
+    ORGANIZATION,
+    POLICY,
+    PRODUCT,
+    PRODUCTION,
+    STANDARD,
+    TECHNOLOGY,
+    USES,
+    Exposure,
+    JurisdictionShare,
+    Mandate,
+    _best,
+    _hq,
+    _kinds,
+    _markets,
+    _require,
+    expand,
+    mandates_of,
+    sep_holders,
+    shares_by_jurisdiction,
+    standard_scope,
+    wider_steps,
+    within_steps,
+)
+
+FOREIGN_PATENTS, MUST_IMPLEMENT = "foreign-essential-patents", "must-implement"
+
+
+def _policy_mandates(store: GraphStore, policy: str, as_of: date | None) -> list[Mandate]:
+    rels = store.edges([policy], [MANDATES, APPLIES_TO], Direction.OUT, as_of)
+    return sorted(
+        (
+            Mandate(a.target, m.target, _text(m.properties.get("scope")), (a, m))
+            for m in rels
+            if m.type == MANDATES
+            for a in rels
+            if a.type == APPLIES_TO
+        ),
+        key=lambda m: (m.jurisdiction, m.standard),
+    )
+
+
+def _text(value: object) -> str | None:
+    return None if value is None else str(value)
+
+
+Reach = dict[tuple[str, str], Path]
+"""(entity, standard) -> the path from the entity to the standard."""
+
+
+def _within(
+    store: GraphStore, schema: Schema, standards: dict[str, Path], as_of: date | None
+) -> Reach:
+    """Products and organizations within each standard's reach: those that implement it,
+    products that use a technology it governs (a narrower one, or a whole containing
+    it), and the makers of those products."""
+    impl = store.edges(sorted(standards), [IMPLEMENTS], Direction.IN, as_of)
+    cands = [((r.source, r.target), (r, *standards[r.target])) for r in impl]
+    gov = store.edges(sorted(standards), [GOVERNS], Direction.OUT, as_of)
+    seeds = _best_keyed(((r.target, r.source), (r, *standards[r.source])) for r in gov)
+    techs = expand(store, seeds, within_steps(schema), as_of, append=False)
+    if techs:
+        nodes = sorted({t for t, _ in techs})
+        for r in store.edges(nodes, [USES], Direction.IN, as_of):
+            cands += [((r.source, std), (r, *p)) for (t, std), p in techs.items() if t == r.target]
+    reached = _best_keyed(cands)
+    kinds = _kinds(store, (n for n, _ in reached))
+    products = sorted({n for n, _ in reached if schema.is_a(kinds.get(n, ""), PRODUCT)})
+    if products:
+        made = store.edges(products, list(PRODUCTION), Direction.IN, as_of)
+        cands += [
+            ((r.source, std), (r, *p))
+            for (n, std), p in reached.items()
+            for r in made
+            if r.target == n
+        ]
+    return _best_keyed(cands)
+
+
+def _best_keyed(cands: Iterable[tuple[tuple[str, str], Path]]) -> Reach:
+    best: Reach = {}
+    for key, path in cands:
+        if key not in best or path_key(path) < path_key(best[key]):
+            best[key] = path
+    return best
+
+
+def _must_implement(
+    store: GraphStore, schema: Schema, mandates: list[Mandate], as_of: date | None
+) -> list[Exposure]:
+    """Who is within reach of a standard mandatory where it sells: an organization
+    headquartered in or entering the jurisdiction, a product whose maker does."""
+    if not mandates:
+        return []
+    standards = _best((m.standard, m.path) for m in mandates)
+    reached = _within(store, schema, standards, as_of)
+    kinds = _kinds(store, (n for n, _ in reached))
+    orgs = sorted({n for n, _ in reached if schema.is_a(kinds.get(n, ""), ORGANIZATION)})
+    markets = _markets(store, orgs, as_of)
+    out = []
+    for m in mandates:
+        for (node, std), path in sorted(reached.items()):
+            if std != m.standard:
+                continue
+            maker = node if node in markets else _maker(path)
+            market = next((r for r in markets.get(maker, []) if r.target == m.jurisdiction), None)
+            if market is not None:
+                full = (market, *path[: len(path) - len(standards[std])], *m.path)
+                out.append(Exposure(node, MUST_IMPLEMENT, std, m.jurisdiction, full))
+    return out
+
+
+def _maker(path: Path) -> str:
+    """The maker a product's path passes through (none for a product's own path)."""
+    return next((r.source for r in path if r.type in PRODUCTION), "")
+
+
+def _foreign_patents(
+    store: GraphStore, schema: Schema, scope: dict[str, Path], as_of: date | None
+) -> list[Exposure]:
+    """Implementers whose jurisdiction is not the one leading a study of the standard's
+    declared essential patents; one entry per implementer and study."""
+    holders = sep_holders(store, schema, scope, as_of)
+    leaders = _leaders(shares_by_jurisdiction(holders))
+    if not leaders:
+        return []
+    reached = _within(store, schema, scope, as_of)
+    kinds = _kinds(store, (n for n, _ in reached))
+    orgs = _best(
+        (n, p) for (n, _), p in reached.items() if schema.is_a(kinds.get(n, ""), ORGANIZATION)
+    )
+    seats = _hq(store, orgs, as_of)
+    out = []
+    for org, path in sorted(orgs.items()):
+        seat = seats.get(org)
+        for lead in leaders:
+            if seat is None or seat.target == lead.jurisdiction:
+                continue
+            top = next(
+                h
+                for h in holders
+                if (h.counts, h.year, h.jurisdiction) == (lead.counts, lead.year, lead.jurisdiction)
+            )
+            full = (seat, *path, *reversed(top.path))
+            out.append(
+                Exposure(org, FOREIGN_PATENTS, path[-1].target, lead.jurisdiction or "", full)
+            )
+    return out
+
+
+def _leaders(shares: Iterable[JurisdictionShare]) -> list[JurisdictionShare]:
+    """The jurisdiction with the largest summed share in each study (known seats only)."""
+    best: dict[tuple[str, int | None], JurisdictionShare] = {}
+    for s in shares:
+        key = (s.counts, s.year)
+        if s.jurisdiction is not None and (key not in best or s.share > best[key].share):
+            best[key] = s
+    return sorted(best.values(), key=lambda s: (-(s.year or 0), s.counts))
+
+
+def standard_exposure(
+    store: GraphStore,
+    schema: Schema,
+    *,
+    policy: str | None = None,
+    standard: str | None = None,
+    as_of: date | None = None,
+) -> list[Exposure]:
+    """Products and firms that must implement a mandated standard where they sell, and
+    (for a standard) implementers that depend on essential patents held mostly in
+    another jurisdiction. Give exactly one of ``policy`` and ``standard``. Order:
+    kind, jurisdiction, entity, standard."""
+    if (policy is None) == (standard is None):
+        raise BadRequest("give exactly one of policy and standard")
+    if policy is not None:
+        _require(store, schema, policy, POLICY)
+        out = _must_implement(store, schema, _policy_mandates(store, policy, as_of), as_of)
+    else:
+        assert standard is not None
+        _require(store, schema, standard, STANDARD)
+        scope = standard_scope(store, standard, as_of)
+        out = _must_implement(store, schema, mandates_of(store, scope, as_of), as_of)
+        out += _foreign_patents(store, schema, scope, as_of)
+    order = {MUST_IMPLEMENT: 0, FOREIGN_PATENTS: 1}
+    return sorted(out, key=lambda e: (order[e.kind], e.jurisdiction, e.entity, e.standard))
+
+
+@dataclass(frozen=True)
+class MandatoryStandard:
+    standard: str
+    jurisdiction: str
+    scope: str | None
+    technology: str | None  # the technology (or its wider/narrower one) it governs
+    path: Path
+
+
+def mandatory_standards(
+    store: GraphStore,
+    schema: Schema,
+    jurisdiction: str,
+    *,
+    technology: str | None = None,
+    as_of: date | None = None,
+) -> list[MandatoryStandard]:
+    """Standards mandatory in a jurisdiction (directly or through a policy applying
+    there); with ``technology``, only those governing it, a wider technology it belongs
+    to, or a narrower one (the battery of an EV). Order: standard id."""
+    _require(store, schema, jurisdiction, "Jurisdiction")
+    direct = store.edges([jurisdiction], [MANDATORY_IN, APPLIES_TO], Direction.IN, as_of)
+    found = [
+        MandatoryStandard(r.source, jurisdiction, _text(r.properties.get("scope")), None, (r,))
+        for r in direct
+        if r.type == MANDATORY_IN
+    ]
+    policies = {r.source: r for r in direct if r.type == APPLIES_TO}
+    if policies:
+        rels = store.edges(sorted(policies), [MANDATES], Direction.OUT, as_of)
+        found += [
+            MandatoryStandard(
+                m.target,
+                jurisdiction,
+                _text(m.properties.get("scope")),
+                None,
+                (m, policies[m.source]),
+            )
+            for m in rels
+        ]
+    if technology is not None:
+        found = _governing_technology(store, schema, found, technology, as_of)
+    best: dict[str, MandatoryStandard] = {}
+    for f in found:
+        if f.standard not in best or path_key(f.path) < path_key(best[f.standard].path):
+            best[f.standard] = f
+    return [best[k] for k in sorted(best)]
+
+
+def _governing_technology(
+    store: GraphStore,
+    schema: Schema,
+    found: list[MandatoryStandard],
+    technology: str,
+    as_of: date | None,
+) -> list[MandatoryStandard]:
+    _require(store, schema, technology, TECHNOLOGY)
+    wider = expand(store, {(technology, ""): ()}, wider_steps(schema), as_of, append=True)
+    related = {t: p for (t, _), p in wider.items()}
+    if not found:
+        return []
+    gov = store.edges(sorted({f.standard for f in found}), [GOVERNS], Direction.OUT, as_of)
+    out = []
+    for f in found:
+        for g in gov:
+            if g.source == f.standard and g.target in related:
+                out.append(
+                    MandatoryStandard(
+                        f.standard,
+                        f.jurisdiction,
+                        f.scope,
+                        g.target,
+                        (*f.path, g, *related[g.target]),
+                    )
+                )
+    return out
