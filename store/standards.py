@@ -110,8 +110,10 @@ class Exposure:
     entity: str
     kind: str  # must-implement | foreign-essential-patents
     standard: str
-    jurisdiction: str
+    jurisdiction: str  # where mandatory, or where the leading share of patents sits
     path: Path
+    study: str | None = None  # foreign-essential-patents: what the study counts, and its year
+    share: float | None = None  # foreign-essential-patents: the leading jurisdiction's share
 
 
 def _best(cands: Iterable[tuple[str, Path]]) -> dict[str, Path]:
