@@ -165,9 +165,9 @@ def _foreign_patents(
                 if (h.counts, h.year, h.jurisdiction) == (lead.counts, lead.year, lead.jurisdiction)
             )
             full = (seat, *path, *reversed(top.path))
-            out.append(
-                Exposure(org, FOREIGN_PATENTS, path[-1].target, lead.jurisdiction or "", full)
-            )
+            study = f"{lead.counts}, {lead.year}" if lead.year else lead.counts
+            std, where = path[-1].target, lead.jurisdiction or ""
+            out.append(Exposure(org, FOREIGN_PATENTS, std, where, full, study, lead.share))
     return out
 
 
