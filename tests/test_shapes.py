@@ -62,6 +62,15 @@ d:acme ts:produces d:soc .
 rel:produce a rdf:Statement ; rdf:subject d:acme ; rdf:predicate ts:produces ; rdf:object d:soc ;
     ts:confidence 0.8 ; ts:provenance rel:produce-p1 .
 
+d:rule1 a ts:PolicyRule ; ts:name "Rule v1" ; ts:ruleDirection "both" ; ts:ruleAction "enacts" ;
+    ts:inForceFrom "2022-10-07"^^xsd:date ; ts:inForceTo "2023-10-16"^^xsd:date ;
+    ts:ownershipThreshold 0.5 .
+d:rule2 a ts:PolicyRule ; ts:name "Rule v2" ; ts:ruleDirection "both" ; ts:ruleAction "amends" ;
+    ts:inForceFrom "2023-10-17"^^xsd:date .
+d:rule1 ts:ruleOf d:plan .
+d:rule2 ts:ruleOf d:plan .
+d:rule2 ts:amends d:rule1 .
+
 rel:supply-p1 a ts:ProvenanceRecord ; prov:hadPrimarySource src:paper ; ts:evidence "Acme sells." .
 rel:own-p1 a ts:ProvenanceRecord ; prov:hadPrimarySource src:paper .
 rel:target-p1 a ts:ProvenanceRecord ; prov:hadPrimarySource src:paper .
@@ -258,6 +267,55 @@ CASES: list[tuple[str, str, str, str, str]] = [
         "Ownership has a cycle: acme ends up owning itself.",
     ),
     (
+        "PolicyRuleShape",
+        'ts:inForceTo "2023-10-16"^^xsd:date',
+        'ts:inForceTo "2021-01-01"^^xsd:date',
+        "rule1",
+        "inForceFrom must not be after inForceTo.",
+    ),
+    (
+        "PolicyRuleShape",
+        "ts:ownershipThreshold 0.5",
+        "ts:ownershipThreshold 1.5",
+        "rule1",
+        "ownershipThreshold is a share between 0 and 1",
+    ),
+    (
+        "PolicyRuleShape",
+        'ts:ruleDirection "both" ; ts:ruleAction "enacts"',
+        'ts:ruleDirection "sideways" ; ts:ruleAction "enacts"',
+        "rule1",
+        "ruleDirection is one of",
+    ),
+    (
+        "PolicyRuleShape",
+        "d:rule2 ts:amends d:rule1 .",
+        "",
+        "rule2",
+        "names the version it acts on",
+    ),
+    (
+        "PolicyRuleShape",
+        "d:rule1 ts:ruleOf d:plan .",
+        "",
+        "rule1",
+        "A policy rule belongs to exactly one policy",
+    ),
+    (
+        "PolicyRuleShape",
+        'ts:inForceFrom "2022-10-07"^^xsd:date',
+        'ts:inForceFrom "2024-01-01"^^xsd:date',
+        "rule2",
+        "starts no later than it",
+    ),
+    (
+        "AmendmentShape",
+        "d:rule2 ts:amends d:rule1 .",
+        "d:rule2 ts:amends d:rule1 . d:rule1 ts:amends d:rule2 .",
+        "rule1",
+        "Rule amendments have a cycle: rule1 ends up amending itself.",
+    ),
+    (
         "ProvenanceShape",
         "rel:own-p1 a ts:ProvenanceRecord ; prov:hadPrimarySource src:paper .",
         "rel:own-p1 a ts:ProvenanceRecord .",
@@ -344,6 +402,7 @@ def test_the_validator_reads_its_concept_rules_from_the_shapes() -> None:
     assert rules.patterns["wikidata"] == "^Q[1-9][0-9]*$"
     assert rules.references == {"item": "Entity"}
     assert [(r.relations, r.label) for r in rules.acyclic] == [
+        (("amends",), "rule amendments (amends)"),
         (("broader",), "the technology taxonomy (broader)"),
         (("subsidiaryOf", "ownedBy"), "ownership (subsidiaryOf, ownedBy)"),
     ]
