@@ -73,6 +73,7 @@ class Resolution:
     members: dict[str, Member]
     final_id: dict[str, str]
     refused: list[tuple[str, str, str]] = field(default_factory=list)
+    refs: dict[str, str] = field(default_factory=dict)
     unknown_refs: list[str] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
     dropped: Counter[str] = field(default_factory=Counter)
@@ -175,6 +176,8 @@ def import_members(imported: SourceImport, schema: Schema) -> list[Member]:
                 info.country,
                 record,
                 info.place,
+                info.address,
+                info.citation,
             )
         )
     return out
@@ -194,7 +197,7 @@ def resolve(
     for imported in imports:
         members += import_members(imported, schema)
     by_uid = {m.uid: m for m in members}
-    by_ref = {m.ref: m.uid for m in members}
+    by_ref = _refs(members)
     unknown = sorted(r for r in decisions.refs() if r not in by_ref)
     same = [
         (by_ref[a], by_ref[b])
@@ -209,8 +212,9 @@ def resolve(
         for b in d.refs[i + 1 :]
         if a in by_ref and b in by_ref
     }
-    scored = candidates(members, near_miss_sources=NEAR_MISS_SOURCES)
-    found, refused = cluster(members, scored, same, apart)
+    parents = _parent_links(imports)
+    scored = candidates(members, near_miss_sources=NEAR_MISS_SOURCES, apart=parents)
+    found, refused = cluster(members, scored, same, apart | parents)
     groups = found.clusters()
     final_id = _assign_ids(groups, by_uid)
     files: dict[str, dict[str, list[Record]]] = defaultdict(
@@ -230,6 +234,7 @@ def resolve(
         by_uid,
         {u: final_id[found.find(u)] for u in by_uid},
         refused=[(by_uid[a].ref, by_uid[b].ref, why) for a, b, why in refused],
+        refs=by_ref,
         unknown_refs=unknown,
     )
     sources, _, relations = graph_records(curated)
@@ -269,6 +274,36 @@ def resolve(
         and frozenset({c.a, c.b}) not in decided
     ]
     return resolution
+
+
+def final_by_ref(resolution: Resolution) -> dict[str, str]:
+    """The node each ref (decisions-file key) ended in."""
+    return {ref: resolution.final_id[uid] for ref, uid in resolution.refs.items()}
+
+
+def _refs(members: Sequence[Member]) -> dict[str, str]:
+    """Each member's ref, and for list entries also ``<list>:<other name>`` for the other
+    spellings the list gave it (one entity listed in several rounds under slightly different
+    names), unless another entry holds that ref."""
+    by_ref = {m.ref: m.uid for m in members}
+    for m in members:
+        if m.source in (CURATED, "eto") or not m.ref.startswith(f"{m.group}:"):
+            continue
+        for name in (m.name, *m.record.get("aliases", ())):
+            by_ref.setdefault(f"{m.group}:{name}", m.uid)
+    return by_ref
+
+
+def _parent_links(imports: Sequence[SourceImport]) -> set[frozenset[str]]:
+    """Pairs a data set states to be parent and subsidiary: never one entity."""
+    out: set[frozenset[str]] = set()
+    for imported in imports:
+        for rec in imported.relations:
+            if rec["type"] in ("subsidiaryOf", "ownedBy"):
+                a, b = f"{imported.source}/{rec['from']}", f"{imported.source}/{rec['to']}"
+                if a != b:
+                    out.add(frozenset({a, b}))
+    return out
 
 
 def _priority(m: Member) -> tuple[int, str]:

@@ -8,6 +8,18 @@ legal forms ("Co., Ltd.", "Corporation", "有限公司") - and keeps everything 
 place names ("(Beijing)", "Canada"), "Group", "Holding", "Technologies". An acronym in
 parentheses becomes a key of its own. Chinese names also get their pinyin as a key,
 without spaces, so "Changjiang Cunchu" meets 长江存储.
+
+Two more forms carry weaker evidence. The *core* of a name drops, besides legal forms, the
+words that describe a firm's trade ("Technology", "Microelectronics", "Scientific
+Instruments") and a place that qualifies it ("Changsha ...", "... (Shanghai)"): ETO's
+"Jingjia Micro" and the Entity List's "Changsha Jingjia Microelectronics" share the core
+"jingjia". A core says little on its own - every subsidiary "Piotech (Beijing)" shares its
+parent's - so resolution trusts it only when one entry of a list holds it. The *full form*
+keeps legal forms, spelled out ("Co." is "company"): two lists writing "ZTE Corporation"
+agree on more than the short key "zte".
+
+This module is pure name vocabulary (no data, no I/O): entity resolution in ``ingest`` and
+screening in ``store`` both read names through it.
 """
 
 from __future__ import annotations
@@ -101,6 +113,9 @@ class NameKey:
     text: str
     tokens: tuple[str, ...]
     acronym: bool
+    qualified: bool = False
+    """The key of a name whose place qualifier ("(Beijing)") was dropped: "Piotech (Beijing)"
+    also has the key "piotech", which its parent holds too."""
 
     @property
     def distinctive(self) -> bool:
@@ -146,15 +161,165 @@ def name_keys(name: str) -> list[NameKey]:
     if (end := _END_ACRONYM.search(text)) is not None:
         keys.append(NameKey(end.group(1).lower(), (end.group(1).lower(),), acronym=True))
         text = text[: end.start()]
+    elif (alias := _END_ALIAS.search(text)) is not None and _bracketed_alias(alias.group(1)):
+        inner = _strip_legal(_ascii_words(alias.group(1)))
+        keys.append(NameKey(" ".join(inner), tuple(inner), acronym=False))
+        text = text[: alias.start()]
     outer = _PAREN.sub(lambda m: f" {m.group(1)} ", text)
-    words = _strip_legal(_ascii_words(outer))
-    if words:
-        is_acronym = len(words) == 1 and bool(_ACRONYM.match(outer.strip().rstrip(".")))
-        keys.append(NameKey(" ".join(words), tuple(words), acronym=is_acronym))
-        joined = "".join(words)
-        if len(words) > 1 and len(joined) >= 8:
-            keys.append(NameKey(joined, (joined,), acronym=False))
+    _add_words(keys, _strip_legal(_ascii_words(outer)), outer)
+    if _PAREN.search(text):
+        bare = _PAREN.sub(lambda m: " " if _is_place(m.group(1)) else f" {m.group(1)} ", text)
+        if bare != outer:
+            _add_words(keys, _strip_legal(_ascii_words(bare)), bare, qualified=True)
     return keys
+
+
+_END_ALIAS = re.compile(r"\(\s*([^()]{2,40}?)\s*\)\s*\.?\s*$")
+
+
+def _is_place(text: str) -> bool:
+    words = _ascii_words(text)
+    return bool(words) and all(w in PLACE_WORDS for w in words)
+
+
+def _bracketed_alias(inner: str) -> bool:
+    """A closing parenthesis that holds another name of the entity ("HiSilicon Technologies
+    Co., Ltd (HiSilicon)"), not a place or a bare legal form ("(Limited)")."""
+    words = _ascii_words(inner)
+    return bool(words) and not _is_place(inner) and not all(w in LEGAL_FORMS for w in words)
+
+
+def _add_words(
+    keys: list[NameKey], words: list[str], outer: str, *, qualified: bool = False
+) -> None:
+    if not words or any(k.text == " ".join(words) for k in keys):
+        return
+    is_acronym = len(words) == 1 and bool(_ACRONYM.match(outer.strip().rstrip(".")))
+    keys.append(NameKey(" ".join(words), tuple(words), acronym=is_acronym, qualified=qualified))
+    joined = "".join(words)
+    if len(words) > 1 and len(joined) >= 8:
+        keys.append(NameKey(joined, (joined,), acronym=False, qualified=qualified))
+
+
+LEGAL_SPELLED = {
+    "co": "company",
+    "corp": "corporation",
+    "inc": "incorporated",
+    "ltd": "limited",
+    "llc": "limited liability company",
+}
+"""Abbreviated legal forms and the words they stand for, for full forms."""
+
+TRADE_WORDS = frozenset(
+    [
+        "technology",
+        "technologies",
+        "tech",
+        "microelectronics",
+        "microelectronic",
+        "micro",
+        "electronics",
+        "electronic",
+        "electron",
+        "semiconductor",
+        "semiconductors",
+        "scientific",
+        "instruments",
+        "instrument",
+        "information",
+        "science",
+        "sciences",
+    ]
+)
+"""Words that say what a firm does, not which firm it is (dropped from cores)."""
+
+PLACE_WORDS = frozenset(
+    [
+        "beijing",
+        "shanghai",
+        "tianjin",
+        "chongqing",
+        "shenzhen",
+        "guangzhou",
+        "hangzhou",
+        "nanjing",
+        "wuhan",
+        "chengdu",
+        "xian",
+        "xi",
+        "an",
+        "suzhou",
+        "wuxi",
+        "hefei",
+        "changsha",
+        "shenyang",
+        "dalian",
+        "qingdao",
+        "xiamen",
+        "zhuhai",
+        "dongguan",
+        "kunshan",
+        "ningbo",
+        "harbin",
+        "jinan",
+        "zhengzhou",
+        "anhui",
+        "jiangsu",
+        "zhejiang",
+        "guangdong",
+        "hubei",
+        "hunan",
+        "sichuan",
+        "shaanxi",
+        "shandong",
+        "fujian",
+        "liaoning",
+        "hebei",
+        "henan",
+        "xinjiang",
+        "hong",
+        "kong",
+        "hongkong",
+        "macau",
+        "taiwan",
+    ]
+)
+"""Chinese provinces and cities that open or qualify ("(Shanghai)") a firm's name."""
+
+_NO_ACRONYM = re.compile(r"\(\s*[A-Z][A-Z0-9&\-]{1,9}\s*\)")
+
+
+def core_key(name: str) -> str | None:
+    """The distinctive core of a Latin-script name (see the module docstring), or None when
+    nothing distinctive is left (fewer than five letters)."""
+    text = " ".join(name.split())
+    if not text or _CJK.search(text):
+        return None
+    text = _RELATIONSHIP.sub(" ", text)
+    text = _NO_ACRONYM.sub(" ", text)
+
+    def place_only(m: re.Match[str]) -> str:
+        inner = _ascii_words(m.group(1))
+        return " " if inner and all(w in PLACE_WORDS for w in inner) else f" {m.group(1)} "
+
+    text = _PAREN.sub(place_only, text)
+    words = [w for w in _strip_legal(_ascii_words(text)) if w not in LEGAL_FORMS]
+    while words and words[0] in PLACE_WORDS:
+        words = words[1:]
+    words = [w for w in words if w not in TRADE_WORDS and w not in STOP_WORDS]
+    core = " ".join(words)
+    return core if len(core.replace(" ", "")) >= 5 else None
+
+
+def full_form(name: str) -> str | None:
+    """The name with its legal form spelled out ("ZTE Corp." -> "zte corporation"), when it
+    has one; None for names without a legal form or in Chinese script."""
+    if _CJK.search(name):
+        return None
+    words = _ascii_words(_PAREN.sub(lambda m: f" {m.group(1)} ", name))
+    if not any(w in LEGAL_FORMS for w in words) or len(words) < 2:
+        return None
+    return " ".join(LEGAL_SPELLED.get(w, w) for w in words)
 
 
 def all_keys(names: Iterable[str]) -> dict[str, NameKey]:

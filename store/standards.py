@@ -281,6 +281,10 @@ def _int(value: object) -> int | None:
     return int(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
 
 
+def _declaration(holder: SepHolder) -> Relation:
+    return next(r for r in holder.path if r.type == DECLARES)
+
+
 def shares_by_jurisdiction(holders: list[SepHolder]) -> list[JurisdictionShare]:
     """Shares summed per jurisdiction within each study (``counts``, ``year``); holders
     with no published share (a rank only) are left out of the sums."""
@@ -295,7 +299,7 @@ def shares_by_jurisdiction(holders: list[SepHolder]) -> list[JurisdictionShare]:
             jurisdiction=seat,
             share=round(sum(h.share or 0.0 for h in members), 6),
             holders=tuple(sorted(h.holder for h in members)),
-            sources=tuple(sorted({p.source for h in members for p in h.path[0].provenance})),
+            sources=tuple(sorted({p.source for h in members for p in _declaration(h).provenance})),
         )
         for (counts, year, seat), members in groups.items()
     ]

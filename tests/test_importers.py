@@ -97,7 +97,8 @@ def test_opensanctions_keeps_1260h_rounds_as_separate_periods() -> None:
         if r.type == "names" and "yangtze-memory" in r.target and r.source == "os-dod-1260h"
     ]
     periods = sorted((r.valid_from, r.valid_to) for r in ymtc)
-    assert (date(2025, 1, 7), date(2026, 2, 17)) in periods
+    # listed in the 2024 round, named again in 2025, ended 2026-02-17, relisted 2026-06-08
+    assert (date(2024, 1, 31), date(2026, 2, 17)) in periods
     assert (date(2026, 6, 8), None) in periods
     uel = graph.entities["os-cn-unreliable-entity-list"]
     assert uel.kind == "EntityListing"

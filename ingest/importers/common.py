@@ -78,13 +78,16 @@ class EntityInfo:
     decisions file (``eto:P37``, ``bis-entity-list:Yangtze Memory Technologies Co., Ltd.``);
     ``group`` is the table or list it is an entry of: two entries of one group are distinct
     entities by construction, so resolution never merges them; ``country`` is the ISO 3166
-    alpha-3 code the data set gives for it, if any.
+    alpha-3 code the data set gives for it, if any; ``address`` and ``citation`` (the act
+    that listed it) are further evidence for resolution.
     """
 
     ref: str
     group: str
     country: str | None
     place: Place
+    address: str | None = None
+    citation: str | None = None
 
 
 @dataclass

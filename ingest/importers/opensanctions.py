@@ -40,6 +40,8 @@ from ingest.importers.common import (
     slug,
 )
 from ingest.importers.countries import country_code, country_name
+from ingest.importers.rounds import RoundEntry, listing_periods
+from ingest.importers.us_lists import entry_key
 
 SOURCE = "opensanctions"
 REPOSITORY = "https://github.com/opensanctions/opensanctions"
@@ -69,6 +71,7 @@ BODIES = {
     "Ministry of Commerce": "Ministry of Commerce of the People's Republic of China",
     "Ministry of Foreign Affairs": "Ministry of Foreign Affairs of the People's Republic of China",
 }
+TITLE_1260H = "Entities identified as Chinese military companies operating in the United States"
 _SPLIT_1260H = re.compile(r",(?!\s)")
 
 
@@ -258,31 +261,29 @@ class _Builder:
             aliases=["1260H list", "Chinese military companies list"],
             reference="Sec. 1260H, William M. (Mac) Thornberry NDAA for FY2021 (Pub. L. 116-283)",
         )
-        for line, row in _rows(self.folder / file):
+        rows = list(_rows(self.folder / file))
+        first_name: dict[str, str] = {}
+        entries: list[RoundEntry] = []
+        for line, row in rows:
             place = self.place(file, line)
             name = row.get("Clean Name") or row["Name"].rstrip("*").strip()
             raw = row["Name"].rstrip("*").strip()
             aliases = [a.strip() for a in _SPLIT_1260H.split(row.get("Alias", ""))]
             aliases += [raw, row.get("Previous Name", "")]
-            eid = self.organization("dod-1260h", name, "Firm", place, aliases=aliases)
+            key = entry_key(name)
+            canonical = first_name.setdefault(key, name)
+            eid = self.organization("dod-1260h", canonical, "Firm", place, aliases=[name, *aliases])
             start = parse_date(row.get("Start date"))
-            end = parse_date(row.get("End date"))
-            names: Record = {"type": "names", "from": pid, "to": eid, "recordId": f"{file}:{line}"}
-            if start:
-                names["validFrom"] = start.isoformat()
-            if end:
-                names["validTo"] = end.isoformat()
-            provenance = [citation(source, excerpt(row.get("Note") or row["Name"]))]
-            if doc := self.page(
-                row.get("Source Url", ""),
-                start,
-                "Entities identified as Chinese military companies operating in the United States",
-            ):
-                provenance.append(citation(doc))
-            self.relation(names, provenance, place, CONFIDENCE, start.isoformat() if start else "")
+            if start is not None:
+                entries.append(RoundEntry(eid, start, line, parse_date(row.get("End date"))))
+            else:
+                self._period_1260h(pid, source, eid, [line], dict(rows), None, None)
             parent = row.get("Parent Name", "")
-            if parent and parent != name:
-                pid_parent = self.organization("dod-1260h", parent, "Firm", place)
+            if parent and entry_key(parent) != key:
+                parent_name = first_name.setdefault(entry_key(parent), parent)
+                pid_parent = self.organization(
+                    "dod-1260h", parent_name, "Firm", place, aliases=[parent]
+                )
                 self.relation(
                     {
                         "type": "subsidiaryOf",
@@ -293,6 +294,47 @@ class _Builder:
                     [citation(source, parent)],
                     place,
                 )
+        by_line = dict(rows)
+        for period in listing_periods(entries):
+            self._period_1260h(
+                pid, source, period.key, period.rows, by_line, period.start, period.end
+            )
+
+    def _period_1260h(
+        self,
+        pid: str,
+        source: str,
+        eid: str,
+        lines: list[int],
+        rows: dict[int, dict[str, str]],
+        start: date | None,
+        end: date | None,
+    ) -> None:
+        """One listing period: the rounds that named the entity, each row cited."""
+        file = HISTORY_1260H
+        names: Record = {"type": "names", "from": pid, "to": eid, "recordId": f"{file}:{lines[0]}"}
+        if start:
+            names["validFrom"] = start.isoformat()
+        if end:
+            names["validTo"] = end.isoformat()
+        provenance: list[dict[str, str]] = []
+        for line in lines:
+            row = rows[line]
+            when = parse_date(row.get("Start date"))
+            entry = citation(source, excerpt(row.get("Note") or row["Name"]))
+            if entry not in provenance:
+                provenance.append(entry)
+            if (doc := self.page(row.get("Source Url", ""), when, TITLE_1260H)) and citation(
+                doc
+            ) not in provenance:
+                provenance.append(citation(doc))
+        self.relation(
+            names,
+            provenance,
+            self.place(file, lines[0]),
+            CONFIDENCE,
+            start.isoformat() if start else "",
+        )
 
     def countermeasures(self) -> None:
         file = CN

@@ -50,8 +50,7 @@ def _load(data: dict[str, Any]) -> SourceImport:
     imported.entities = data["entities"]
     imported.relations = data["relations"]
     imported.entity_info = {
-        k: EntityInfo(v["ref"], v["group"], v["country"], Place(**v["place"]))
-        for k, v in data["entity_info"].items()
+        k: EntityInfo(**{**v, "place": Place(**v["place"])}) for k, v in data["entity_info"].items()
     }
     imported.relation_places = {k: Place(**v) for k, v in data["relation_places"].items()}
     imported.skipped.update(data.get("skipped", {}))

@@ -45,6 +45,7 @@ from ingest.importers.common import (
     slug,
 )
 from ingest.importers.countries import country_code, country_name
+from ontology.names import name_keys
 
 SOURCE = "us-lists"
 PUBLISHER = "NSF Restricted Entities Guide (Independent), phagehunter/nsfreg"
@@ -120,6 +121,13 @@ def fr_citations(text: str | None) -> list[tuple[str, str, date | None]]:
     return out
 
 
+def entry_key(name: str) -> str:
+    """What makes two entries of one list the same entry: the name without case, punctuation,
+    legal form or closing acronym ("MGI Tech Co., Ltd." and "MGI Tech Co., Ltd. (MGI)")."""
+    keys = [k for k in name_keys(name) if not k.acronym]
+    return keys[0].text if keys else name.lower()
+
+
 def _clean_aliases(name: str, aliases: list[str]) -> list[str]:
     """Aliases as listed, less the ones an address leaked into during extraction."""
     out: list[str] = []
@@ -135,6 +143,7 @@ class _Builder:
         self.folder = folder
         self.imp = SourceImport(SOURCE, version, released)
         self.countries: dict[str, str] = {}
+        self.entry_ids: dict[tuple[str, str, str | None], str] = {}
 
     def place(self, file: str, line: int) -> Place:
         return Place(f"{self.folder.name}/{file}", line)
@@ -213,8 +222,10 @@ class _Builder:
             self.imp.skipped["personal name (the ontology has no people)"] += 1
             return
         place = self.place(file, index)
-        eid = keyed_id(list_id, name)
         code = country_code(country)
+        eid = self.entry_ids.setdefault(
+            (list_id, entry_key(name), code or country), keyed_id(list_id, name)
+        )
         record: Record = {
             "id": eid,
             "kind": "Firm" if _is_firm(name, raw_aliases) else "Organization",
@@ -223,10 +234,18 @@ class _Builder:
         aliases = _clean_aliases(name, raw_aliases)
         if aliases:
             record["aliases"] = aliases
-        self.imp.add_entity(
-            record, EntityInfo(f"{list_id}:{name}", list_id, code or country, place)
-        )
         citations = fr_citations(entry.get("federal_register"))
+        self.imp.add_entity(
+            record,
+            EntityInfo(
+                f"{list_id}:{name}",
+                list_id,
+                code or country,
+                place,
+                address=" ".join(str(entry.get("address") or "").split()) or None,
+                citation=citations[0][1] if citations else None,
+            ),
+        )
         listed = parse_date(entry.get("effective_date")) or (citations[0][2] if citations else None)
         names: Record = {
             "type": "names",
