@@ -26,7 +26,7 @@ from __future__ import annotations
 import threading
 from bisect import bisect_right
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from types import MappingProxyType
 from typing import Any, TypeVar
@@ -34,6 +34,8 @@ from typing import Any, TypeVar
 from ontology.errors import LoadFailed, TechsovError
 from ontology.model import Entity, Graph, Relation, Source
 from ontology.schema import Schema
+from store.analysis import Exposure
+from store.answers import ExposureAnswers, Today, policies_of
 from store.base import (
     ChangeCount,
     Direction,
@@ -104,6 +106,7 @@ class _State:
     relations: Mapping[str, Relation]
     sources: Mapping[str, Source]
     index: SearchIndex
+    answers: ExposureAnswers | None = None  # today's exposures (see store.answers)
 
     @classmethod
     def empty(cls) -> _State:
@@ -168,8 +171,9 @@ def _by_id(items: Mapping[str, _T], what: str) -> dict[str, _T]:
     return out
 
 
-def _build(graph: Graph, progress: _Progress) -> _State:
-    """Build a complete state from ``graph``; raises rather than return a partial one."""
+def _build(graph: Graph, progress: _Progress, *, searchable: bool = True) -> _State:
+    """Build a complete state from ``graph``; raises rather than return a partial one.
+    Without ``searchable`` the search index stays empty (a reader for traversals only)."""
     entities = _by_id(graph.entities, "entity")
     relations = _by_id(graph.relations, "relation")
     sources = _by_id(graph.sources, "source")
@@ -184,7 +188,11 @@ def _build(graph: Graph, progress: _Progress) -> _State:
     adjacency = _Adjacency.build(relations.values())
     for _ in progress.over("sources", list(sources.values())):
         pass  # sources are plain lookups; the stage only keeps progress reports complete
-    index = SearchIndex.build(progress.over("search index", list(entities.values())))
+    index = (
+        SearchIndex.build(progress.over("search index", list(entities.values())))
+        if searchable
+        else SearchIndex.empty()
+    )
     return _State(
         graph=adjacency,
         entities=MappingProxyType(entities),
@@ -199,12 +207,24 @@ class EmbeddedStore:
 
     kind = "embedded"
 
-    def __init__(self, schema: Schema) -> None:
+    def __init__(
+        self, schema: Schema, *, today: Today = date.today, precompute: bool = True
+    ) -> None:
         self._schema = schema
         self._state = _State.empty()
+        self._today = today
+        self._precompute = precompute
         # Serializes loads, so each summary is computed against the state it replaces.
         # Readers never take it.
         self._lock = threading.Lock()
+
+    @classmethod
+    def traversal_reader(cls, graph: Graph, schema: Schema) -> EmbeddedStore:
+        """A store over ``graph`` that answers lookups and traversals (not search), with
+        no stored answers: what another store computes its stored answers on."""
+        reader = cls(schema, precompute=False)
+        reader._state = _build(graph, _Progress(None, PROGRESS_EVERY), searchable=False)
+        return reader
 
     # -- writing -------------------------------------------------------------------------
 
@@ -236,8 +256,39 @@ class EmbeddedStore:
                 dry_run=dry_run,
             )
             if not dry_run:
-                self._state = new
+                self._state = self._answered(new, progress)
             return summary
+
+    def _answered(self, state: _State, progress: ProgressCallback | None) -> _State:
+        """``state`` with today's exposure answers (see :mod:`store.answers`), computed
+        on that very state before it is published."""
+        if not self._precompute:
+            return state
+        reader = EmbeddedStore(self._schema, precompute=False)
+        reader._state = state
+        kinds = {i: e.kind for i, e in state.entities.items()}
+        answers = ExposureAnswers.compute(
+            reader,
+            self._schema,
+            policies_of(self._schema, kinds),
+            self._today(),
+            progress=None if progress is None else lambda d, t: progress("answers", d, t),
+        )
+        return replace(state, answers=answers)
+
+    def answers(self) -> ExposureAnswers | None:
+        """The stored answers of the current graph (for tests and the benchmark)."""
+        return self._state.answers
+
+    def stored_exposures(
+        self, policy: str, *, max_depth: int, first: int, as_of: date | None
+    ) -> list[Exposure] | None:
+        answers = self._state.answers
+        if answers is None:
+            return None
+        return answers.lookup(
+            policy, max_depth=max_depth, first=first, as_of=as_of, today=self._today()
+        )
 
     # -- reading -------------------------------------------------------------------------
 

@@ -344,3 +344,82 @@ def schema_statements(
         f"OPTIONS {{indexConfig: {{`fulltext.analyzer`: '{_checked(FULLTEXT_ANALYZER)}'}}}}"
     )
     return out
+
+
+# --- stored answers (see store.answers and store.neo4j_answers) ---------------------------
+# Nodes of their own labels, apart from the graph: no query above matches them, and no
+# relationship links them to entities. The :TechsovGraph node records the graph's version
+# and the day its answers were computed for.
+
+ANSWERS_LABEL: Final = "ExposureAnswers"
+GRAPH_LABEL: Final = "TechsovGraph"
+
+GRAPH_STATE: Final = """
+OPTIONAL MATCH (m:TechsovGraph {key: 'graph'})
+RETURN m.version AS version, m.answers_on AS answers_on, m.digest AS digest
+"""
+
+DELETE_ANSWERS: Final = """
+MATCH (a:ExposureAnswers)
+DELETE a
+RETURN count(*) AS done
+"""
+
+CREATE_ANSWERS: Final = """
+UNWIND $rows AS row
+CREATE (a:ExposureAnswers)
+SET a = row
+RETURN count(*) AS done
+"""
+
+SET_GRAPH_STATE: Final = """
+MERGE (m:TechsovGraph {key: 'graph'})
+SET m.version = $version, m.answers_on = $answers_on, m.digest = $digest
+RETURN count(*) AS done
+"""
+
+# The page of one policy's stored answer, with its paths' relations read back from the
+# graph by their endpoints (an index seek on each end, then an expand between them).
+# ``n`` is the page length: the stored list is ordered by depth first, so the exposures
+# within ``$max_depth`` are a prefix of it.
+STORED_EXPOSURES: Final = """
+MATCH (a:ExposureAnswers {policy: $policy})
+WHERE a.computed_on = $today AND a.max_depth >= $max_depth AND a.first >= $first
+WITH a, size([d IN a.depths WHERE d <= $max_depth]) AS reach
+WITH a, CASE WHEN reach < $first THEN reach ELSE $first END AS n
+CALL (a, n) {
+    UNWIND range(0, n - 1) AS i
+    CALL (a, i) {
+        UNWIND range(a.offsets[i], a.offsets[i + 1] - 1) AS j
+        MATCH (s:Entity {id: a.rel_sources[j]})-[r]->(t:Entity {id: a.rel_targets[j]})
+        WHERE r.id = a.rel_ids[j]
+        RETURN collect(r {.*, _type: type(r), _source: s.id, _target: t.id}) AS path
+    }
+    RETURN collect({supplier: a.suppliers[i], kind: a.kinds[i], depth: a.depths[i],
+                    score: a.scores[i], path: path,
+                    length: a.offsets[i + 1] - a.offsets[i]}) AS rows
+}
+RETURN rows
+"""
+
+
+# --- path ----------------------------------------------------------------------------------
+# Neo4j's own shortest-path search finds every shortest chain (relations followed either
+# way); the tie-break of store.analysis.shortest_path - the smallest sequence of relation
+# ids read from the start - picks one of them in the query. The quantifier's bound must
+# be a literal: PATH_MAX_LENGTH; longer searches are evaluated by store.analysis.
+
+PATH_MAX_LENGTH: Final = 6
+
+SHORTEST_PATH: Final = """
+OPTIONAL MATCH (a:Entity {id: $start})
+OPTIONAL MATCH (b:Entity {id: $end})
+OPTIONAL CALL (a, b) {
+    MATCH p = ALL SHORTEST (a)-[:$any($types)]-{1,6}(b)
+    WHERE length(p) <= $max_length
+    WITH p ORDER BY [x IN relationships(p) | x.id] LIMIT 1
+    RETURN [x IN relationships(p) |
+        x {.*, _type: type(x), _source: startNode(x).id, _target: endNode(x).id}] AS path
+}
+RETURN a IS NOT NULL AS has_start, b IS NOT NULL AS has_end, path
+"""

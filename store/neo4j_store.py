@@ -19,21 +19,24 @@ can tell in one read which facts changed and rewrite only those. All Cypher live
 
 from __future__ import annotations
 
+import uuid
 from collections import defaultdict
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any, LiteralString, cast
+from typing import Any, Generic, LiteralString, TypeVar, cast
 
 import neo4j
 from neo4j import exceptions as neo4j_errors
 
-from ontology.errors import LoadFailed, StoreUnavailable
+from ontology.errors import LoadFailed, NotFound, StoreUnavailable
 from ontology.model import Entity, Graph, Relation, Source
 from ontology.schema import Schema
+from store import analysis, neo4j_search
 from store import neo4j_queries as q
-from store import neo4j_search
+from store.analysis import Exposure
+from store.answers import ANSWER_DEPTH, ANSWER_FIRST, ExposureAnswers, Today, policies_of
 from store.base import (
     ChangeCount,
     Direction,
@@ -42,6 +45,8 @@ from store.base import (
     RelationPage,
     SearchHit,
 )
+from store.embedded_store import EmbeddedStore
+from store.neo4j_answers import answer_row, exposures_from, is_current
 from store.neo4j_records import (
     ENTITY_CORE,
     RELATION_CORE,
@@ -53,6 +58,8 @@ from store.neo4j_records import (
     source_from,
     source_props,
 )
+
+_T = TypeVar("_T")
 
 # Server error codes that mean "the store cannot serve this now", not "the query is wrong".
 _OUTAGE_CODES = (
@@ -155,6 +162,8 @@ class Neo4jStore:
         query_timeout_s: float = 10.0,
         load_timeout_s: float = 600.0,
         batch_size: int = 2000,
+        today: Today = date.today,
+        precompute: bool = True,
     ) -> None:
         if batch_size < 1:
             raise ValueError("batch_size must be positive")
@@ -164,6 +173,8 @@ class Neo4jStore:
         self._timeout = query_timeout_s
         self._load_timeout = load_timeout_s
         self._batch_size = batch_size
+        self._today = today
+        self._precompute = precompute
         self._type_names = {r.neo4j_type: r.name for r in schema.relations.values()}
         self._all_types = sorted(self._type_names)
 
@@ -351,6 +362,8 @@ class Neo4jStore:
                 f"could not create the schema, nothing was loaded: {_reason(exc)}"
             ) from exc
 
+        answers = _Memo(lambda: self._answer_rows(graph, progress))
+
         @neo4j.unit_of_work(timeout=self._load_timeout)
         def work(tx: neo4j.ManagedTransaction) -> LoadSummary:
             current = self._read_current(tx)
@@ -359,6 +372,7 @@ class Neo4jStore:
             plan = self._plan(graph, current)
             if plan.summary.changed:
                 self._apply(tx, plan, progress)
+            self._store_answers(tx, plan.summary.changed, answers)
             return plan.summary
 
         try:
@@ -366,6 +380,73 @@ class Neo4jStore:
                 return session.execute_write(work)
         except Exception as exc:
             raise self._load_error(exc, "load") from exc
+
+    def _answer_rows(self, graph: Graph, progress: ProgressCallback | None) -> list[Any]:
+        """Today's answers for ``graph`` (see :mod:`store.answers`), computed in memory
+        on a traversal reader of the very graph being loaded, as node rows."""
+        reader = EmbeddedStore.traversal_reader(graph, self._schema)
+        kinds = {i: e.kind for i, e in graph.entities.items()}
+        answers = ExposureAnswers.compute(
+            reader,
+            self._schema,
+            policies_of(self._schema, kinds),
+            self._today(),
+            progress=None if progress is None else lambda d, t: progress("answers", d, t),
+        )
+        meta = {
+            "computed_on": answers.computed_on,
+            "max_depth": answers.max_depth,
+            "first": answers.first,
+        }
+        return [answer_row(p, found, **meta) for p, found in answers.by_policy.items()]
+
+    def _store_answers(
+        self, tx: neo4j.ManagedTransaction, changed: bool, rows: _Memo[list[Any]]
+    ) -> None:
+        """Replace the stored answers and the graph's version, inside the load's
+        transaction, when the graph changed or they are not today's; otherwise leave
+        them untouched (a reload that changes nothing writes nothing)."""
+        state = tx.run(q.GRAPH_STATE).single(strict=True)
+        today = self._today()
+        fresh = state["version"] is not None and is_current(state["answers_on"], today)
+        if not self._precompute or (fresh and not changed):
+            return
+        version = uuid.uuid4().hex if changed or state["version"] is None else state["version"]
+        tx.run(q.DELETE_ANSWERS).consume()
+        batch = max(1, self._batch_size // 20)  # answer rows are large: a few per batch
+        for start in range(0, len(rows.value), batch):
+            tx.run(q.CREATE_ANSWERS, rows=rows.value[start : start + batch]).consume()
+        tx.run(
+            q.SET_GRAPH_STATE, version=version, answers_on=today, digest=state["digest"]
+        ).consume()
+
+    def stored_exposures(
+        self, policy: str, *, max_depth: int, first: int, as_of: date | None
+    ) -> list[Exposure] | None:
+        """Today's stored answer for ``policy`` in one read, or ``None`` when no stored
+        answer holds it exactly (see :meth:`store.answers.ExposureAnswers.lookup`)."""
+        if as_of is not None or max_depth > ANSWER_DEPTH or first > ANSWER_FIRST:
+            return None
+        params = {"policy": policy, "today": self._today(), "max_depth": max_depth,
+                  "first": first}  # fmt: skip
+        records = self._read(q.STORED_EXPOSURES, params)
+        if not records:
+            return None
+        return exposures_from(records[0]["rows"], self._relation)
+
+    def shortest_path(self, start: str, end: str, *, max_length: int) -> list[Relation] | None:
+        """:func:`store.analysis.shortest_path` in one statement: Neo4j's own search for
+        all shortest paths, the tie-break applied in the query (lengths beyond the
+        query's literal bound are evaluated by the analysis, tier by tier)."""
+        if start == end or max_length > q.PATH_MAX_LENGTH:
+            return analysis.shortest_path(self, start, end, max_length=max_length)
+        params = {"start": start, "end": end, "types": self._all_types, "max_length": max_length}
+        record = self._read(q.SHORTEST_PATH, params)[0]
+        for node, present in ((start, record["has_start"]), (end, record["has_end"])):
+            if not present:
+                raise NotFound(f"no entity with id {node!r}")
+        path = record["path"]
+        return None if path is None else [self._relation(m) for m in path]
 
     def _session(self) -> neo4j.Session:
         # Share execute_query's bookmark manager so reads right after a load see it.
@@ -499,6 +580,20 @@ class Neo4jStore:
                     )
                 if progress:
                     progress(stage, start + len(batch), len(items))
+
+
+class _Memo(Generic[_T]):
+    """A value computed on first use, then kept: a retried transaction reuses it."""
+
+    def __init__(self, compute: Callable[[], _T]) -> None:
+        self._compute = compute
+        self._value: list[_T] = []
+
+    @property
+    def value(self) -> _T:
+        if not self._value:
+            self._value.append(self._compute())
+        return self._value[0]
 
 
 def _rel_key(rid: str, old: Mapping[str, Any]) -> dict[str, Any]:

@@ -1,0 +1,125 @@
+"""Today's exposure answers, computed once per load and looked up per request.
+
+An analyst's usual question is "who is exposed to this policy now?", asked again and again
+of a graph that changes only when it is loaded. So each load also computes, for every
+policy, the answer at the deepest depth the API allows (:data:`ANSWER_DEPTH`) and the
+largest page (:data:`ANSWER_FIRST`), and stores it next to the graph it was computed from
+(the embedded store in memory, Neo4j as nodes written in the load's own transaction), so
+readers see the old graph with its answers or the new one with its answers, never a mix.
+
+**Why one stored answer serves every smaller depth and page.** Exposures are ordered by
+depth first, and the search is tier by tier: the organizations exposed within depth
+``d`` are exactly those of any deeper search whose depth is at most ``d``, with the same
+paths and scores. So the first ``first`` exposures at depth ``d`` are the stored top list
+restricted to depth ``<= d``, cut at ``first`` — as long as ``first`` is at most the
+stored page. For the same reason the computation may stop at the first tier that fills
+the page or adds no one (:func:`top_exposures`): deeper tiers could not change the list.
+
+The answers are computed by :func:`store.analysis.suppliers_exposed_to` itself, so the
+semantics live in one place; a stored answer is only used for requests without ``as_of``
+on the day it was computed (:meth:`ExposureAnswers.lookup`), every other request is
+evaluated live.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import date
+from types import MappingProxyType
+
+from ontology.schema import Schema
+from store import analysis
+from store.analysis import Exposure
+from store.base import GraphStore
+
+ANSWER_DEPTH = 6
+"""The deepest ``maxDepth`` the API allows by default: answers hold for any depth up to it."""
+
+ANSWER_FIRST = 500
+"""The largest page the API allows by default: answers hold for any ``first`` up to it."""
+
+Today = Callable[[], date]
+
+POLICY = "Policy"
+
+
+def top_exposures(
+    reader: GraphStore,
+    schema: Schema,
+    policy: str,
+    *,
+    max_depth: int = ANSWER_DEPTH,
+    first: int = ANSWER_FIRST,
+) -> tuple[Exposure, ...]:
+    """The first ``first`` exposures to ``policy`` at ``max_depth``, searching one tier
+    deeper at a time and stopping as soon as a tier fills the page or reaches no one new
+    (see the module docstring: the list cannot change after that)."""
+    found: list[Exposure] = []
+    previous = -1
+    for depth in range(0, max_depth + 1):
+        found = analysis.suppliers_exposed_to(reader, schema, policy, max_depth=depth, first=first)
+        if len(found) >= first or (depth > 0 and len(found) == previous):
+            break
+        previous = len(found)
+    return tuple(found)
+
+
+def policies_of(schema: Schema, kinds: Mapping[str, str]) -> list[str]:
+    """Ids of the entities (``id -> kind``) that are policies, in id order."""
+    return sorted(i for i, kind in kinds.items() if schema.is_a(kind, POLICY))
+
+
+@dataclass(frozen=True)
+class ExposureAnswers:
+    """One graph version's stored answers: every policy's top exposures."""
+
+    computed_on: date
+    by_policy: Mapping[str, tuple[Exposure, ...]] = field(
+        default_factory=lambda: MappingProxyType({})
+    )
+    max_depth: int = ANSWER_DEPTH
+    first: int = ANSWER_FIRST
+
+    @classmethod
+    def compute(
+        cls,
+        reader: GraphStore,
+        schema: Schema,
+        policies: Iterable[str],
+        today: date,
+        progress: Callable[[int, int], None] | None = None,
+    ) -> ExposureAnswers:
+        """Answers for ``policies`` on ``reader`` (a store holding the graph to serve)."""
+        wanted = list(policies)
+        out: dict[str, tuple[Exposure, ...]] = {}
+        for done, policy in enumerate(wanted, start=1):
+            out[policy] = top_exposures(reader, schema, policy)
+            if progress is not None:
+                progress(done, len(wanted))
+        return cls(computed_on=today, by_policy=MappingProxyType(out))
+
+    def lookup(
+        self, policy: str, *, max_depth: int, first: int, as_of: date | None, today: date
+    ) -> list[Exposure] | None:
+        """The exact answer when these stored answers hold it, else ``None`` (evaluate
+        live): only for today's default question, within the stored depth and page."""
+        if as_of is not None or today != self.computed_on:
+            return None
+        if max_depth > self.max_depth or first > self.first:
+            return None
+        stored = self.by_policy.get(policy)
+        if stored is None:
+            return None
+        return cut(stored, max_depth, first)
+
+
+def cut(stored: Iterable[Exposure], max_depth: int, first: int) -> list[Exposure]:
+    """The answer for a smaller depth and page out of a stored top list."""
+    out: list[Exposure] = []
+    for exposure in stored:
+        if len(out) >= first or exposure.depth > max_depth:
+            break
+        out.append(exposure)
+    return out
+

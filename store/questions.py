@@ -1,0 +1,66 @@
+"""The analyst questions as the API asks them: each answered by the store itself when it
+can (a stored answer, one statement), by :mod:`store.analysis` otherwise.
+
+Both stores implement the question-level methods below; a store wrapper that does not
+(a test's counting proxy) still gets the right answer, evaluated over its primitives.
+The semantics stay in :mod:`store.analysis`: a store's own evaluation must give exactly
+its answers, which the conformance tests check on both stores.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Protocol, runtime_checkable
+
+from ontology.model import Relation
+from ontology.schema import Schema
+from store import analysis
+from store.analysis import Exposure
+from store.base import GraphStore
+
+
+@runtime_checkable
+class AnswerSource(Protocol):
+    """A store that keeps precomputed answers (see :mod:`store.answers`)."""
+
+    def stored_exposures(
+        self, policy: str, *, max_depth: int, first: int, as_of: date | None
+    ) -> list[Exposure] | None:
+        """The stored answer when it is exact for these arguments, else ``None``."""
+
+
+@runtime_checkable
+class PathSource(Protocol):
+    """A store that finds shortest paths itself."""
+
+    def shortest_path(self, start: str, end: str, *, max_length: int) -> list[Relation] | None:
+        """Exactly :func:`store.analysis.shortest_path`'s answer."""
+
+
+def suppliers_exposed_to(
+    store: GraphStore,
+    schema: Schema,
+    policy: str,
+    *,
+    max_depth: int,
+    as_of: date | None = None,
+    first: int = 100,
+) -> list[Exposure]:
+    """:func:`store.analysis.suppliers_exposed_to`, answered from the stored answers when
+    they hold it (one lookup), evaluated live otherwise."""
+    if isinstance(store, AnswerSource):
+        found = store.stored_exposures(policy, max_depth=max_depth, first=first, as_of=as_of)
+        if found is not None:
+            return found
+    return analysis.suppliers_exposed_to(
+        store, schema, policy, max_depth=max_depth, as_of=as_of, first=first
+    )
+
+
+def shortest_path(
+    store: GraphStore, start: str, end: str, *, max_length: int
+) -> list[Relation] | None:
+    """:func:`store.analysis.shortest_path`, by the store's own search when it has one."""
+    if isinstance(store, PathSource):
+        return store.shortest_path(start, end, max_length=max_length)
+    return analysis.shortest_path(store, start, end, max_length=max_length)

@@ -1,0 +1,152 @@
+"""Stored exposure answers equal live evaluation, on both stores, for every policy, depth
+and page they claim to hold; anything they do not hold is evaluated live."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+import neo4j
+import pytest
+
+from ingest import default_paths
+from ingest.validate import build_graph
+from ontology.model import Graph
+from ontology.schema import default_schema
+from store import questions
+from store.analysis import Exposure, suppliers_exposed_to
+from store.answers import ANSWER_DEPTH, ExposureAnswers, cut, top_exposures
+from store.base import GraphStore
+from store.embedded_store import EmbeddedStore
+from store.neo4j_store import Neo4jStore
+from tests.random_graphs import Size, random_graph
+
+SCHEMA = default_schema()
+DAY = date(2026, 3, 1)
+FIRSTS = (1, 3, 10, 100, 500)
+
+
+def rows(found: list[Exposure] | None) -> list[Any] | None:
+    if found is None:
+        return None
+    return [(e.supplier, e.kind, e.depth, e.score, [r.id for r in e.path]) for e in found]
+
+
+def policies(graph: Graph) -> list[str]:
+    return sorted(e.id for e in graph.entities.values() if SCHEMA.is_a(e.kind, "Policy"))
+
+
+def assert_stored_equals_live(
+    store: GraphStore,
+    graph: Graph,
+    depths: tuple[int, ...] = tuple(range(ANSWER_DEPTH + 1)),
+    firsts: tuple[int, ...] = FIRSTS,
+) -> int:
+    compared = 0
+    for policy in policies(graph):
+        for depth in depths:
+            for first in firsts:
+                live = suppliers_exposed_to(store, SCHEMA, policy, max_depth=depth, first=first)
+                stored = store.stored_exposures(  # type: ignore[attr-defined]
+                    policy, max_depth=depth, first=first, as_of=None
+                )
+                assert rows(stored) == rows(live), (policy, depth, first)
+                compared += 1
+    return compared
+
+
+@pytest.fixture(scope="module")
+def curated() -> Graph:
+    return build_graph(default_paths(), SCHEMA)
+
+
+def test_top_exposures_stops_early_yet_equals_the_full_search() -> None:
+    graph = random_graph(SCHEMA, 3, Size(firms=40, policies=6))
+    store = EmbeddedStore(SCHEMA, precompute=False)
+    store.load(graph)
+    for policy in policies(graph):
+        for first in (2, 5, 500):
+            full = suppliers_exposed_to(store, SCHEMA, policy, max_depth=ANSWER_DEPTH, first=first)
+            assert rows(list(top_exposures(store, SCHEMA, policy, first=first))) == rows(full)
+
+
+def test_a_stored_answer_is_cut_to_any_smaller_depth_and_page() -> None:
+    graph = random_graph(SCHEMA, 5, Size(firms=30))
+    store = EmbeddedStore(SCHEMA, precompute=False)
+    store.load(graph)
+    for policy in policies(graph):
+        stored = top_exposures(store, SCHEMA, policy)
+        for depth in (0, 1, 2):
+            live = suppliers_exposed_to(store, SCHEMA, policy, max_depth=depth, first=4)
+            assert rows(cut(stored, depth, 4)) == rows(live)
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_embedded_stored_answers_equal_live_ones_on_random_graphs(seed: int) -> None:
+    graph = random_graph(SCHEMA, seed, Size(firms=30, policies=5))
+    store = EmbeddedStore(SCHEMA, today=lambda: DAY)
+    store.load(graph)
+    assert assert_stored_equals_live(store, graph) > 0
+
+
+def test_embedded_stored_answers_equal_live_ones_on_the_curated_graph(curated: Graph) -> None:
+    store = EmbeddedStore(SCHEMA, today=lambda: DAY)
+    store.load(curated)
+    assert assert_stored_equals_live(store, curated) > 100
+
+
+def test_questions_outside_the_stored_answers_are_evaluated_live(curated: Graph) -> None:
+    days = [DAY]
+    store = EmbeddedStore(SCHEMA, today=lambda: days[0])
+    store.load(curated)
+    policy = policies(curated)[0]
+    assert store.stored_exposures(policy, max_depth=3, first=10, as_of=None) is not None
+    assert store.stored_exposures(policy, max_depth=3, first=10, as_of=DAY) is None
+    assert store.stored_exposures(policy, max_depth=ANSWER_DEPTH + 1, first=1, as_of=None) is None
+    assert store.stored_exposures(policy, max_depth=3, first=10**6, as_of=None) is None
+    assert store.stored_exposures("no-such-policy", max_depth=3, first=10, as_of=None) is None
+    days[0] = date(2026, 3, 2)  # a day later the answers may be stale: live again
+    assert store.stored_exposures(policy, max_depth=3, first=10, as_of=None) is None
+    live = suppliers_exposed_to(store, SCHEMA, policy, max_depth=3, first=10)
+    assert rows(questions.suppliers_exposed_to(store, SCHEMA, policy, max_depth=3, first=10)) == (
+        rows(live)
+    )
+
+
+def test_a_load_replaces_the_stored_answers_with_the_new_graphs() -> None:
+    first_graph = random_graph(SCHEMA, 11, Size(firms=20))
+    second_graph = random_graph(SCHEMA, 12, Size(firms=25))
+    store = EmbeddedStore(SCHEMA, today=lambda: DAY)
+    store.load(first_graph)
+    store.load(second_graph)
+    stored = store.answers()
+    assert isinstance(stored, ExposureAnswers)
+    assert sorted(stored.by_policy) == policies(second_graph)
+    assert assert_stored_equals_live(store, second_graph) > 0
+
+
+@pytest.mark.neo4j
+def test_neo4j_stored_answers_equal_live_ones_and_survive_an_unchanged_reload(
+    neo4j_db: neo4j.Driver, curated: Graph
+) -> None:
+    store = Neo4jStore(neo4j_db, database="neo4j", schema=SCHEMA, today=lambda: DAY)
+    store.load(curated)
+    assert assert_stored_equals_live(store, curated, (0, 1, 3, ANSWER_DEPTH), (3, 500)) > 50
+    store.load(curated)  # nothing changed: the answers stay as they are
+    assert assert_stored_equals_live(store, curated, (2,), (10,)) > 10
+
+
+@pytest.mark.neo4j
+@pytest.mark.parametrize("seed", [4, 5])
+def test_neo4j_and_embedded_stored_answers_are_the_same(neo4j_db: neo4j.Driver, seed: int) -> None:
+    graph = random_graph(SCHEMA, seed, Size(firms=30, policies=5))
+    neo = Neo4jStore(neo4j_db, database="neo4j", schema=SCHEMA, today=lambda: DAY)
+    embedded = EmbeddedStore(SCHEMA, today=lambda: DAY)
+    neo.load(random_graph(SCHEMA, seed + 100, Size(firms=10)))  # answers of another graph
+    neo.load(graph)
+    embedded.load(graph)
+    for policy in policies(graph):
+        for depth in (0, 2, ANSWER_DEPTH):
+            assert rows(neo.stored_exposures(policy, max_depth=depth, first=50, as_of=None)) == (
+                rows(embedded.stored_exposures(policy, max_depth=depth, first=50, as_of=None))
+            )
