@@ -7,8 +7,13 @@ SHELL := /bin/bash
 VENV := .venv
 BIN := $(VENV)/bin
 # Rebuilt whenever pyproject.toml changes, so new dependencies arrive without a `clean`.
+# `make test` needs the dev tools (STAMP); `make serve` only the project (SERVE_STAMP).
 STAMP := $(VENV)/.installed
+SERVE_STAMP := $(VENV)/.installed-serve
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
+# `make serve PORT=8080` (or HOST=0.0.0.0); unset means TECHSOV_PORT / TECHSOV_HOST, else 8000.
+PORT ?=
+HOST ?=
 PYTEST_ARGS ?=
 # The test server's own entry point (`techsov neo4j ...` minus the rest of the CLI), so that
 # a broken import elsewhere in the CLI shows up as failing tests, not as no server at all.
@@ -19,11 +24,32 @@ NEO4J := $(BIN)/python -m techsov.neo4j_cli
 venv: $(STAMP)
 
 # Output goes to stderr so that `eval "$$(make -s neo4j-start)"` sees only the exports.
-$(STAMP): pyproject.toml
+# uv (from PyPI) installs several times faster than pip; if it cannot be had or fails,
+# pip does the same install.
+define install
 	@test -n "$(PYTHON)" || { echo "python3.11 or python3 is required" >&2; exit 1; }
-	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV) >&2
-	$(BIN)/python -m pip install --quiet -e '.[dev]' >&2
+	@test -x $(BIN)/python || { echo "→ creating $(VENV)" >&2; $(PYTHON) -m venv $(VENV) >&2; }
+	@echo "→ installing $(2) into $(VENV) (first run only; about a minute)" >&2
+	@{ $(BIN)/python -m pip install --quiet --disable-pip-version-check uv >&2 && \
+	   $(BIN)/python -m uv pip install --quiet --python $(BIN)/python -e '$(1)' >&2; } || \
+	 { echo "→ uv unavailable, installing with pip" >&2; \
+	   $(BIN)/python -m pip install --quiet --disable-pip-version-check -e '$(1)' >&2; }
+endef
+
+$(STAMP): pyproject.toml
+	$(call install,.[dev],the project with its test and lint tools)
+	@touch $@ $(SERVE_STAMP)
+
+# The serve-only install: the project and its runtime dependencies, no test tools. A full
+# (dev) install that is up to date serves as well.
+$(SERVE_STAMP): pyproject.toml
+	@if [ $(STAMP) -nt pyproject.toml ]; then touch $@; exit 0; fi; \
+	$(MAKE) --no-print-directory _serve-install
 	@touch $@
+
+.PHONY: _serve-install
+_serve-install:
+	$(call install,.,the project and its runtime dependencies)
 
 lint: venv
 	$(BIN)/ruff check .
@@ -44,8 +70,9 @@ test: lint
 	eval "$$exports"; \
 	$(BIN)/pytest $(PYTEST_ARGS)
 
-serve: venv
-	$(BIN)/techsov serve
+serve: $(SERVE_STAMP)
+	@echo "→ starting techsov serve" >&2
+	@$(BIN)/techsov serve $(if $(PORT),--port $(PORT)) $(if $(HOST),--host $(HOST))
 
 # Usage: eval "$$(make -s neo4j-start)"
 neo4j-start: venv

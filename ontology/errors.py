@@ -97,3 +97,18 @@ class LoadFailed(TechsovError):
     exit_code = 6
     http_status = 500
     code = "LOAD_FAILED"
+
+
+class BadSetting(TechsovError):
+    """A ``TECHSOV_*`` setting (or a ``.env`` line) has a value that cannot be used."""
+
+    exit_code = 2
+    code = "BAD_SETTING"
+
+
+class CannotUse(TechsovError):
+    """The machine refuses what a command needs: a port in use, a file it cannot read or
+    write. Nothing about the graph is wrong; the fix is on the machine's side."""
+
+    exit_code = 7
+    code = "UNAVAILABLE_RESOURCE"

@@ -15,7 +15,8 @@ from rich.table import Table
 from ontology.errors import StoreUnavailable
 from ontology.schema import default_schema
 from store.base import LoadSummary
-from techsov.console import err_console, exits_on_error, progress_bar
+from techsov import http_socket
+from techsov.console import err_console, exits_on_error, progress_bar, set_debug, step
 from techsov.exports_commands import register as register_exports_commands
 from techsov.import_commands import register as register_import_commands
 from techsov.ingest_commands import parse_source_texts
@@ -32,6 +33,18 @@ app = typer.Typer(
     no_args_is_help=True,
     pretty_exceptions_enable=False,
 )
+
+
+@app.callback()
+def _options(
+    debug: bool = typer.Option(
+        False, "--debug", help="Show the traceback of unexpected errors (also TECHSOV_DEBUG=1)."
+    ),
+) -> None:
+    """Knowledge graph of technological sovereignty: validate, load, export, serve."""
+    set_debug(debug)
+
+
 app.add_typer(neo4j_app, name="neo4j")
 register_synth_commands(app)
 register_ingest_commands(app)
@@ -91,7 +104,7 @@ def load(
 @exits_on_error
 def serve(
     host: str | None = typer.Option(None, help="Interface to bind (default 127.0.0.1)."),
-    port: int | None = typer.Option(None, help="Port (default 8000)."),
+    port: int | None = typer.Option(None, help="Port (default 8000, or TECHSOV_PORT)."),
     paths: list[Path] | None = PathsArg,
 ) -> None:
     """Serve the graph over GraphQL (GraphiQL at /graphql).
@@ -99,14 +112,15 @@ def serve(
     Uses Neo4j when TECHSOV_NEO4J_URI is set, else the embedded store loaded from the
     curated files through the same validation as `techsov load`.
     """
-    import uvicorn
-
-    from api.app import create_app
-
     settings = Settings()
-    schema = default_schema()
+    bind_host = host or settings.host
+    bind_port = port or settings.port
+    # Bound first: a busy port is said at once, not after the graph is ready.
+    sock = http_socket.bind(bind_host, bind_port)
     started = time.perf_counter()
-    with serving_store(settings, schema, paths or ()) as store:
+    step("reading the ontology")
+    schema = default_schema()
+    with serving_store(settings, schema, paths or (), log=step) as store:
         try:
             counts = store.counts()
         except StoreUnavailable as exc:
@@ -116,20 +130,26 @@ def serve(
                 f"[bold yellow]warning:[/] {exc.message}", highlight=False, soft_wrap=True
             )
         else:
-            err_console.print(
+            step(
                 f"store: [bold]{store.kind}[/] — {counts['entities']} entities, "
-                f"{counts['relations']} relations, {counts['sources']} sources "
-                f"(ready in {time.perf_counter() - started:.2f} s)"
+                f"{counts['relations']} relations, {counts['sources']} sources"
             )
-        bind_host = host or settings.host
-        bind_port = port or settings.port
-        err_console.print(f"GraphQL on http://{bind_host}:{bind_port}/graphql")
-        uvicorn.run(
-            create_app(store, schema, api_limits(settings)),
-            host=bind_host,
-            port=bind_port,
-            log_level="info",
+        step("building the GraphQL schema from the ontology")
+        import uvicorn
+
+        from api.app import create_app
+
+        application = create_app(store, schema, api_limits(settings))
+        shown = f"[{bind_host}]" if ":" in bind_host else bind_host
+        err_console.print(
+            f"[bold green]GraphQL on http://{shown}:{bind_port}/graphql[/] "
+            f"(ready in {time.perf_counter() - started:.1f} s; open it in a browser for "
+            "GraphiQL; Ctrl-C stops)",
+            highlight=False,
+            soft_wrap=True,
         )
+        config = uvicorn.Config(application, log_level="info")
+        uvicorn.Server(config).run(sockets=[sock])
 
 
 def main() -> None:

@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import functools
+import os
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import ParamSpec, TypeVar
+from typing import Any, ParamSpec, TypeVar
 
+import click
 import typer
+from typer.exceptions import TyperException
+from pydantic import ValidationError as PydanticValidationError
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import (
     BarColumn,
     MofNCompleteColumn,
@@ -18,13 +23,18 @@ from rich.progress import (
     TimeElapsedColumn,
 )
 
-from ontology.errors import TechsovError, ValidationFailed
+from ontology.errors import BadSetting, CannotUse, TechsovError, ValidationFailed
 from store.base import ProgressCallback
 
 P = ParamSpec("P")
 R = TypeVar("R")
 
 err_console = Console(stderr=True)
+
+
+def step(message: str) -> None:
+    """Say what a command is doing now, so a wait is never silent."""
+    err_console.print(f"[dim]→[/] {message}", highlight=False, soft_wrap=True)
 
 
 def report_error(exc: TechsovError) -> None:
@@ -34,27 +44,91 @@ def report_error(exc: TechsovError) -> None:
         for problem in exc.problems:
             err_console.print(str(problem), markup=False, highlight=False, soft_wrap=True)
     else:
-        err_console.print(f"[bold red]error:[/] {exc.message}", highlight=False)
+        err_console.print(
+            f"[bold red]error:[/] {escape(exc.message)}", highlight=False, soft_wrap=True
+        )
+
+
+_debug = {"on": os.environ.get("TECHSOV_DEBUG", "") not in ("", "0", "false")}
+
+
+def set_debug(on: bool) -> None:
+    """``--debug``: let unexpected errors show their traceback."""
+    _debug["on"] = on or _debug["on"]
+
+
+def as_techsov_error(exc: BaseException) -> TechsovError | None:
+    """The project error an exception means to a user, or None for a genuine bug.
+
+    A malformed setting arrives as pydantic's error about :class:`Settings`; the machine
+    refusing a file arrives as an ``OSError``. Both become one line naming the fix.
+    """
+    if isinstance(exc, TechsovError):
+        return exc
+    if isinstance(exc, PydanticValidationError) and exc.title == "Settings":
+        return BadSetting("; ".join(_setting_problem(e) for e in exc.errors()))
+    if isinstance(exc, OSError) and exc.filename is not None:
+        verb = "write" if isinstance(exc, IsADirectoryError | FileExistsError) else "use"
+        return CannotUse(
+            f"cannot {verb} {exc.filename}: {exc.strerror or exc}; check the path and "
+            "its permissions"
+        )
+    return None
+
+
+def _setting_problem(error: Any) -> str:
+    name = "_".join(str(part) for part in error.get("loc", ()) if not isinstance(part, int))
+    variable = f"TECHSOV_{name.upper()}" if name else "a TECHSOV_ setting"
+    value = error.get("input")
+    shown = f"={value!r}" if isinstance(value, str | int | float) else ""
+    return (
+        f"bad setting {variable}{shown}: {error.get('msg', 'invalid')}; fix or unset it "
+        "(environment or .env)"
+    )
 
 
 def exits_on_error(fn: Callable[P, R]) -> Callable[P, R]:
-    """Turn the project's errors into a message and the error's exit code."""
+    """Turn every failure into one line and an exit code that says which kind it is.
+
+    The project's errors carry their own code (see the README's table); an unexpected
+    error is a bug: one line and exit 1, with the traceback only under ``--debug``.
+    """
 
     @functools.wraps(fn)
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
         try:
             return fn(*args, **kwargs)
-        except TechsovError as exc:
-            report_error(exc)
-            raise typer.Exit(exc.exit_code) from None
+        except (typer.Exit, typer.Abort, TyperException, click.ClickException):
+            raise  # usage errors and deliberate exits: typer prints and exits with them
+        except KeyboardInterrupt:
+            err_console.print("interrupted", highlight=False)
+            raise typer.Exit(130) from None
+        except Exception as exc:
+            error = as_techsov_error(exc)
+            if error is None:
+                if _debug["on"]:
+                    raise
+                err_console.print(
+                    f"[bold red]internal error:[/] {type(exc).__name__}: {exc} "
+                    "(run again with --debug for the traceback)",
+                    highlight=False,
+                    markup=True,
+                    soft_wrap=True,
+                )
+                raise typer.Exit(1) from None
+            report_error(error)
+            raise typer.Exit(error.exit_code) from None
 
     return wrapper
 
 
 @contextmanager
 def progress_bar(enabled: bool = True) -> Iterator[ProgressCallback]:
-    """A rich progress bar driven by ``progress(stage, done, total)`` callbacks."""
-    if not enabled:
+    """A rich progress bar driven by ``progress(stage, done, total)`` callbacks.
+
+    Quiet when stderr is not a terminal (CI logs, pipes): a bar redrawn there is noise.
+    """
+    if not enabled or not err_console.is_terminal:
         yield lambda stage, done, total: None
         return
     with Progress(

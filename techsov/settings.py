@@ -50,6 +50,11 @@ class Settings(BaseSettings):
         description="Where the test Neo4j server keeps its classpath and throw-away homes.",
     )
     neo4j_version: str = "5.26.30"
+    graph_cache_dir: Path = Field(
+        default=Path.home() / ".cache" / "techsov" / "graphs",
+        description="Where validated graphs are kept between runs, keyed by their inputs.",
+    )
+    graph_cache: bool = Field(default=True, description="Reuse validated graphs between runs.")
     neo4j_maven_repo: Path | None = Field(
         default=None,
         description="Maven-layout repository of the test server's jars (default ~/.m2/repository).",

@@ -6,7 +6,8 @@ its collaborators as arguments.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+import time
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -17,10 +18,11 @@ from ingest import default_paths
 from ingest.validate import build_graph
 from ontology.errors import StoreUnavailable
 from ontology.model import Graph
-from ontology.schema import Schema
+from ontology.schema import Schema, default_schema
 from store.base import GraphStore, ProgressCallback
 from store.embedded_store import EmbeddedStore
 from store.neo4j_store import Neo4jStore
+from techsov.graph_cache import cached_graph
 from techsov.settings import Settings
 
 
@@ -44,7 +46,28 @@ def read_graph(
     ``source_texts`` (source id -> full text): evidence citing such a source must occur in
     it verbatim, as with ``techsov validate --source-text``.
     """
-    return build_graph(data_paths(settings, paths), schema, source_texts=source_texts)
+    return read_graph_cached(settings, schema, paths, source_texts=source_texts)[0]
+
+
+def read_graph_cached(
+    settings: Settings,
+    schema: Schema,
+    paths: Sequence[Path] = (),
+    source_texts: Mapping[str, str] | None = None,
+) -> tuple[Graph, bool]:
+    """:func:`read_graph`, and whether the graph came from the cache of validated graphs.
+
+    Only the shipped ontology's graphs are cached (the digest covers its files), and only
+    without ``source_texts`` (which are not files the digest could cover).
+    """
+    files = data_paths(settings, paths)
+
+    def build() -> Graph:
+        return build_graph(files, schema, source_texts=source_texts)
+
+    if source_texts or not settings.graph_cache or schema is not default_schema():
+        return build(), False
+    return cached_graph(files, settings.graph_cache_dir, build)
 
 
 def open_driver(settings: Settings) -> neo4j.Driver:
@@ -86,15 +109,32 @@ def serving_store(
     schema: Schema,
     paths: Sequence[Path] = (),
     progress: ProgressCallback | None = None,
+    log: Callable[[str], None] = lambda message: None,
 ) -> Iterator[GraphStore]:
     """The store ``serve`` answers from: Neo4j when configured, else the embedded store
-    loaded from the curated files through the same validation as ``techsov load``."""
+    loaded from the curated files through the same validation as ``techsov load``.
+
+    ``log`` hears what is being done, for a caller that tells its user."""
     if settings.uses_neo4j:
+        log(f"connecting to Neo4j at {settings.neo4j_uri}")
         with neo4j_store(settings, schema) as store:
             yield store
         return
+    files = data_paths(settings, paths)
+    log(
+        f"validating the facts in {', '.join(str(f) for f in files)} "
+        "(the first run takes about half a minute; later runs reuse the result)"
+    )
+    started = time.perf_counter()
+    graph, cached = read_graph_cached(settings, schema, paths)
+    log(
+        "validated graph taken from the cache (inputs unchanged)"
+        if cached
+        else f"validated in {time.perf_counter() - started:.1f} s (cached for the next run)"
+    )
+    log("loading the embedded store")
     embedded = EmbeddedStore(schema)
-    embedded.load(read_graph(settings, schema, paths), progress=progress)
+    embedded.load(graph, progress=progress)
     yield embedded
 
 
