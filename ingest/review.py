@@ -45,6 +45,9 @@ THRESHOLDS: dict[str, float] = {
     "sources_with_title_and_date": 0.95,
 }
 DEFAULT_MAX_AGE_DAYS = 3 * 365
+# Sources of this kind are not documents: citing one marks a relation as the curators'
+# inference (see ingest/FORMAT.md); the review counts such relations.
+INFERENCE_KIND = "analyst-inference"
 
 # Checks, in report order, with the meaning printed in the legend.
 CHECKS: dict[str, str] = {
@@ -90,7 +93,10 @@ class Figures:
 
     relations: int = 0
     with_evidence: int = 0
+    inferred: int = 0
     sources: int = 0
+    titled: int = 0
+    dated: int = 0
     titled_and_dated: int = 0
     findings: dict[str, int] = field(default_factory=lambda: dict.fromkeys(CHECKS, 0))
 
@@ -105,7 +111,10 @@ class Figures:
     def add(self, other: Figures) -> None:
         self.relations += other.relations
         self.with_evidence += other.with_evidence
+        self.inferred += other.inferred
         self.sources += other.sources
+        self.titled += other.titled
+        self.dated += other.dated
         self.titled_and_dated += other.titled_and_dated
         for k, v in other.findings.items():
             self.findings[k] += v
@@ -115,7 +124,10 @@ class Figures:
             "relations": self.relations,
             "relations_with_evidence": self.with_evidence,
             "relations_with_evidence_share": _round(self.evidence_share),
+            "relations_inferred": self.inferred,
             "sources": self.sources,
+            "sources_with_title": self.titled,
+            "sources_with_date": self.dated,
             "sources_with_title_and_date": self.titled_and_dated,
             "sources_with_title_and_date_share": _round(self.source_share),
             "findings": dict(self.findings),
@@ -198,21 +210,33 @@ def review_files(
     findings += _kind_of_findings(facts, schema)
     findings += _competitor_findings(facts, schema)
     findings.sort(key=lambda f: (f.file, f.line, f.check, f.subject))
-    per_file = {name: Figures() for name in facts.files}
-    for rel, origin in facts.relations:
-        fig = per_file[origin.file]
-        fig.relations += 1
-        fig.with_evidence += _has_evidence(rel)
-    for src, origin in facts.sources.values():
-        fig = per_file[origin.file]
-        fig.sources += 1
-        fig.titled_and_dated += bool(src.title) and src.published is not None
-    for f in findings:
-        per_file[f.file].findings[f.check] += 1
+    per_file = _figures(facts, findings)
     overall = Figures()
     for fig in per_file.values():
         overall.add(fig)
     return Review(as_of, max_age_days, per_file, overall, findings)
+
+
+def _figures(facts: _Facts, findings: Sequence[Finding]) -> dict[str, Figures]:
+    """Counts per file: relations, their evidence and inferences, sources and findings."""
+    per_file = {name: Figures() for name in facts.files}
+    inference_sources = {
+        sid for sid, (src, _) in facts.sources.items() if src.kind == INFERENCE_KIND
+    }
+    for rel, origin in facts.relations:
+        fig = per_file[origin.file]
+        fig.relations += 1
+        fig.with_evidence += _has_evidence(rel)
+        fig.inferred += any(p.source in inference_sources for p in rel.provenance)
+    for src, origin in facts.sources.values():
+        fig = per_file[origin.file]
+        fig.sources += 1
+        fig.titled += bool(src.title)
+        fig.dated += src.published is not None
+        fig.titled_and_dated += bool(src.title) and src.published is not None
+    for f in findings:
+        per_file[f.file].findings[f.check] += 1
+    return per_file
 
 
 def _read_facts(files: Sequence[YamlFile], schema: Schema) -> _Facts:

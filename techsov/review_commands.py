@@ -7,7 +7,7 @@ and turns a threshold breach into exit code 1 when ``--check`` asks for it.
 from __future__ import annotations
 
 import json
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import Annotated
 
@@ -42,6 +42,7 @@ def _row(name: str, fig: Figures) -> list[str]:
         name,
         str(fig.relations),
         _pct(fig.evidence_share),
+        str(fig.inferred),
         str(fig.sources),
         _pct(fig.source_share),
         *(str(fig.findings[c]) for c in CHECKS if c in SHORT),
@@ -56,6 +57,7 @@ def review_table(review: Review) -> Table:
     table.add_column("file", no_wrap=True)
     table.add_column("rels", justify="right")
     table.add_column("evid.", justify="right")
+    table.add_column("inferred", justify="right")
     table.add_column("srcs", justify="right")
     table.add_column("title+date", justify="right")
     for check in CHECKS:
@@ -87,8 +89,12 @@ def review(
         ),
     ] = None,
     as_of: Annotated[
-        str | None,
-        typer.Option("--as-of", help="Review as of this day (YYYY-MM-DD; default: today)."),
+        datetime | None,
+        typer.Option(
+            "--as-of",
+            formats=["%Y-%m-%d"],
+            help="Review as of this day (YYYY-MM-DD; default: today).",
+        ),
     ] = None,
     max_age_days: Annotated[
         int,
@@ -114,10 +120,7 @@ def review(
 ) -> None:
     """Data-quality report: evidence, source metadata, facts due for review, policies past
     their horizon and relation types used against their meaning, by file and overall."""
-    try:
-        day = date.fromisoformat(as_of) if as_of else date.today()
-    except ValueError:
-        raise typer.BadParameter(f"not a date: {as_of!r}", param_hint="--as-of") from None
+    day = as_of.date() if as_of else date.today()
     result = review_paths(
         data_paths(Settings(), paths or ()),
         default_schema(),
@@ -132,7 +135,8 @@ def review(
         if findings:
             console.print(findings_table(result, findings))
         console.print(
-            "evid. = relations with an evidence excerpt; title+date = sources with both; "
+            "evid. = relations with an evidence excerpt; inferred = relations marked as the "
+            "curators' inference; title+date = sources with both; "
             + "; ".join(f"{SHORT[k]} = {v}" for k, v in CHECKS.items() if k in SHORT),
             highlight=False,
         )
