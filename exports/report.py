@@ -24,6 +24,7 @@ from pathlib import Path
 
 from exports import figures
 from exports.concentration import Chokepoint, chokepoints, firm_betweenness, supply_network
+from exports.standards_page import standards_html
 from ontology.model import Entity, Graph, Relation, Source
 from ontology.schema import Schema
 from store import analysis as A
@@ -410,6 +411,7 @@ def write_report(
     body.append(_chokepoints_html(chokes, r, choke_png))
     body.append(_betweenness_html(ranked, r, between_png))
     body.append(_dependencies_html(deps, r, deps_png))
+    body.append(standards_html(store, schema, graph, r, as_of=as_of))
     body.append(_sources_html(r.citations, graph.sources))
 
     size = graph.counts()
