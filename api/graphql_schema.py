@@ -38,7 +38,7 @@ from api.types import (
 )
 from ontology.errors import BadRequest, NotFound
 from ontology.schema import Schema
-from store import analysis
+from store import analysis, questions
 
 DEFAULT_SEARCH_FIRST = 10
 DEFAULT_EXPOSURE_FIRST = 100
@@ -113,7 +113,7 @@ class QueryRoot(StandardsFields):
         depth = ctx.limits.check_depth(_or(max_depth, DEFAULT_MAX_DEPTH), "maxDepth")
         count = ctx.limits.check_first(_or(first, DEFAULT_EXPOSURE_FIRST))
         exposures = await offload(
-            analysis.suppliers_exposed_to,
+            questions.suppliers_exposed_to,
             ctx.store,
             ctx.schema,
             _require_id(policy),
@@ -185,7 +185,7 @@ class QueryRoot(StandardsFields):
         ctx = info.context
         length = ctx.limits.check_depth(_or(max_length, DEFAULT_MAX_LENGTH), "maxLength")
         found = await offload(
-            analysis.shortest_path,
+            questions.shortest_path,
             ctx.store,
             _require_id(from_),
             _require_id(to),
