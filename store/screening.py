@@ -78,6 +78,14 @@ class Listing:
 
 
 @dataclass(frozen=True)
+class PolicyExposure:
+    """How one chosen policy reaches a candidate (:class:`store.analysis.Exposure`)."""
+
+    policy: str
+    exposure: analysis.Exposure
+
+
+@dataclass(frozen=True)
 class ScreenCandidate:
     entity: str
     name: str
@@ -86,7 +94,7 @@ class ScreenCandidate:
     features: tuple[str, ...]
     countries: tuple[str, ...] = ()
     listings: tuple[Listing, ...] = ()
-    exposures: tuple[analysis.Exposure, ...] = ()
+    exposures: tuple[PolicyExposure, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -279,8 +287,8 @@ def _exposures(
     wanted: set[str],
     max_depth: int,
     as_of: date | None,
-) -> dict[str, list[analysis.Exposure]]:
-    out: dict[str, list[analysis.Exposure]] = defaultdict(list)
+) -> dict[str, list[PolicyExposure]]:
+    out: dict[str, list[PolicyExposure]] = defaultdict(list)
     if not wanted:
         return out
     for policy in policies:
@@ -289,5 +297,5 @@ def _exposures(
         )
         for exposure in found:
             if exposure.supplier in wanted:
-                out[exposure.supplier].append(exposure)
+                out[exposure.supplier].append(PolicyExposure(policy, exposure))
     return out

@@ -23,6 +23,7 @@ from techsov.ingest_commands import parse_source_texts
 from techsov.ingest_commands import register as register_ingest_commands
 from techsov.neo4j_cli import neo4j_app
 from techsov.review_commands import register as register_review_commands
+from techsov.screen_commands import register as register_screen_commands
 from techsov.settings import Settings
 from techsov.synth_commands import register as register_synth_commands
 from techsov.wiring import api_limits, neo4j_store, read_graph, serving_store
@@ -51,6 +52,7 @@ register_ingest_commands(app)
 register_import_commands(app)
 register_exports_commands(app)
 register_review_commands(app)
+register_screen_commands(app)
 
 PathsArg = typer.Argument(
     None, help="Fact files or folders (default: TECHSOV_DATA_PATHS, else the curated set)."
