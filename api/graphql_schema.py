@@ -25,6 +25,7 @@ from api.limits import ApiLimits, ResultSizeLimiter
 from api.loaders import offload
 from api.ontology_types import OntologyTypes, build_ontology_types
 from api.prefetch import asks_for, prefetch_relations
+from api.screening_fields import ScreeningFields
 from api.standards_fields import StandardsFields
 from api.types import (
     DependencyNode,
@@ -60,7 +61,7 @@ def _or(value: int | None, default: int) -> int:
 
 
 @strawberry.type(name="Query")
-class QueryRoot(StandardsFields):
+class QueryRoot(StandardsFields, ScreeningFields):
     @strawberry.field(description="The entity with this id, or null when there is none.")
     async def entity(self, info: Info, id: strawberry.ID) -> EntityNode | None:
         if not is_entity_id(id):

@@ -1,0 +1,171 @@
+"""GraphQL root field ``screen``: names screened against the graph (:mod:`store.screening`).
+
+The ``Query`` root inherits :class:`ScreeningFields`. Each input gives its best candidates
+with a score and the features that matched, the listings that name each candidate on
+``asOf`` and its exposure to the chosen ``policies`` with the path of facts behind it.
+The number of inputs, candidates and the exposure depth are checked against the limits
+before the store is asked; screening only reads.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import strawberry
+
+from api.context import Info
+from api.loaders import offload
+from api.types import EntityNode, ExposureNode, entity_field, is_entity_id
+from ontology.errors import BadRequest, NotFound
+from store.screening import (
+    DEFAULT_CANDIDATES,
+    DEFAULT_THRESHOLD,
+    Listing,
+    ScreenCandidate,
+    ScreenInput,
+    ScreenResult,
+    screen,
+)
+
+MAX_INPUTS = 1000
+MAX_CANDIDATES = 20
+DEFAULT_DEPTH = 2
+
+
+@strawberry.input(name="ScreenInput", description="A name to screen, as a supplier file gives it.")
+class ScreenInputNode:
+    name: str
+    country: str | None = None
+    identifiers: list[str] | None = strawberry.field(
+        default=None, description="Identifiers such as a Wikidata id (Q...)."
+    )
+
+
+@strawberry.type(name="ScreenListing", description="A listing that names a candidate.")
+class ScreenListingNode:
+    policy_id: strawberry.ID
+    policy_name: str
+    relation_id: strawberry.ID
+    valid_from: date | None
+    valid_to: date | None
+    citation: str | None
+
+    @classmethod
+    def of(cls, li: Listing) -> ScreenListingNode:
+        return cls(
+            policy_id=strawberry.ID(li.policy),
+            policy_name=li.policy_name,
+            relation_id=strawberry.ID(li.relation),
+            valid_from=li.valid_from,
+            valid_to=li.valid_to,
+            citation=li.citation,
+        )
+
+
+@strawberry.type(name="ScreenExposure", description="How a chosen policy reaches a candidate.")
+class ScreenExposureNode:
+    policy_id: strawberry.ID
+    exposure: ExposureNode
+
+
+@strawberry.type(name="ScreenCandidate")
+class ScreenCandidateNode:
+    entity_id: strawberry.ID
+    name: str
+    kind: str
+    score: float
+    features: list[str] = strawberry.field(
+        description="The evidence of the match, each with its contribution."
+    )
+    listings: list[ScreenListingNode]
+    exposures: list[ScreenExposureNode]
+
+    @strawberry.field(description="The candidate entity.")
+    def entity(self, info: Info) -> EntityNode:
+        return entity_field(info.context, str(self.entity_id))
+
+    @classmethod
+    def of(cls, c: ScreenCandidate) -> ScreenCandidateNode:
+        return cls(
+            entity_id=strawberry.ID(c.entity),
+            name=c.name,
+            kind=c.kind,
+            score=c.score,
+            features=list(c.features),
+            listings=[ScreenListingNode.of(li) for li in c.listings],
+            exposures=[
+                ScreenExposureNode(
+                    policy_id=strawberry.ID(pe.policy), exposure=ExposureNode.of(pe.exposure)
+                )
+                for pe in c.exposures
+            ],
+        )
+
+
+@strawberry.type(name="ScreenResult")
+class ScreenResultNode:
+    name: str
+    country: str | None
+    candidates: list[ScreenCandidateNode]
+
+    @classmethod
+    def of(cls, r: ScreenResult) -> ScreenResultNode:
+        return cls(
+            name=r.input.name,
+            country=r.input.country,
+            candidates=[ScreenCandidateNode.of(c) for c in r.candidates],
+        )
+
+
+@strawberry.type
+class ScreeningFields:
+    @strawberry.field(
+        description=(
+            "Screen names against the graph: per input the best candidates with scores and "
+            "matched features, the listings naming each on asOf, and its exposure to the "
+            "given policies with paths. Reads only."
+        )
+    )
+    async def screen(
+        self,
+        info: Info,
+        entities: list[ScreenInputNode],
+        as_of: date | None = None,
+        policies: list[strawberry.ID] | None = None,
+        max_depth: int | None = DEFAULT_DEPTH,
+        candidates: int | None = DEFAULT_CANDIDATES,
+        threshold: float | None = DEFAULT_THRESHOLD,
+    ) -> list[ScreenResultNode]:
+        ctx = info.context
+        if len(entities) > MAX_INPUTS:
+            raise BadRequest(f"entities: at most {MAX_INPUTS} names per request")
+        count = DEFAULT_CANDIDATES if candidates is None else candidates
+        if not 1 <= count <= MAX_CANDIDATES:
+            raise BadRequest(f"candidates: between 1 and {MAX_CANDIDATES}")
+        depth = ctx.limits.check_depth(
+            DEFAULT_DEPTH if max_depth is None else max_depth, "maxDepth"
+        )
+        for policy in policies or ():
+            if not is_entity_id(str(policy)):
+                raise NotFound(f"no entity with id {str(policy)[:100]!r}")
+        inputs = [
+            ScreenInput(
+                " ".join(e.name.split())[:500],
+                e.country,
+                tuple(e.identifiers or ()),
+                i,
+            )
+            for i, e in enumerate(entities, start=1)
+        ]
+        results = await offload(
+            screen,
+            ctx.store,
+            ctx.schema,
+            inputs,
+            as_of=as_of,
+            policies=[str(p) for p in policies or ()],
+            max_depth=depth,
+            candidates=count,
+            threshold=DEFAULT_THRESHOLD if threshold is None else threshold,
+        )
+        return [ScreenResultNode.of(r) for r in results]
