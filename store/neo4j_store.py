@@ -29,6 +29,7 @@ from typing import Any, Generic, LiteralString, TypeVar, cast
 
 import neo4j
 from neo4j import exceptions as neo4j_errors
+from neo4j.api import BookmarkManager
 
 from ontology.errors import LoadFailed, NotFound, StoreUnavailable
 from ontology.model import Entity, Graph, Relation, Source
@@ -164,6 +165,7 @@ class Neo4jStore:
         batch_size: int = 2000,
         today: Today = date.today,
         precompute: bool = True,
+        bookmark_manager: BookmarkManager | None = None,
     ) -> None:
         if batch_size < 1:
             raise ValueError("batch_size must be positive")
@@ -175,6 +177,10 @@ class Neo4jStore:
         self._batch_size = batch_size
         self._today = today
         self._precompute = precompute
+        # Causal consistency on a cluster: every read waits until the reader it is routed
+        # to has caught up with the bookmarks this manager holds (the store's own loads,
+        # and any a caller hands over from a load made elsewhere, see :meth:`bookmarks`).
+        self._bookmarks = bookmark_manager or driver.execute_query_bookmark_manager
         self._type_names = {r.neo4j_type: r.name for r in schema.relations.values()}
         self._all_types = sorted(self._type_names)
 
@@ -202,6 +208,7 @@ class Neo4jStore:
                 dict(params or {}),
                 database_=self._database,
                 routing_=neo4j.RoutingControl.READ,
+                bookmark_manager_=self._bookmarks,
             )
         return list(result.records)
 
@@ -448,12 +455,18 @@ class Neo4jStore:
         path = record["path"]
         return None if path is None else [self._relation(m) for m in path]
 
+    def bookmarks(self) -> list[str]:
+        """The bookmarks of the newest writes this store made or was told of.
+
+        Handing them to a store on another driver (another process, another machine) as
+        ``neo4j.GraphDatabase.bookmark_manager(initial_bookmarks=...)`` makes its reads
+        wait for a cluster member that has those writes, e.g. an API replica after a load.
+        """
+        return sorted(self._bookmarks.get_bookmarks())
+
     def _session(self) -> neo4j.Session:
-        # Share execute_query's bookmark manager so reads right after a load see it.
-        return self._driver.session(
-            database=self._database,
-            bookmark_manager=self._driver.execute_query_bookmark_manager,
-        )
+        # Share the reads' bookmark manager so reads right after a load see it.
+        return self._driver.session(database=self._database, bookmark_manager=self._bookmarks)
 
     def _load_error(self, exc: Exception, what: str) -> Exception:
         if isinstance(exc, LoadFailed | StoreUnavailable):
