@@ -14,15 +14,16 @@ import asyncio
 import json
 import logging
 
-from fastapi import FastAPI
+from fastapi import FastAPI, Request
 from fastapi.middleware.cors import CORSMiddleware
-from fastapi.responses import JSONResponse
+from fastapi.responses import HTMLResponse, JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from strawberry.fastapi import GraphQLRouter
 
 from api.context import ApiContext
 from api.errors import INTERNAL_CODE, error_payload
 from api.explore.routes import mount_explore
+from api.graphiql import graphiql_html, mount_graphiql_assets
 from api.graphql_schema import build_graphql_schema
 from api.limits import ApiLimits
 from api.loaders import offload
@@ -72,6 +73,7 @@ def create_app(store: GraphStore, schema: Schema, limits: ApiLimits) -> FastAPI:
         )
 
     mount_explore(app, schema)
+    mount_graphiql_assets(app)
 
     @app.get("/healthz")
     async def healthz() -> dict[str, str]:
@@ -112,6 +114,10 @@ class _Router(GraphQLRouter[ApiContext, None]):
     recursion allows, would otherwise escape as server errors; as a ``JSONDecodeError``
     they get the same 400 as any other unreadable body.
     """
+
+    async def render_graphql_ide(self, request: Request) -> HTMLResponse:
+        """GraphiQL with its assets from this server, not a CDN: it works offline."""
+        return HTMLResponse(graphiql_html())
 
     def decode_json(self, data: str | bytes) -> object:
         try:
