@@ -70,7 +70,8 @@ export function renderRelation(el, palette, rel, { asOf, onNode, back } = {}) {
 function namesTable(entity) {
   const rows = entity.names.map((n) =>
     h("tr", {}, h("td", { class: "meta" }, LANGS[n.lang] ? `${LANGS[n.lang]} (${n.lang})` : n.lang), h("td", { lang: n.lang }, n.value)));
-  return h("table", { class: "ranked" }, h("tbody", {}, rows));
+  return h("table", { class: "ranked names" }, h("tbody", {},
+    h("tr", {}, h("td", { class: "meta" }, "name"), h("td", {}, entity.name)), rows));
 }
 
 /** An entity: attributes, names in every language, aliases, listings, and what to do next. */
@@ -89,8 +90,7 @@ export function renderEntity(el, palette, entity, { attributes, listings, inView
       attrs.map((a) => [h("dt", {}, a), h("dd", {}, String(entity[a]))]),
     ),
     h("h3", {}, "Names"),
-    h("div", { class: "names" }, h("table", { class: "ranked" }, h("tbody", {},
-      h("tr", {}, h("td", { class: "meta" }, "name"), h("td", {}, entity.name)))), namesTable(entity)),
+    namesTable(entity),
     entity.aliases.length ? [h("h3", {}, "Aliases"), h("p", {}, entity.aliases.join(" · "))] : null,
     h("h3", {}, `Listings (${listings.length})`),
     listings.length

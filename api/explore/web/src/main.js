@@ -29,6 +29,8 @@ class Explorer {
     this.relations = new Map(); // the scene: id -> relation
     this.exposure = null;
     this.drawn = "";
+    this.generation = 0; // renders started; an older one that finishes late draws nothing
+    this.pending = 0;
     this.cy = createGraph($("graph"), palette, {
       node: (id) => this.select(`n:${id}`),
       edge: (id) => this.select(`e:${id}`),
@@ -45,29 +47,37 @@ class Explorer {
     return this.render();
   }
 
+  stale(generation) {
+    return generation !== this.generation;
+  }
+
   async render() {
     const s = this.state;
+    const generation = ++this.generation;
     for (const v of ["entity", "exposure", "path"]) {
       $(`view-${v}`).hidden = s.v !== v;
       $(`tab-${v}`).setAttribute("aria-selected", String(s.v === v));
     }
     this.slider.set(s.asof);
     try {
-      this.busy(true);
-      if (s.v === "exposure") await this.renderExposure();
-      else if (s.v === "path") await this.renderPath();
-      else await this.renderNeighbourhood();
+      this.busy(+1);
+      if (s.v === "exposure") await this.renderExposure(generation);
+      else if (s.v === "path") await this.renderPath(generation);
+      else await this.renderNeighbourhood(generation);
+      if (this.stale(generation)) return;
       this.applyFilter();
-      await this.renderSelection();
-      this.status("");
+      await this.renderSelection(generation);
+      if (!this.stale(generation)) this.status("");
     } catch (err) {
-      this.status(err.message, true);
+      if (!this.stale(generation)) this.status(err.message, true);
     } finally {
-      this.busy(false);
+      this.busy(-1);
     }
   }
 
-  busy(on) {
+  busy(change) {
+    this.pending += change;
+    const on = this.pending > 0;
     document.body.setAttribute("aria-busy", String(on));
     document.body.dataset.ready = on ? "" : "1";
   }
@@ -127,7 +137,7 @@ class Explorer {
     return result;
   }
 
-  async renderNeighbourhood() {
+  async renderNeighbourhood(generation) {
     const s = this.state;
     if (!s.id) {
       this.scene("", new Map(), new Map());
@@ -135,6 +145,7 @@ class Explorer {
     }
     const ids = [s.id, ...s.x.filter((x) => x !== s.id)];
     const parts = await Promise.all(ids.map((id) => this.neighbourhood(id)));
+    if (this.stale(generation)) return;
     const nodes = new Map();
     const relations = new Map();
     for (const part of parts) {
@@ -178,7 +189,7 @@ class Explorer {
     return { list: data.suppliersExposedTo, impact: data.policyImpact, benefits, policy: data.policyImpact.policy };
   }
 
-  async renderExposure() {
+  async renderExposure(generation) {
     const s = this.state;
     if (!s.policy) {
       this.exposure = null;
@@ -190,7 +201,9 @@ class Explorer {
     const depth = Number(s.depth || 3);
     const key = `exposure:${s.policy}:${s.asof || ""}:${depth}`;
     if (!this.exposure || this.exposure.key !== key) {
-      this.exposure = { key, ...(await this.loadExposure(s.policy, s.asof, depth)) };
+      const loaded = await this.loadExposure(s.policy, s.asof, depth);
+      if (this.stale(generation)) return;
+      this.exposure = { key, ...loaded };
     }
     const x = this.exposure;
     $("policy-input").value = x.policy.name;
@@ -279,7 +292,7 @@ class Explorer {
 
   // ------------------------------------------------------------------ path
 
-  async renderPath() {
+  async renderPath(generation) {
     const s = this.state;
     if (!s.from || !s.to) {
       this.scene("", new Map(), new Map());
@@ -289,6 +302,7 @@ class Explorer {
     const len = Number(s.len || 4);
     const data = await gql(`query P($a: ID!, $b: ID!, $n: Int) { path(from: $a, to: $b, maxLength: $n) { ${RELATION_FIELDS} }
       a: entity(id: $a) { id kind name } b: entity(id: $b) { id kind name } }`, { a: s.from, b: s.to, n: len });
+    if (this.stale(generation)) return;
     if (!data.a || !data.b) throw new Error(`No entity with id “${data.a ? s.to : s.from}”`);
     $("from-input").value = data.a.name;
     $("to-input").value = data.b.name;
@@ -321,7 +335,7 @@ class Explorer {
     return this.select(`e:${rel.id}`).then(() => from);
   }
 
-  async renderSelection() {
+  async renderSelection(generation) {
     const sel = this.state.sel || "";
     const [what, ...rest] = sel.split(":");
     const id = rest.join(":");
@@ -339,15 +353,16 @@ class Explorer {
     }
     if (what === "n" && id) {
       this.cy.getElementById(id).select();
-      await this.renderNode(id);
+      await this.renderNode(id, generation);
       return;
     }
     clear($("details"), h("p", { class: "hint" }, "Click a node for its attributes, names and listings; click an edge for its sources."));
   }
 
-  async renderNode(id) {
+  async renderNode(id, generation) {
     const data = await gql(`query D($id: ID!) { entity(id: $id) { ...E
       listings: relations(direction: IN, types: ["${LISTING}"], first: 50) { edges { node { ${RELATION_FIELDS} } } } } } ${this.fragment}`, { id });
+    if (this.stale(generation)) return;
     if (!data.entity) throw new Error(`No entity with id “${id}”`);
     const { listings, ...entity } = data.entity;
     const isPolicy = (this.palette.kinds[entity.kind]?.ancestors || []).includes(POLICY);
@@ -406,9 +421,9 @@ class Explorer {
     results.hidden = false;
     clear(results,
       h("h2", {}, `Results for “${q}”`, h("button", { type: "button", style: "float:right", onclick: () => { results.hidden = true; } }, "close")),
-      data.search.length ? [...groups].map(([kind, hits]) => [
+      data.search.length ? [...groups].map(([kind, hits]) => h("div", { class: "group", "data-kind": kind },
         h("h3", {}, swatch(this.palette, kind), " ", this.palette.kinds[kind]?.label || kind, ` (${hits.length})`),
-        h("ul", { class: "list" }, hits.map((hit) => this.resultItem(hit)))]) : h("p", { class: "hint" }, "Nothing matches."));
+        h("ul", { class: "list" }, hits.map((hit) => this.resultItem(hit))))) : h("p", { class: "hint" }, "Nothing matches."));
   }
 
   resultItem(hit) {
@@ -416,10 +431,16 @@ class Explorer {
     const zh = e.names.find((n) => n.lang.startsWith("zh"));
     const isPolicy = (this.palette.kinds[e.kind]?.ancestors || []).includes(POLICY);
     return h("li", {},
-      h("button", { class: "item result", type: "button", "data-id": e.id, onclick: () => this.set({ v: "entity", id: e.id, x: [], sel: `n:${e.id}` }) },
+      h("button", { class: "item result", type: "button", "data-id": e.id, onclick: () => this.pick({ v: "entity", id: e.id, x: [], sel: `n:${e.id}` }) },
         h("span", {}, e.name), zh && h("span", { class: "zh", lang: zh.lang }, zh.value), h("span", { class: "sub" }, hit.score.toFixed(2))),
       isPolicy && h("div", { class: "row-actions" },
-        h("button", { type: "button", "data-exposure": e.id, onclick: () => this.set({ v: "exposure", policy: e.id, org: undefined, sel: undefined }) }, "exposure")));
+        h("button", { type: "button", "data-exposure": e.id, onclick: () => this.pick({ v: "exposure", policy: e.id, org: undefined, sel: undefined }) }, "exposure")));
+  }
+
+  /** Leave the search results for the view a result opens. */
+  pick(patch) {
+    $("results").hidden = true;
+    return this.set({ ...patch, q: undefined });
   }
 
   picker(inputId, listId, kinds, pick) {
