@@ -10,7 +10,6 @@ from typing import Any, ParamSpec, TypeVar
 
 import click
 import typer
-from typer.exceptions import TyperException
 from pydantic import ValidationError as PydanticValidationError
 from rich.console import Console
 from rich.markup import escape
@@ -18,10 +17,12 @@ from rich.progress import (
     BarColumn,
     MofNCompleteColumn,
     Progress,
+    SpinnerColumn,
     TaskID,
     TextColumn,
     TimeElapsedColumn,
 )
+from typer.exceptions import TyperException
 
 from ontology.errors import BadSetting, CannotUse, TechsovError, ValidationFailed
 from store.base import ProgressCallback
@@ -35,6 +36,35 @@ err_console = Console(stderr=True)
 def step(message: str) -> None:
     """Say what a command is doing now, so a wait is never silent."""
     err_console.print(f"[dim]→[/] {message}", highlight=False, soft_wrap=True)
+
+
+def note(message: str) -> None:
+    """:func:`step` on a terminal only: commands whose stderr programs read stay quiet."""
+    if err_console.is_terminal:
+        step(message)
+
+
+@contextmanager
+def working(message: str) -> Iterator[None]:
+    """A spinner with the elapsed time while a step without countable parts runs.
+
+    On a terminal the line stays, with its duration, once the step is done; elsewhere
+    (a pipe, CI, a test) nothing is printed, so output meant for reading by programs stays
+    as it was.
+    """
+    if not err_console.is_terminal:
+        yield
+        return
+    with Progress(
+        SpinnerColumn(),
+        TextColumn("{task.description}"),
+        TimeElapsedColumn(),
+        console=err_console,
+        transient=False,
+    ) as bar:
+        task = bar.add_task(message, total=1)
+        yield
+        bar.update(task, completed=1)
 
 
 def report_error(exc: TechsovError) -> None:

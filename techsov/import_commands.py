@@ -21,7 +21,7 @@ from rich.console import Console
 from ingest.importers.pipeline import import_source, resolve_folder, write_resolution
 from ingest.resolve import Resolution
 from ontology.errors import ValidationFailed
-from techsov.console import err_console, exits_on_error
+from techsov.console import err_console, exits_on_error, working
 
 import_app = typer.Typer(help="Import a public data set into a resolved fact folder.")
 
@@ -63,7 +63,8 @@ def _run(
 ) -> None:
     when = date.fromisoformat(released) if released else None
     try:
-        imported, new = import_source(source, path, out, version=version, released=when)
+        with working(f"mapping {source} from {path} onto the ontology"):
+            imported, new = import_source(source, path, out, version=version, released=when)
         counts = imported.counts()
         skipped = ", ".join(f"{n} {why}" for why, n in sorted(imported.skipped.items()))
         err_console.print(
@@ -72,8 +73,10 @@ def _run(
             + (f"; skipped {skipped}" if skipped else "")
             + ("" if new else " (already staged: unchanged)")
         )
-        resolution = resolve_folder(out, curated=curated, decisions=decisions)
-        write_resolution(resolution, out)
+        with working("resolving entities across the data sets and the curated facts"):
+            resolution = resolve_folder(out, curated=curated, decisions=decisions)
+        with working(f"writing the resolved facts to {out}"):
+            write_resolution(resolution, out)
     except ValidationFailed as exc:
         _print_problems(exc)
         raise typer.Exit(exc.exit_code) from None
@@ -110,7 +113,7 @@ for _name, _source, _about in (
     (
         "entity-list",
         "us-lists",
-        "the US restricted-party lists (a folder with lists.json and the list extracts).",
+        "the US restricted-party lists: another name of `techsov import us-lists`.",
     ),
     (
         "us-lists",
@@ -140,9 +143,11 @@ def resolve_command(
 ) -> None:
     """Re-resolve the staged data sets with the curated facts and the decisions file."""
     try:
-        resolution = resolve_folder(out, curated=curated, decisions=decisions)
+        with working("resolving entities across the data sets and the curated facts"):
+            resolution = resolve_folder(out, curated=curated, decisions=decisions)
         if write:
-            write_resolution(resolution, out)
+            with working(f"writing the resolved facts to {out}"):
+                write_resolution(resolution, out)
     except ValidationFailed as exc:
         _print_problems(exc)
         raise typer.Exit(exc.exit_code) from None

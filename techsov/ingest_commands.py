@@ -21,13 +21,12 @@ from rich.table import Table
 from exports.graphml import write_graphml
 from exports.tabular import write_neo4j_admin_csv, write_parquet
 from ingest.rdf import RDF_FORMATS, RdfFormat, export_rdf
-from ingest.validate import build_graph
 from ontology.errors import BadRequest, ValidationFailed
 from ontology.model import Graph
 from ontology.schema import Schema, default_schema
-from techsov.console import err_console, exits_on_error
+from techsov.console import err_console, exits_on_error, note, working
 from techsov.settings import Settings
-from techsov.wiring import data_paths, serving_store
+from techsov.wiring import data_paths, read_graph_cached, serving_store
 
 
 class ExportFormat(enum.StrEnum):
@@ -79,8 +78,12 @@ def validated_graph(
     Problems are printed unwrapped (``file:line: field: message``), whatever the terminal
     width, so editors and ``grep`` can jump to them.
     """
+    settings = Settings()
+    where = ", ".join(str(p) for p in data_paths(settings, paths or ()))
     try:
-        return build_graph(data_paths(Settings(), paths or ()), schema, source_texts=source_texts)
+        with working(f"validating the facts in {where}"):
+            graph, _ = read_graph_cached(settings, schema, paths or (), source_texts=source_texts)
+        return graph
     except ValidationFailed as exc:
         err_console.print(f"[bold red]{len(exc.problems)} problem(s) found[/]")
         for problem in exc.problems:
@@ -170,9 +173,7 @@ def export(
     ] = ExportFormat.turtle,
     out: Annotated[
         Path | None,
-        typer.Option(
-            "--out", "-o", help="RDF: file (default: stdout). Analytics formats: folder."
-        ),
+        typer.Option("--out", "-o", help="RDF: file (default: stdout). Analytics formats: folder."),
     ] = None,
     from_store: Annotated[
         bool,
@@ -188,11 +189,18 @@ def export(
     if from_store:
         if paths:
             raise BadRequest("give fact paths or --from-store, not both")
-        with serving_store(Settings(), schema) as store:
+        with (
+            serving_store(Settings(), schema, log=note) as store,
+            working("reading the graph from the store"),
+        ):
             graph = store.snapshot()
     else:
         graph = validated_graph(paths, schema)
-    write_export(graph, schema, fmt, out)
+    if out is None:
+        write_export(graph, schema, fmt, out)
+    else:
+        with working(f"writing {fmt.value} to {out}"):
+            write_export(graph, schema, fmt, out)
     if out is not None:
         counts = graph.counts()
         err_console.print(

@@ -19,7 +19,7 @@ import typer
 from ingest.bulk import build_bulk_graph
 from ingest.synth import SIZES, generate
 from ontology.schema import default_schema
-from techsov.console import err_console, exits_on_error, progress_bar
+from techsov.console import err_console, exits_on_error, progress_bar, working
 from techsov.settings import Settings
 from techsov.wiring import neo4j_store
 
@@ -62,7 +62,8 @@ def synth(
         raise typer.BadParameter("give exactly one of --firms and --size")
     count = firms if firms is not None else SIZES[str(size)]
     started = time.perf_counter()
-    stats = generate(out, count, seed, formats=[str(f) for f in formats or [SynthFormat.csv]])
+    with working(f"generating a synthetic graph of {count} firms into {out}"):
+        stats = generate(out, count, seed, formats=[str(f) for f in formats or [SynthFormat.csv]])
     manifest = stats.manifest()
     err_console.print(
         f"{manifest['entities']} entities, {manifest['relations']} relations, "
