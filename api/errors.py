@@ -26,7 +26,7 @@ import strawberry
 from graphql import GraphQLError
 from strawberry.types import ExecutionContext
 
-from ontology.errors import BadRequest, LimitExceeded, StoreUnavailable, TechsovError
+from ontology.errors import BadRequest, LimitExceeded, NotFound, StoreUnavailable, TechsovError
 
 logger = logging.getLogger("api.graphql")
 
@@ -43,9 +43,38 @@ _DOCUMENT_LIMIT_MESSAGES = re.compile(
 )
 
 
+class UnknownEntity(NotFound):
+    """No entity has this id, nor this exact name or alias; ``candidates`` are the
+    closest names (``extensions.candidates``: id, name, kind)."""
+
+    def __init__(self, message: str, candidates: list[dict[str, str]]) -> None:
+        super().__init__(message)
+        self.candidates = candidates
+
+
+class AmbiguousEntity(UnknownEntity):
+    """Several entities have this exact name or alias: the client must pick an id."""
+
+    code = "AMBIGUOUS_ENTITY"
+
+
+class WrongKind(BadRequest):
+    """The entity exists but is not of the kind the argument takes."""
+
+    code = "WRONG_KIND"
+
+    def __init__(self, message: str, candidates: list[dict[str, str]]) -> None:
+        super().__init__(message)
+        self.candidates = candidates
+
+
 def client_error(error: GraphQLError) -> GraphQLError:
-    """The error as a client may see it: a safe message and ``extensions.code``."""
+    """The error as a client may see it: a safe message and ``extensions.code`` (and,
+    for an identifier that found no single entity, ``extensions.candidates``)."""
     original = error.original_error
+    if isinstance(original, UnknownEntity | WrongKind):
+        extra = {"candidates": original.candidates}
+        return _with(error, original.message, original.code, extra)
     if isinstance(original, TechsovError):
         return _with(error, original.message, original.code)
     if _is_about_the_request(error):
@@ -68,7 +97,9 @@ def _is_about_the_request(error: GraphQLError) -> bool:
     return error.original_error is None or bool(error.nodes)
 
 
-def _with(error: GraphQLError, message: str, code: str) -> GraphQLError:
+def _with(
+    error: GraphQLError, message: str, code: str, extra: dict[str, Any] | None = None
+) -> GraphQLError:
     return GraphQLError(
         message,
         nodes=error.nodes,
@@ -76,7 +107,7 @@ def _with(error: GraphQLError, message: str, code: str) -> GraphQLError:
         positions=error.positions,
         path=error.path,
         original_error=None,
-        extensions={"code": code},
+        extensions={"code": code, **(extra or {})},
     )
 
 

@@ -21,7 +21,9 @@ from strawberry.schema.config import StrawberryConfig
 
 from api.context import Info
 from api.errors import TechsovGraphQLSchema
+from api.identifiers import answer_for, find_entity
 from api.limits import ApiLimits, ResultSizeLimiter
+from api.list_fields import query_fields
 from api.loaders import offload
 from api.ontology_types import OntologyTypes, build_ontology_types
 from api.prefetch import asks_for, prefetch_relations
@@ -33,25 +35,14 @@ from api.types import (
     ExposureNode,
     PolicyImpactNode,
     RelationNode,
-    SearchHitNode,
-    is_entity_id,
     relation_path,
 )
-from ontology.errors import BadRequest, NotFound
 from ontology.schema import Schema
 from store import analysis, questions
 
-DEFAULT_SEARCH_FIRST = 10
 DEFAULT_EXPOSURE_FIRST = 100
 DEFAULT_MAX_DEPTH = 3
 DEFAULT_MAX_LENGTH = 4
-
-
-def _require_id(entity_id: str) -> str:
-    """Refuse an id that no entity can have with the same error an unknown one gets."""
-    if not is_entity_id(entity_id):
-        raise NotFound(f"no entity with id {entity_id[:100]!r}")
-    return entity_id
 
 
 def _or(value: int | None, default: int) -> int:
@@ -62,39 +53,15 @@ def _or(value: int | None, default: int) -> int:
 
 @strawberry.type(name="Query")
 class QueryRoot(StandardsFields, ScreeningFields):
-    @strawberry.field(description="The entity with this id, or null when there is none.")
-    async def entity(self, info: Info, id: strawberry.ID) -> EntityNode | None:
-        if not is_entity_id(id):
-            return None
-        return await info.context.maybe_entity(str(id))
-
     @strawberry.field(
         description=(
-            "Entities whose name, localized names or aliases match (accent- and "
-            "case-insensitive): exact 1.0, prefix 0.75, substring 0.5."
+            "The entity with this id (or the only one with this exact name or alias), "
+            "or null when there is none."
         )
     )
-    async def search(
-        self,
-        info: Info,
-        query: str,
-        kinds: list[str] | None = None,
-        first: int | None = DEFAULT_SEARCH_FIRST,
-    ) -> list[SearchHitNode]:
-        ctx = info.context
-        ctx.limits.check_search(query)
-        count = ctx.limits.check_first(_or(first, DEFAULT_SEARCH_FIRST))
-        if kinds is not None:
-            unknown = sorted(set(kinds) - set(ctx.schema.entity_kinds))
-            if unknown:
-                raise BadRequest(f"unknown entity kind(s): {', '.join(unknown)}")
-        hits = await offload(ctx.store.search, query, kinds, count)
-        entities = await ctx.loaders.entities.load_many([h.entity_id for h in hits])
-        return [
-            SearchHitNode(entity=ctx.node(e), score=h.score)
-            for h, e in zip(hits, entities, strict=True)
-            if e is not None
-        ]
+    async def entity(self, info: Info, id: strawberry.ID) -> EntityNode | None:
+        found = await find_entity(info.context, str(id))
+        return None if found is None else info.context.node(found)
 
     @strawberry.field(
         description=(
@@ -113,14 +80,18 @@ class QueryRoot(StandardsFields, ScreeningFields):
         ctx = info.context
         depth = ctx.limits.check_depth(_or(max_depth, DEFAULT_MAX_DEPTH), "maxDepth")
         count = ctx.limits.check_first(_or(first, DEFAULT_EXPOSURE_FIRST))
-        exposures = await offload(
-            questions.suppliers_exposed_to,
-            ctx.store,
-            ctx.schema,
-            _require_id(policy),
-            max_depth=depth,
-            as_of=as_of,
-            first=count,
+        exposures = await answer_for(
+            ctx,
+            [(str(policy), "Policy", "policy")],
+            lambda policy_id: offload(
+                questions.suppliers_exposed_to,
+                ctx.store,
+                ctx.schema,
+                policy_id,
+                max_depth=depth,
+                as_of=as_of,
+                first=count,
+            ),
         )
         await prefetch_relations(
             info,
@@ -142,13 +113,17 @@ class QueryRoot(StandardsFields, ScreeningFields):
     ) -> list[DependencyNode]:
         ctx = info.context
         depth = ctx.limits.check_depth(_or(max_depth, DEFAULT_MAX_DEPTH), "maxDepth")
-        found = await offload(
-            analysis.dependencies,
-            ctx.store,
-            ctx.schema,
-            _require_id(firm),
-            max_depth=depth,
-            as_of=as_of,
+        found = await answer_for(
+            ctx,
+            [(str(firm), "Organization", "firm")],
+            lambda firm_id: offload(
+                analysis.dependencies,
+                ctx.store,
+                ctx.schema,
+                firm_id,
+                max_depth=depth,
+                as_of=as_of,
+            ),
         )
         await prefetch_relations(
             info,
@@ -165,8 +140,12 @@ class QueryRoot(StandardsFields, ScreeningFields):
         self, info: Info, policy: strawberry.ID, as_of: date | None = None
     ) -> PolicyImpactNode:
         ctx = info.context
-        impact = await offload(
-            analysis.policy_impact, ctx.store, ctx.schema, _require_id(policy), as_of=as_of
+        impact = await answer_for(
+            ctx,
+            [(str(policy), "Policy", "policy")],
+            lambda policy_id: offload(
+                analysis.policy_impact, ctx.store, ctx.schema, policy_id, as_of=as_of
+            ),
         )
         return PolicyImpactNode(impact=impact)
 
@@ -185,12 +164,16 @@ class QueryRoot(StandardsFields, ScreeningFields):
     ) -> list[RelationNode] | None:
         ctx = info.context
         length = ctx.limits.check_depth(_or(max_length, DEFAULT_MAX_LENGTH), "maxLength")
-        found = await offload(
-            questions.shortest_path,
-            ctx.store,
-            _require_id(from_),
-            _require_id(to),
-            max_length=length,
+        found = await answer_for(
+            ctx,
+            [(str(from_), None, "from"), (str(to), None, "to")],
+            lambda start, end: offload(
+                questions.shortest_path,
+                ctx.store,
+                start,
+                end,
+                max_length=length,
+            ),
         )
         if found is None:
             return None
@@ -225,8 +208,10 @@ def _query_type(types: OntologyTypes) -> type[QueryRoot]:
 
     # Annotations are strings in this module; a type local to this function is named
     # to Strawberry explicitly (``graphql_type``), since it cannot be looked up later.
+    findings = query_fields(types)
+
     @strawberry.type(name="Query")
-    class Query(QueryRoot):
+    class Query(QueryRoot, findings):  # type: ignore[misc,valid-type]
         ontology: Any = strawberry.field(
             resolver=describe_ontology,
             graphql_type=OntologyInfo,

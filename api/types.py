@@ -276,6 +276,24 @@ class EntityNode:
 class SearchHitNode:
     entity: EntityNode
     score: float
+    matched_name: str | None = strawberry.field(
+        default=None, description="The name, alias, id or pinyin reading that matched."
+    )
+    matched_field: str | None = strawberry.field(
+        default=None,
+        description="Which it is: `name`, `name:<lang>`, `alias`, `id` or `pinyin`.",
+    )
+    match_type: str | None = strawberry.field(
+        default=None,
+        description=(
+            "`exact` (the whole name), `words` (every word, any order), `prefix` (the last "
+            "word begun), `fuzzy` (a word within a small edit distance) or `substring` "
+            "(Chinese characters within the name)."
+        ),
+    )
+    explanation: str | None = strawberry.field(
+        default=None, description="Each query word and what it matched, e.g. `xaiomi≈xiaomi`."
+    )
 
 
 @strawberry.type(

@@ -39,6 +39,11 @@ PROPERTIES: Final = frozenset({WORDS_PROPERTY, CJK_PROPERTY, FIELDS_PROPERTY})
 CANDIDATES: Final = 100
 """Lucene hits re-scored per request (more when kinds filter them afterwards)."""
 KIND_FILTER_FACTOR: Final = 10
+SHORT_PREFIX: Final = 2
+SHORT_PREFIX_CANDIDATES: Final = 1000
+"""A last word of one or two letters is a prefix of very many words, all of which Lucene
+scores alike; more candidates keep the ranking close to the embedded store's (exactly
+equal while a prefix matches at most this many entities)."""
 
 SCHEMA: Final = {
     WORDS_INDEX: (
@@ -113,7 +118,9 @@ def search(read: Read, text: str, kinds: Sequence[str] | None, first: int) -> li
     if first <= 0 or query.empty:
         return []
     index, lucene = lucene_query(query)
-    limit = max(CANDIDATES, 3 * first) * (1 if kinds is None else KIND_FILTER_FACTOR)
+    short = bool(query.words) and len(query.words[-1]) <= SHORT_PREFIX
+    base = SHORT_PREFIX_CANDIDATES if short else CANDIDATES
+    limit = max(base, 3 * first) * (1 if kinds is None else KIND_FILTER_FACTOR)
     params = {
         "index": index,
         "lucene": lucene,

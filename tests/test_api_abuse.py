@@ -35,7 +35,7 @@ SCHEMA = default_schema()
 LIMITS = ApiLimits()
 BOUND_S = 5.0
 """Most a refused request may take, on a shared, busy machine (most take milliseconds)."""
-CLIENT_CODES = {"BAD_REQUEST", "LIMIT_EXCEEDED", "NOT_FOUND"}
+CLIENT_CODES = {"BAD_REQUEST", "LIMIT_EXCEEDED", "NOT_FOUND", "WRONG_KIND", "AMBIGUOUS_ENTITY"}
 
 
 @pytest.fixture(scope="module")

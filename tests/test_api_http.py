@@ -121,9 +121,9 @@ def test_analyses_of_unknown_ids_are_not_found_errors_naming_the_id(
     assert missing in error["message"]
 
 
-def test_an_analysis_of_an_entity_of_the_wrong_class_is_not_found(client: ApiClient) -> None:
+def test_an_analysis_of_an_entity_of_the_wrong_class_says_so(client: ApiClient) -> None:
     error = client.error('{ suppliersExposedTo(policy: "xiaomi") { kind } }')
-    assert error["extensions"]["code"] == "NOT_FOUND"
+    assert error["extensions"]["code"] == "WRONG_KIND"
     assert "xiaomi" in error["message"] and "Policy" in error["message"]
 
 
