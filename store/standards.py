@@ -214,7 +214,7 @@ def mandates_of(store: GraphStore, scope: dict[str, Path], as_of: date | None) -
             sorted({r.source for r in by_policy}), [APPLIES_TO], Direction.OUT, as_of
         )
         out += [
-            Mandate(a.target, m.target, _scope_text(m), (a, m, *scope[m.target]))
+            Mandate(a.target, m.target, _scope_text(m), (m, a, *scope[m.target]))
             for m in by_policy
             for a in applies
             if a.source == m.source

@@ -53,7 +53,7 @@ def _policy_mandates(store: GraphStore, policy: str, as_of: date | None) -> list
     rels = store.edges([policy], [MANDATES, APPLIES_TO], Direction.OUT, as_of)
     return sorted(
         (
-            Mandate(a.target, m.target, _text(m.properties.get("scope")), (a, m))
+            Mandate(a.target, m.target, _text(m.properties.get("scope")), (m, a))
             for m in rels
             if m.type == MANDATES
             for a in rels
@@ -120,22 +120,25 @@ def _must_implement(
     kinds = _kinds(store, (n for n, _ in reached))
     orgs = sorted({n for n, _ in reached if schema.is_a(kinds.get(n, ""), ORGANIZATION)})
     markets = _markets(store, orgs, as_of)
+    makers: dict[tuple[str, str], list[str]] = {}
+    for (node, std), path in sorted(reached.items()):
+        if path[0].type in PRODUCTION:
+            makers.setdefault((path[0].target, std), []).append(node)
     out = []
     for m in mandates:
-        for (node, std), path in sorted(reached.items()):
+        tail = len(standards[m.standard])
+        for node, std in sorted(reached):
             if std != m.standard:
                 continue
-            maker = node if node in markets else _maker(path)
-            market = next((r for r in markets.get(maker, []) if r.target == m.jurisdiction), None)
-            if market is not None:
-                full = (market, *path[: len(path) - len(standards[std])], *m.path)
-                out.append(Exposure(node, MUST_IMPLEMENT, std, m.jurisdiction, full))
+            for seller in [node] if node in markets else makers.get((node, std), []):
+                sells = markets.get(seller, [])
+                market = next((r for r in sells if r.target == m.jurisdiction), None)
+                if market is not None:
+                    chain = reached[(seller, std)]
+                    full = (market, *chain[: len(chain) - tail], *m.path)
+                    out.append(Exposure(node, MUST_IMPLEMENT, std, m.jurisdiction, full))
+                    break
     return out
-
-
-def _maker(path: Path) -> str:
-    """The maker a product's path passes through (none for a product's own path)."""
-    return next((r.source for r in path if r.type in PRODUCTION), "")
 
 
 def _foreign_patents(
