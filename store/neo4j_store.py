@@ -34,8 +34,8 @@ from neo4j.api import BookmarkManager
 from ontology.errors import LoadFailed, NotFound, StoreUnavailable
 from ontology.model import Entity, Graph, Relation, Source
 from ontology.schema import Schema
-from store import analysis, neo4j_search
 from store import neo4j_queries as q
+from store import neo4j_search
 from store.analysis import Exposure
 from store.answers import ANSWER_DEPTH, ANSWER_FIRST, ExposureAnswers, Today, policies_of
 from store.base import (
@@ -441,28 +441,42 @@ class Neo4jStore:
             return None
         return exposures_from(records[0]["rows"], self._relation)
 
-    def shortest_path(self, start: str, end: str, *, max_length: int) -> list[Relation] | None:
+    def shortest_path(
+        self,
+        start: str,
+        end: str,
+        *,
+        max_length: int,
+        ways: Mapping[str, str] | None = None,
+        day: date | None = None,
+    ) -> tuple[bool, list[Relation] | None]:
         """:func:`store.analysis.shortest_path` in one statement: Neo4j's own search for
-        all shortest paths, the tie-break applied in the query (lengths beyond the
-        query's literal bound are evaluated by the analysis, tier by tier)."""
+        all shortest paths, the tie-break applied in the query. ``ways`` maps relation
+        types to ``forward``/``backward``/``both`` (``None``: every type, both ways);
+        ``day`` keeps relations valid then. Returns ``(answered, path)``: not answered
+        when the query cannot take the question (a length beyond its literal bound, a
+        path to itself), which the caller then evaluates live."""
         if start == end or max_length > q.PATH_MAX_LENGTH:
-            return analysis.shortest_path(self, start, end, max_length=max_length)
-        params = {"start": start, "end": end, "types": self._all_types, "max_length": max_length}
+            return False, None
+        chosen = {t: "both" for t in self._type_names.values()} if ways is None else ways
+        by_way: dict[str, list[str]] = {"forward": [], "backward": [], "both": []}
+        for name, way in chosen.items():
+            if name in self._schema.relations:
+                by_way[way].append(self._schema.relations[name].neo4j_type)
+        params = {
+            "start": start,
+            "end": end,
+            "types": sorted(t for ts in by_way.values() for t in ts),
+            "day": day,
+            "max_length": max_length,
+            **{way: sorted(types) for way, types in by_way.items()},
+        }
         record = self._read(q.SHORTEST_PATH, params)[0]
         for node, present in ((start, record["has_start"]), (end, record["has_end"])):
             if not present:
                 raise NotFound(f"no entity with id {node!r}")
         path = record["path"]
-        return None if path is None else [self._relation(m) for m in path]
-
-    def bookmarks(self) -> list[str]:
-        """The bookmarks of the newest writes this store made or was told of.
-
-        Handing them to a store on another driver (another process, another machine) as
-        ``neo4j.GraphDatabase.bookmark_manager(initial_bookmarks=...)`` makes its reads
-        wait for a cluster member that has those writes, e.g. an API replica after a load.
-        """
-        return sorted(self._bookmarks.get_bookmarks())
+        return True, None if path is None else [self._relation(m) for m in path]
 
     def _session(self) -> neo4j.Session:
         # Share the reads' bookmark manager so reads right after a load see it.

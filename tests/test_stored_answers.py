@@ -150,3 +150,32 @@ def test_neo4j_and_embedded_stored_answers_are_the_same(neo4j_db: neo4j.Driver, 
             assert rows(neo.stored_exposures(policy, max_depth=depth, first=50, as_of=None)) == (
                 rows(embedded.stored_exposures(policy, max_depth=depth, first=50, as_of=None))
             )
+
+
+def path_ids(found: list[Any] | None) -> list[str] | None:
+    return None if found is None else [r.id for r in found]
+
+
+@pytest.mark.neo4j
+def test_neo4j_path_search_gives_the_analysis_path_in_both_modes(
+    neo4j_db: neo4j.Driver, curated: Graph
+) -> None:
+    import random
+
+    from store import analysis, questions
+
+    neo = Neo4jStore(neo4j_db, database="neo4j", schema=SCHEMA)
+    embedded = EmbeddedStore(SCHEMA, precompute=False)
+    neo.load(curated)
+    embedded.load(curated)
+    ids = sorted(curated.entities)
+    rng = random.Random(5)
+    found = 0
+    for _ in range(40):
+        a, b, length = rng.choice(ids), rng.choice(ids), rng.randint(1, 5)
+        for options in ({}, {"schema": SCHEMA, "directed": True}):
+            ours = questions.shortest_path(neo, a, b, max_length=length, **options)  # type: ignore[arg-type]
+            theirs = analysis.shortest_path(embedded, a, b, max_length=length, **options)  # type: ignore[arg-type]
+            assert path_ids(ours) == path_ids(theirs), (a, b, length, options)
+            found += ours is not None
+    assert found > 5
