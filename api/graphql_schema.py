@@ -21,6 +21,7 @@ from strawberry.schema.config import StrawberryConfig
 
 from api.context import Info
 from api.errors import TechsovGraphQLSchema
+from api.exposure_fields import ExposureFields, path_options
 from api.identifiers import answer_for, find_entity
 from api.limits import ApiLimits, ResultSizeLimiter
 from api.list_fields import query_fields
@@ -52,7 +53,7 @@ def _or(value: int | None, default: int) -> int:
 
 
 @strawberry.type(name="Query")
-class QueryRoot(StandardsFields, ScreeningFields):
+class QueryRoot(ExposureFields, StandardsFields, ScreeningFields):
     @strawberry.field(
         description=(
             "The entity with this id (or the only one with this exact name or alias), "
@@ -151,8 +152,12 @@ class QueryRoot(StandardsFields, ScreeningFields):
 
     @strawberry.field(
         description=(
-            "The shortest chain of relations (followed in either direction) between two "
-            "entities, or null when none is at most maxLength long."
+            "The shortest chain of relations between two entities, or null when none is at "
+            "most maxLength long. Directed (the default): only relations whose role explains "
+            "(supply, production, use, ownership, kind-of, components, listings, rule "
+            "scope), each read from the affected entity towards the policy, valid on asOf "
+            "(today by default), or the relation `types` given. directed: false follows "
+            "any relation in either direction, valid at any time unless asOf is given."
         )
     )
     async def path(
@@ -161,6 +166,9 @@ class QueryRoot(StandardsFields, ScreeningFields):
         from_: Annotated[strawberry.ID, strawberry.argument(name="from")],
         to: strawberry.ID,
         max_length: int | None = DEFAULT_MAX_LENGTH,
+        directed: bool | None = True,
+        types: list[str] | None = None,
+        as_of: date | None = None,
     ) -> list[RelationNode] | None:
         ctx = info.context
         length = ctx.limits.check_depth(_or(max_length, DEFAULT_MAX_LENGTH), "maxLength")
@@ -173,6 +181,8 @@ class QueryRoot(StandardsFields, ScreeningFields):
                 start,
                 end,
                 max_length=length,
+                schema=ctx.schema,
+                **path_options(directed, types, as_of),  # type: ignore[arg-type]
             ),
         )
         if found is None:

@@ -310,6 +310,12 @@ class ExposureNode:
     score: float
     path: list[RelationNode]
     supplier_id: strawberry.Private[str]
+    rule_version: strawberry.ID | None = strawberry.field(
+        default=None, description="The rule version that produced this exposure."
+    )
+    as_of: date | None = strawberry.field(
+        default=None, description="The date the exposure was computed for."
+    )
 
     @classmethod
     def of(cls, exposure: Exposure) -> ExposureNode:
@@ -319,6 +325,8 @@ class ExposureNode:
             score=exposure.score,
             path=relation_path(exposure.path),
             supplier_id=exposure.supplier,
+            rule_version=strawberry.ID(exposure.rule_version) if exposure.rule_version else None,
+            as_of=exposure.as_of,
         )
 
     @strawberry.field
@@ -373,3 +381,20 @@ class PolicyImpactNode:
     @strawberry.field
     async def jurisdictions(self, info: Info) -> list[EntityNode]:
         return await info.context.entities(self.impact.jurisdictions)
+
+    @strawberry.field(description="The date the impact was computed for.")
+    def as_of(self) -> date | None:
+        return self.impact.as_of
+
+    @strawberry.field(description="The rule version in force that day (null: none).")
+    def rule_version(self) -> strawberry.ID | None:
+        version = self.impact.rule_version
+        return strawberry.ID(version) if version else None
+
+    @strawberry.field(description="Whether the policy binds anyone that day.")
+    def in_force(self) -> bool:
+        return self.impact.in_force
+
+    @strawberry.field(description="Organizations the policy benefits: never exposed to it.")
+    async def beneficiaries(self, info: Info) -> list[EntityNode]:
+        return await info.context.entities(self.impact.beneficiaries)

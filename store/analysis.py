@@ -3,74 +3,64 @@
 Every question here is a breadth-first search whose steps are :meth:`GraphStore.edges`
 calls (one round trip each), so both stores answer identically and a request costs a
 number of round trips bounded by its depth parameters and the taxonomy depth, never by
-the size of its answer.
+the size of its answer. The relation types each question follows are read from their roles
+in the ontology (``ts:relationRole``), not named here.
+
+**Dates.** Every question is asked for one date, ``as_of``, today when not given: facts
+not valid on that date never count, and exposure answers say the date they were computed
+for and the rule version that produced them.
 
 **Paths and ties.** Each reached entity keeps one explaining path: the one reached in
 the fewest steps of the search (tiers for exposures and dependencies, relations for
 ``path``), then the shortest, then the one whose sequence of relation ids is smallest in
 lexicographic order, read from the reached entity towards the anchor for exposures, and
 from the anchor (the firm, the start) outwards for dependencies and ``path``.
-Breadth-first order makes that choice deterministic and identical in every store.
 
-**Exposure to a policy** (``suppliers_exposed_to``). An organization is exposed
-
-* ``named`` (depth 0) when the policy names it (``names``);
-* ``technology`` (depth 0) when it produces or develops a targeted technology, a
-  technology below a targeted one in the taxonomy (``broader`` followed downwards), a
-  targeted product, or a product that uses such a technology. For policies whose effect
-  is ``promotes-domestic`` or ``requires-transfer`` only organizations *not*
-  headquartered in a jurisdiction the policy applies to are exposed: domestic firms are
-  the beneficiaries of substitution, foreign suppliers are the ones exposed. For
-  ``restricts-trade`` every producer is exposed (the control restricts trade in what it
-  makes, whichever side of the border it is on). An organization with no known
-  headquarters counts as domestic when its parent (``subsidiaryOf``, ``ownedBy``) is;
-* ``supplier`` (depth d + 1) when it supplies an organization exposed at depth d, and
-  ``ownership`` (depth d + 1) when it is the parent or subsidiary (``subsidiaryOf``,
-  ``ownedBy``) of one, up to ``max_depth``.
-
-The score is the product of the confidences along the path times ``0.5 ** depth``.
-Results are ordered by depth, then score (highest first), then supplier id.
+**Exposure to a policy** is the evaluation of the policy's rule version in force on the
+date (:mod:`store.rules` picks it, :mod:`store.exposure` evaluates it; the rules are in its
+docstring and in the README). A policy without a rule in force that day exposes nobody.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 
-from ontology.errors import NotFound
+from ontology.errors import BadRequest, NotFound
 from ontology.model import Relation
 from ontology.schema import Schema
 from store.base import Direction, GraphStore
+from store.exposure import Beneficiary, Evaluation, Exposure, evaluate
+from store.paths import Path, path_key, settle
+from store.rules import RuleVersion, governing, read_versions, version_by_id
 
-Path = tuple[Relation, ...]
+__all__ = [
+    "Beneficiary",
+    "Dependency",
+    "Evaluation",
+    "Exposure",
+    "ExposureDiff",
+    "Path",
+    "PolicyImpact",
+    "dependencies",
+    "exposure",
+    "exposure_diff",
+    "path_key",
+    "policy_impact",
+    "shortest_path",
+    "suppliers_exposed_to",
+    "what_if",
+]
 
-DEPTH_DECAY = 0.5
-"""Each supply or ownership tier halves an exposure's score."""
-
-DOMESTIC_EFFECTS = frozenset({"promotes-domestic", "requires-transfer"})
-"""Effects that reach only organizations outside the policy's jurisdictions."""
-
-MAX_TAXONOMY_LEVELS = 64
-"""Guard against a malformed taxonomy; validation already rejects cycles."""
-
-# The ontology relation names these questions follow. They name concepts of the
-# questions themselves (what a supply chain or a taxonomy is), not a list of types.
-TARGETS, NAMES, APPLIES_TO, BROADER, USES = "targets", "names", "appliesTo", "broader", "uses"
-PRODUCTION = ("produces", "develops")
-SUPPLIES = "supplies"
-OWNERSHIP = ("subsidiaryOf", "ownedBy")
-HEADQUARTERS = "headquarteredIn"
 ORGANIZATION, POLICY, TECHNOLOGY = "Organization", "Policy", "Technology"
-
-
-@dataclass(frozen=True)
-class Exposure:
-    supplier: str
-    kind: str  # named | technology | supplier | ownership
-    depth: int
-    score: float
-    path: Path
+SUPPLY, PRODUCTION, USE, HEADQUARTERS = (
+    "SupplyRole",
+    "ProductionRole",
+    "UseRole",
+    "HeadquartersRole",
+)
+UNBOUNDED_FIRST = 1_000_000
 
 
 @dataclass(frozen=True)
@@ -88,33 +78,21 @@ class PolicyImpact:
     named_entities: list[str]
     firms: list[str]
     jurisdictions: list[str]
+    as_of: date | None = None
+    rule_version: str | None = None
+    in_force: bool = False
+    beneficiaries: list[str] = field(default_factory=list)
 
 
-def path_key(path: Path) -> tuple[int, tuple[str, ...]]:
-    """Shortest first, then smallest sequence of relation ids."""
-    return (len(path), tuple(r.id for r in path))
+@dataclass(frozen=True)
+class ExposureDiff:
+    """How a policy's exposures changed between two evaluations."""
 
-
-def _settle(
-    candidates: Iterable[tuple[str, Path]],
-    settled: dict[str, Path],
-) -> dict[str, Path]:
-    """Best new path per entity not settled yet; returns (and records) the new ones."""
-    best: dict[str, Path] = {}
-    for node, path in candidates:
-        if node in settled:
-            continue
-        if node not in best or path_key(path) < path_key(best[node]):
-            best[node] = path
-    settled.update(best)
-    return best
-
-
-def _score(path: Path, depth: int) -> float:
-    score = 1.0
-    for rel in path:
-        score *= rel.confidence
-    return round(score * DEPTH_DECAY**depth, 9)
+    before: Evaluation
+    after: Evaluation
+    became_exposed: list[Exposure]
+    stopped: list[Exposure]
+    changed: list[tuple[Exposure, Exposure]]  # (before, after): kind, depth or path differ
 
 
 def _require(store: GraphStore, schema: Schema, entity_id: str, cls: str) -> None:
@@ -125,84 +103,27 @@ def _require(store: GraphStore, schema: Schema, entity_id: str, cls: str) -> Non
         raise NotFound(f"{entity_id!r} is a {found.kind}, not a {cls}")
 
 
-def _expand_taxonomy(
-    store: GraphStore, roots: dict[str, Path], as_of: date | None
-) -> dict[str, Path]:
-    """Everything below ``roots`` in the taxonomy, each with its best path to a root."""
-    settled = dict(roots)
-    frontier = sorted(roots)
-    for _ in range(MAX_TAXONOMY_LEVELS):
-        if not frontier:
-            break
-        rels = store.edges(frontier, [BROADER], Direction.IN, as_of)
-        new = _settle(((r.source, (r, *settled[r.target])) for r in rels), settled)
-        frontier = sorted(new)
-    return settled
+def _day(as_of: date | None) -> date:
+    return as_of if as_of is not None else date.today()
 
 
-def _targeted(
-    store: GraphStore, policy: str, as_of: date | None
-) -> tuple[dict[str, Path], list[Relation], list[str]]:
-    """(targeted items with taxonomy expansion, names relations, jurisdictions)."""
-    rels = store.edges([policy], [TARGETS, NAMES, APPLIES_TO], Direction.OUT, as_of)
-    roots = _settle(((r.target, (r,)) for r in rels if r.type == TARGETS), {})
-    named = [r for r in rels if r.type == NAMES]
-    jurisdictions = sorted({r.target for r in rels if r.type == APPLIES_TO})
-    return _expand_taxonomy(store, roots, as_of), named, jurisdictions
-
-
-def _domestic(
-    store: GraphStore, orgs: set[str], jurisdictions: set[str], as_of: date | None
-) -> set[str]:
-    """Organizations headquartered in ``jurisdictions``; one with no known headquarters
-    takes its parent's (``subsidiaryOf``/``ownedBy``), so a domestic group's subsidiaries
-    are not mistaken for foreign suppliers. Three round trips at most."""
-    hq = store.edges(sorted(orgs), [HEADQUARTERS], Direction.OUT, as_of)
-    located = {r.source for r in hq}
-    domestic = {r.source for r in hq if r.target in jurisdictions}
-    unknown = sorted(orgs - located)
-    if not unknown:
-        return domestic
-    parents = store.edges(unknown, list(OWNERSHIP), Direction.OUT, as_of)
-    if not parents:
-        return domestic
-    parent_hq = store.edges(
-        sorted({r.target for r in parents}), [HEADQUARTERS], Direction.OUT, as_of
-    )
-    domestic_parents = {r.source for r in parent_hq if r.target in jurisdictions}
-    return domestic | {r.source for r in parents if r.target in domestic_parents}
-
-
-@dataclass(frozen=True)
-class _Reach:
-    """What a policy reaches directly, with the paths that explain it."""
-
-    exposed: dict[str, Path]  # depth-0 exposures
-    targeted: dict[str, Path]  # targeted technologies/products, taxonomy-expanded
-    named: list[Relation]
-    jurisdictions: list[str]
-
-
-def _direct_reach(store: GraphStore, policy: str, as_of: date | None) -> _Reach:
-    targeted, named, jurisdictions = _targeted(store, policy, as_of)
-    items = dict(targeted)
-    if targeted:
-        uses = store.edges(sorted(targeted), [USES], Direction.IN, as_of)
-        _settle(((r.source, (r, *targeted[r.target])) for r in uses), items)
-    producers: list[tuple[str, Path]] = []
-    if items:
-        made = store.edges(sorted(items), list(PRODUCTION), Direction.IN, as_of)
-        producers = [(r.source, (r, *items[r.target])) for r in made]
-    if jurisdictions and producers:
-        domestic = _domestic(store, {n for n, _ in producers}, set(jurisdictions), as_of)
-        producers = [
-            (n, p)
-            for n, p in producers
-            if not (n in domestic and p[-1].properties.get("effect") in DOMESTIC_EFFECTS)
-        ]
-    exposed: dict[str, Path] = {}
-    _settle([*((r.target, (r,)) for r in named), *producers], exposed)
-    return _Reach(exposed, targeted, named, jurisdictions)
+def exposure(
+    store: GraphStore,
+    schema: Schema,
+    policy: str,
+    *,
+    max_depth: int,
+    as_of: date | None = None,
+    first: int = 100,
+    version: str | None = None,
+) -> Evaluation:
+    """Who ``policy`` exposes on ``as_of`` (today by default), under the rule version that
+    governs that day, or under ``version`` when one is named."""
+    _require(store, schema, policy, POLICY)
+    day = _day(as_of)
+    versions = read_versions(store, schema, policy)
+    rule = version_by_id(versions, version) if version else governing(versions, day)
+    return evaluate(store, schema, rule, day, policy=policy, max_depth=max_depth, first=first)
 
 
 def suppliers_exposed_to(
@@ -213,69 +134,108 @@ def suppliers_exposed_to(
     max_depth: int,
     as_of: date | None = None,
     first: int = 100,
+    version: str | None = None,
 ) -> list[Exposure]:
-    """Organizations exposed to ``policy`` (see the module docstring for the rules)."""
-    _require(store, schema, policy, POLICY)
-    direct = _direct_reach(store, policy, as_of).exposed
-    settled = dict(direct)
-    depth_of = dict.fromkeys(direct, 0)
-    frontier = sorted(direct)
-    for depth in range(1, max_depth + 1):
-        if not frontier:
-            break
-        supply = store.edges(frontier, [SUPPLIES], Direction.IN, as_of)
-        owned = store.edges(frontier, list(OWNERSHIP), Direction.BOTH, as_of)
-        front = set(frontier)
-        candidates = [(r.source, (r, *settled[r.target])) for r in supply]
-        ownership = [
-            (r.other(n), (r, *settled[n]))
-            for r in owned
-            for n in (r.source, r.target)
-            if n in front and r.other(n) not in settled
-        ]
-        if ownership:
-            found = store.entities(sorted({n for n, _ in ownership}))
-            candidates += [
-                (n, p)
-                for n, p in ownership
-                if n in found and schema.is_a(found[n].kind, ORGANIZATION)
-            ]
-        new = _settle(candidates, settled)
-        depth_of.update(dict.fromkeys(new, depth))
-        frontier = sorted(new)
-    results = [
-        Exposure(
-            supplier=node,
-            kind=_exposure_kind(path, depth_of[node]),
-            depth=depth_of[node],
-            score=_score(path, depth_of[node]),
-            path=path,
-        )
-        for node, path in settled.items()
-    ]
-    results.sort(key=lambda e: (e.depth, -e.score, e.supplier))
-    return results[:first]
-
-
-def _exposure_kind(path: Path, depth: int) -> str:
-    if depth > 0:
-        return "supplier" if path[0].type == SUPPLIES else "ownership"
-    return "named" if path[0].type == NAMES else "technology"
+    """Organizations exposed to ``policy`` (see :func:`exposure`)."""
+    found = exposure(
+        store, schema, policy, max_depth=max_depth, as_of=as_of, first=first, version=version
+    )
+    return found.exposures
 
 
 def policy_impact(
     store: GraphStore, schema: Schema, policy: str, *, as_of: date | None = None
 ) -> PolicyImpact:
-    """What a policy reaches directly: technologies, named entities, firms, jurisdictions."""
-    _require(store, schema, policy, POLICY)
-    reach = _direct_reach(store, policy, as_of)
+    """What a policy reaches directly on ``as_of``: the items in its rule's scope, the
+    parties it names, the firms it exposes directly, its target jurisdictions and its
+    beneficiaries."""
+    found = exposure(store, schema, policy, max_depth=0, as_of=as_of, first=UNBOUNDED_FIRST)
     return PolicyImpact(
         policy=policy,
-        technologies=sorted(reach.targeted),
-        named_entities=sorted({r.target for r in reach.named}),
-        firms=sorted(reach.exposed),
-        jurisdictions=reach.jurisdictions,
+        technologies=found.scope,
+        named_entities=found.named,
+        firms=sorted(e.supplier for e in found.exposures),
+        jurisdictions=found.jurisdictions,
+        as_of=found.as_of,
+        rule_version=found.rule_version,
+        in_force=found.in_force,
+        beneficiaries=[b.entity for b in found.beneficiaries],
     )
+
+
+def exposure_diff(
+    store: GraphStore,
+    schema: Schema,
+    policy: str,
+    *,
+    from_date: date | None,
+    to_date: date | None,
+    max_depth: int,
+    from_version: str | None = None,
+    to_version: str | None = None,
+) -> ExposureDiff:
+    """Who became exposed, who stopped and whose exposure changed (kind, depth or path)
+    between two evaluations of ``policy``: two dates, two rule versions, or both."""
+    before, after = (
+        exposure(
+            store, schema, policy, max_depth=max_depth, as_of=d, first=UNBOUNDED_FIRST, version=v
+        )
+        for d, v in ((from_date, from_version), (to_date, to_version))
+    )
+    return diff_evaluations(before, after)
+
+
+def diff_evaluations(before: Evaluation, after: Evaluation) -> ExposureDiff:
+    old = {e.supplier: e for e in before.exposures}
+    new = {e.supplier: e for e in after.exposures}
+
+    def ids(e: Exposure) -> tuple[str, int, tuple[str, ...]]:
+        return (e.kind, e.depth, tuple(r.id for r in e.path))
+
+    return ExposureDiff(
+        before=before,
+        after=after,
+        became_exposed=[e for e in after.exposures if e.supplier not in old],
+        stopped=[e for e in before.exposures if e.supplier not in new],
+        changed=[
+            (old[e.supplier], e)
+            for e in after.exposures
+            if e.supplier in old and ids(old[e.supplier]) != ids(e)
+        ],
+    )
+
+
+def what_if(
+    store: GraphStore,
+    schema: Schema,
+    rule: RuleVersion,
+    *,
+    max_depth: int,
+    as_of: date | None = None,
+    first: int = 100,
+) -> Evaluation:
+    """Evaluate a hypothetical rule against the graph, writing nothing. Ids it names must
+    exist (unknown ones are a bad request, all named at once)."""
+    named = {c.item for c in rule.covers} | set(rule.excludes) | set(rule.imposers)
+    named |= set(rule.targets) | {i for i, _ in rule.invokes} | {i for i, _ in rule.exempts}
+    if rule.policy is not None:
+        named.add(rule.policy)
+    found = store.entities(sorted(named))
+    missing = sorted(named - set(found))
+    if missing:
+        raise BadRequest(f"unknown id(s) in the rule: {', '.join(missing)}")
+    if rule.policy is not None and not schema.is_a(found[rule.policy].kind, POLICY):
+        raise BadRequest(f"{rule.policy!r} is a {found[rule.policy].kind}, not a Policy")
+    day = _day(as_of)
+    return evaluate(store, schema, rule, day, policy=rule.policy, max_depth=max_depth, first=first)
+
+
+def current_rule(
+    store: GraphStore, schema: Schema, policy: str, as_of: date | None = None
+) -> RuleVersion | None:
+    """The version governing ``policy`` on ``as_of`` (today by default), if any."""
+    _require(store, schema, policy, POLICY)
+    return governing(read_versions(store, schema, policy), _day(as_of))
 
 
 def dependencies(
@@ -286,20 +246,21 @@ def dependencies(
     max_depth: int,
     as_of: date | None = None,
 ) -> list[Dependency]:
-    """What ``firm`` depends on upstream: suppliers up to ``max_depth`` tiers, the
-    technologies it and those suppliers produce (directly or through products), and the
-    jurisdictions where they are headquartered. Paths start at ``firm``'s end.
-    Order: suppliers, technologies, countries; each by depth, then id.
+    """What ``firm`` depends on upstream on ``as_of`` (today by default): suppliers up to
+    ``max_depth`` tiers, the technologies it and those suppliers produce (directly or
+    through products), and the jurisdictions where they are headquartered. Paths start at
+    ``firm``'s end. Order: suppliers, technologies, countries; each by depth, then id.
     """
     _require(store, schema, firm, ORGANIZATION)
+    day = _day(as_of)
     orgs: dict[str, Path] = {firm: ()}
     depth_of = {firm: 0}
     frontier = [firm]
     for depth in range(1, max_depth + 1):
         if not frontier:
             break
-        rels = store.edges(frontier, [SUPPLIES], Direction.IN, as_of)
-        new = _settle(((r.source, (*orgs[r.target], r)) for r in rels), orgs)
+        rels = store.edges(frontier, schema.with_role(SUPPLY), Direction.IN, day)
+        new = settle(((r.source, (*orgs[r.target], r)) for r in rels), orgs)
         depth_of.update(dict.fromkeys(new, depth))
         frontier = sorted(new)
     org_ids = sorted(orgs)
@@ -312,20 +273,28 @@ def dependencies(
                 best[node] = (path, depth)
         return best
 
-    made = store.edges(org_ids, list(PRODUCTION), Direction.OUT, as_of)
+    made = store.edges(org_ids, schema.with_role(PRODUCTION), Direction.OUT, day)
     products = by_depth_then_path(
         (r.target, (*orgs[r.source], r), depth_of[r.source]) for r in made
     )
-    used = store.edges(sorted(products), [USES], Direction.OUT, as_of) if products else []
-    found = store.entities(sorted({r.target for r in made}))
+    used = (
+        store.edges(sorted(products), schema.with_role(USE), Direction.OUT, day) if products else []
+    )
+    found = store.entities(sorted({r.target for r in (*made, *used)}))
     tech_cands = [
         (r.target, (*orgs[r.source], r), depth_of[r.source])
         for r in made
         if r.target in found and schema.is_a(found[r.target].kind, TECHNOLOGY)
     ]
-    tech_cands += [(r.target, (*products[r.source][0], r), products[r.source][1]) for r in used]
+    tech_cands += [
+        (r.target, (*products[r.source][0], r), products[r.source][1])
+        for r in used
+        if r.source in products
+        and r.target in found
+        and schema.is_a(found[r.target].kind, TECHNOLOGY)
+    ]
     techs = by_depth_then_path(tech_cands)
-    hq = store.edges(org_ids, [HEADQUARTERS], Direction.OUT, as_of)
+    hq = store.edges(org_ids, schema.with_role(HEADQUARTERS), Direction.OUT, day)
     countries = by_depth_then_path((r.target, (*orgs[r.source], r), depth_of[r.source]) for r in hq)
     out = [
         Dependency(entity=n, kind="supplier", depth=depth_of[n], path=orgs[n])
@@ -342,11 +311,27 @@ def dependencies(
 
 
 def shortest_path(
-    store: GraphStore, start: str, end: str, *, max_length: int
+    store: GraphStore,
+    start: str,
+    end: str,
+    *,
+    max_length: int,
+    schema: Schema | None = None,
+    directed: bool = False,
+    types: Sequence[str] | None = None,
+    as_of: date | None = None,
 ) -> list[Relation] | None:
-    """The shortest chain of relations, followed in either direction, from ``start`` to
-    ``end`` (ties: smallest sequence of relation ids from ``start``); ``None`` if none is
-    at most ``max_length`` long. Unknown ids raise :class:`NotFound`.
+    """The shortest chain of relations from ``start`` to ``end`` (ties: smallest sequence
+    of relation ids from ``start``); ``None`` if none is at most ``max_length`` long.
+    Unknown ids raise :class:`NotFound`.
+
+    Undirected (the default here): any relation (or any of ``types``), followed in either
+    direction, valid at any time unless ``as_of`` is given. Directed (``schema`` required): only relations of
+    ``types`` (default: every type whose role says how explanations read it,
+    ``ts:explains``), each followed the way its role reads (supply, production, use,
+    kind-of and component forwards, listing and scope backwards, ownership both ways),
+    valid on ``as_of`` (today by default) — so the chain reads from an affected
+    organization towards a policy, and hubs (headquarters, competitors) are left out.
     """
     found = store.entities(sorted({start, end}))
     for node in (start, end):
@@ -354,19 +339,56 @@ def shortest_path(
             raise NotFound(f"no entity with id {node!r}")
     if start == end:
         return []
+    ways: dict[str, str] | None = None
+    day = as_of
+    if directed:
+        if schema is None:
+            raise ValueError("a directed path needs the schema")
+        ways = _explanation_ways(schema, types)
+        day = _day(as_of)
+    elif types is not None:
+        ways = dict.fromkeys(types, "both")
+    wanted = sorted(ways) if ways is not None else None
     settled: dict[str, Path] = {start: ()}
     frontier = [start]
     for _ in range(max_length):
-        if not frontier:
+        if not frontier or wanted == []:
             break
         front = set(frontier)
-        rels = store.edges(frontier, None, Direction.BOTH, None)
-        cands = [(r.other(n), (*settled[n], r)) for r in rels for n in _ends(r) if n in front]
-        new = _settle(cands, settled)
+        rels = store.edges(frontier, wanted, Direction.BOTH, day)
+        cands = [
+            (r.other(n), (*settled[n], r))
+            for r in rels
+            for n in _ends(r)
+            if n in front and (ways is None or _may_leave(r, n, ways[r.type]))
+        ]
+        new = settle(cands, settled)
         if end in new:
             return list(new[end])
         frontier = sorted(new)
     return None
+
+
+def _explanation_ways(schema: Schema, types: Sequence[str] | None) -> dict[str, str]:
+    """Relation type -> forward | backward | both, for the directed path."""
+    if types is not None:
+        unknown = sorted(set(types) - set(schema.relations))
+        if unknown:
+            raise BadRequest(f"unknown relation type(s): {', '.join(unknown)}")
+    ways: dict[str, str] = {}
+    for name in types if types is not None else schema.relation_types:
+        way = schema.explanation_direction(name)
+        if way is None and types is not None:
+            way = "forward"  # a type asked for explicitly is followed as stated
+        if way is not None:
+            ways[name] = way
+    return ways
+
+
+def _may_leave(rel: Relation, node: str, way: str) -> bool:
+    if way == "both":
+        return True
+    return node == (rel.source if way == "forward" else rel.target)
 
 
 def _ends(rel: Relation) -> Sequence[str]:

@@ -2,8 +2,10 @@
 
 The graph: a semiconductor taxonomy, a Dutch lithography maker with a German supplier and
 a subsidiary, a Taiwanese foundry, a Chinese chip designer, a Chinese buyer; an industrial
-policy promoting domestic semiconductors in China, and an export control on lithography
-that also names a firm. The same rules hold on Neo4j: the conformance tests compare both.
+policy promoting domestic semiconductors in China, and a Dutch export control on lithography
+to China that also names a firm, each with its rule. The same rules hold on Neo4j: the
+conformance tests compare both, and tests/test_policy_rules.py pins each rule of the
+semantics on both stores.
 """
 
 from __future__ import annotations
@@ -19,6 +21,9 @@ from store.analysis import dependencies, policy_impact, shortest_path, suppliers
 from store.embedded_store import EmbeddedStore
 
 SCHEMA = default_schema()
+
+
+DAY = date(2024, 6, 1)
 
 
 def rel(a: str, rtype: str, b: str, conf: float = 1.0, **kw: object) -> Relation:
@@ -57,6 +62,10 @@ ENTITIES = [
     ("mic", "IndustrialPolicy"),
     ("ec", "ExportControl"),
 ]
+RULES = {
+    "mic-rule": {"ruleDirection": "promotes-domestic", "inForceFrom": date(2015, 5, 8)},
+    "ec-rule": {"ruleDirection": "both", "inForceFrom": date(2019, 1, 1)},
+}
 
 RELATIONS = [
     rel("lithography", "broader", "semiconductors"),
@@ -81,6 +90,14 @@ RELATIONS = [
     rel("ec", "targets", "lithography", effect="restricts-trade"),
     rel("ec", "appliesTo", "china"),
     rel("ec", "names", "listed"),
+    rel("mic-rule", "ruleOf", "mic"),
+    rel("mic-rule", "covers", "semiconductors"),
+    rel("mic-rule", "imposedBy", "china"),
+    rel("mic-rule", "appliesIn", "china"),
+    rel("ec-rule", "ruleOf", "ec"),
+    rel("ec-rule", "covers", "lithography"),
+    rel("ec-rule", "imposedBy", "netherlands"),
+    rel("ec-rule", "appliesIn", "china"),
 ]
 
 
@@ -89,7 +106,8 @@ def store() -> EmbeddedStore:
     s = EmbeddedStore(SCHEMA)
     s.load(
         Graph.of(
-            [Entity(id=i, kind=k, name=i.title()) for i, k in ENTITIES],
+            [Entity(id=i, kind=k, name=i.title()) for i, k in ENTITIES]
+            + [Entity(id=i, kind="PolicyRule", name=i, attributes=a) for i, a in RULES.items()],
             RELATIONS,
             [Source(id="src", title="test")],
         )
@@ -100,7 +118,7 @@ def store() -> EmbeddedStore:
 def test_industrial_policy_exposes_foreign_producers_through_the_taxonomy(
     store: EmbeddedStore,
 ) -> None:
-    found = suppliers_exposed_to(store, SCHEMA, "mic", max_depth=0)
+    found = suppliers_exposed_to(store, SCHEMA, "mic", max_depth=0, as_of=DAY)
     assert [(e.supplier, e.kind, e.depth) for e in found] == [
         ("tsmc", "technology", 0),
         ("asml", "technology", 0),
@@ -110,31 +128,38 @@ def test_industrial_policy_exposes_foreign_producers_through_the_taxonomy(
         "asml--produces--euv",
         "euv--broader--lithography",
         "lithography--broader--semiconductors",
-        "mic--targets--semiconductors",
+        "mic-rule--covers--semiconductors",
+        "mic-rule--ruleOf--mic",
     ]
+    assert asml.rule_version == "mic-rule" and asml.as_of == DAY
     assert asml.score == pytest.approx(0.8)
 
 
 def test_domestic_firms_are_not_exposed_to_their_own_substitution_policy(
     store: EmbeddedStore,
 ) -> None:
-    exposed = {e.supplier for e in suppliers_exposed_to(store, SCHEMA, "mic", max_depth=0)}
+    exposed = {
+        e.supplier for e in suppliers_exposed_to(store, SCHEMA, "mic", max_depth=0, as_of=DAY)
+    }
     assert "cn-designer" not in exposed
     # No headquarters of its own: it takes its Chinese parent's.
     assert "cn-sub" not in exposed
 
 
-def test_export_control_names_and_reaches_producers_whatever_their_country(
+def test_export_control_names_and_restricts_the_producers_under_its_reach(
     store: EmbeddedStore,
 ) -> None:
-    found = suppliers_exposed_to(store, SCHEMA, "ec", max_depth=0)
-    assert [(e.supplier, e.kind) for e in found] == [("listed", "named"), ("asml", "technology")]
+    found = suppliers_exposed_to(store, SCHEMA, "ec", max_depth=0, as_of=DAY)
+    assert [(e.supplier, e.kind) for e in found] == [("listed", "named"), ("asml", "restricted")]
 
 
 def test_upstream_suppliers_and_subsidiaries_are_exposed_with_decaying_scores(
     store: EmbeddedStore,
 ) -> None:
-    found = {e.supplier: e for e in suppliers_exposed_to(store, SCHEMA, "ec", max_depth=2)}
+    found = {
+        e.supplier: e
+        for e in suppliers_exposed_to(store, SCHEMA, "ec", max_depth=2, as_of=date(2020, 6, 1))
+    }
     assert found["zeiss"].kind == "supplier" and found["zeiss"].depth == 1
     assert found["zeiss"].score == pytest.approx(0.5 * 0.8 * 0.5)
     assert found["zeiss"].path[0].id == "zeiss--supplies--asml"
@@ -150,13 +175,15 @@ def test_as_of_drops_facts_not_valid_on_that_date(store: EmbeddedStore) -> None:
 
 
 def test_max_depth_bounds_the_tiers_and_first_bounds_the_count(store: EmbeddedStore) -> None:
-    assert {e.depth for e in suppliers_exposed_to(store, SCHEMA, "ec", max_depth=0)} == {0}
-    assert len(suppliers_exposed_to(store, SCHEMA, "ec", max_depth=3, first=1)) == 1
+    found = suppliers_exposed_to(store, SCHEMA, "ec", max_depth=0, as_of=DAY)
+    assert {e.depth for e in found} == {0}
+    assert len(suppliers_exposed_to(store, SCHEMA, "ec", max_depth=3, as_of=DAY, first=1)) == 1
 
 
 def test_policy_impact_lists_taxonomy_expanded_targets_and_reach(store: EmbeddedStore) -> None:
-    impact = policy_impact(store, SCHEMA, "ec")
+    impact = policy_impact(store, SCHEMA, "ec", as_of=DAY)
     assert impact.technologies == ["euv", "lithography"]
+    assert (impact.rule_version, impact.in_force, impact.as_of) == ("ec-rule", True, DAY)
     assert impact.named_entities == ["listed"]
     assert impact.firms == ["asml", "listed"]
     assert impact.jurisdictions == ["china"]
@@ -165,7 +192,7 @@ def test_policy_impact_lists_taxonomy_expanded_targets_and_reach(store: Embedded
 def test_dependencies_walk_suppliers_then_their_technologies_and_countries(
     store: EmbeddedStore,
 ) -> None:
-    deps = dependencies(store, SCHEMA, "buyer", max_depth=3)
+    deps = dependencies(store, SCHEMA, "buyer", max_depth=3, as_of=DAY)
     assert [(d.entity, d.kind, d.depth) for d in deps] == [
         ("tsmc", "supplier", 1),
         ("advanced-logic", "technology", 1),

@@ -246,11 +246,16 @@ def test_search_kinds_keep_subclasses_and_unknown_kinds_are_refused(
 EXPOSURE_FIELDS = f"supplier {{ id kind }} kind depth score path {{ {RELATION_FIELDS} }}"
 
 
+ANSWER_DAY = "2025-06-01"
+"""Answers on the curated graph are asked for a fixed date: they change with time."""
+
+
 def exposures_to(client: ApiClient, policy: str, **args: Any) -> list[dict[str, Any]]:
-    variables = {"policy": policy, **args}
+    variables = {"policy": policy, "asOf": ANSWER_DAY, **args}
     found: list[dict[str, Any]] = client.data(
-        f"""query($policy: ID!, $maxDepth: Int) {{
-            suppliersExposedTo(policy: $policy, maxDepth: $maxDepth) {{ {EXPOSURE_FIELDS} }} }}""",
+        f"""query($policy: ID!, $maxDepth: Int, $asOf: Date) {{
+            suppliersExposedTo(policy: $policy, maxDepth: $maxDepth, asOf: $asOf) {{
+                {EXPOSURE_FIELDS} }} }}""",
         **variables,
     )["suppliersExposedTo"]
     for exposure in found:
@@ -273,23 +278,32 @@ def assert_chain(path: Sequence[dict[str, Any]], start: str, end: str) -> None:
 
 def test_what_made_in_china_2025_targets(client: ApiClient, graph: Graph) -> None:
     impact = client.data(
-        """{ policyImpact(policy: "made-in-china-2025") {
+        """{ policyImpact(policy: "made-in-china-2025", asOf: "2025-06-01") {
             policy { id kind } technologies { id kind } jurisdictions { id }
-            firms { id } namedEntities { id } } }"""
+            firms { id } namedEntities { id } asOf ruleVersion inForce beneficiaries { id } } }"""
     )["policyImpact"]
     assert impact["policy"] == {"id": "made-in-china-2025", "kind": "IndustrialPolicy"}
+    assert (impact["asOf"], impact["ruleVersion"], impact["inForce"]) == (
+        "2025-06-01",
+        "rule-made-in-china-2025",
+        True,
+    )
     technologies = set(ids(impact["technologies"]))
-    direct = {
+    covered = {
         r.target
         for r in graph.relations.values()
-        if r.source == "made-in-china-2025" and r.type == "targets"
+        if r.source == "rule-made-in-china-2025" and r.type == "covers"
     }
-    assert {"semiconductors", "chip-fabrication", "memory", "new-energy-vehicles"} <= direct
-    assert direct <= technologies
-    # The taxonomy below a target is targeted too: EDA and lithography sit under chips.
-    assert {"eda", "chip-design", "lithography", "euv-lithography", "ev-batteries"} <= technologies
+    assert {"semiconductors", "new-energy-vehicles", "new-materials"} <= covered <= technologies
+    # Narrower kinds are in scope (memory, chip fabrication under semiconductors), and
+    # components and inputs, which the plan includes: EDA goes into chip design, the
+    # chipmaking tools into fabrication, batteries are part of an EV.
+    assert {"memory", "chip-fabrication", "eda", "lithography", "ev-batteries"} <= technologies
     assert ids(impact["jurisdictions"]) == ["china"]
     assert impact["namedEntities"] == []
+    # Chinese firms are its beneficiaries, never its exposed firms.
+    assert {"catl", "smic", "cxmt"} <= set(ids(impact["beneficiaries"]))
+    assert not set(ids(impact["beneficiaries"])) & set(ids(impact["firms"]))
 
 
 def test_which_foreign_suppliers_are_exposed_to_made_in_china_2025(
@@ -309,17 +323,20 @@ def test_which_foreign_suppliers_are_exposed_to_made_in_china_2025(
     }
     assert not [f for f in direct if headquarters.get(f) == "china"]
     # ASML makes DUV scanners, which sit below semiconductors in the taxonomy.
+    # Chipmaking tools are an input to chip fabrication, a kind of semiconductor
+    # activity: the plan includes components and inputs.
     assert [r["id"] for r in direct["asml"]["path"]] == [
         "asml--produces--duv-lithography",
         "duv-lithography--broader--lithography",
         "lithography--broader--semiconductor-manufacturing-equipment",
-        "semiconductor-manufacturing-equipment--broader--semiconductors",
-        "made-in-china-2025--targets--semiconductors",
+        "semiconductor-manufacturing-equipment--inputTo--chip-fabrication",
+        "chip-fabrication--broader--semiconductors",
+        "rule-made-in-china-2025--covers--semiconductors",
+        "rule-made-in-china-2025--ruleOf--made-in-china-2025",
     ]
-    # Further tiers: who supplies an exposed firm.
-    tiers = {e["supplier"]["id"]: e for e in exposures if e["depth"] > 0}
-    assert tiers["catl"]["kind"] == "supplier"
-    assert tiers["catl"]["path"][0]["id"] == "catl--supplies--tesla"
+    # Domestic suppliers of exposed foreign firms benefit at any depth: CATL supplies
+    # Tesla, yet it is not exposed to China's own plan.
+    assert "catl" not in {e["supplier"]["id"] for e in exposures}
     depths = [e["depth"] for e in exposures]
     assert depths == sorted(depths)
 
@@ -354,32 +371,47 @@ def test_which_firms_us_export_controls_reach_and_through_which_facts(
 
     controls = exposures_to(client, "us-advanced-semiconductor-export-controls", maxDepth=1)
     reached = {e["supplier"]["id"]: e for e in controls}
-    # Toolmakers on both sides of the border: restrictions reach every producer.
-    assert {"asml", "applied-materials", "tokyo-electron", "lam-research", "naura", "smee"} <= set(
-        reached
-    )
-    for toolmaker in ("applied-materials", "tokyo-electron", "lam-research"):
+    # The US rule restricts US toolmakers and cuts off Chinese fabs; Dutch and Japanese
+    # toolmakers answer to their own governments' controls, Chinese toolmakers compete.
+    assert {"applied-materials", "lam-research", "kla", "smic", "ymtc"} <= set(reached)
+    assert not {"asml", "tokyo-electron", "naura", "smee", "amec"} & set(reached)
+    for toolmaker in ("applied-materials", "lam-research", "kla"):
+        assert reached[toolmaker]["kind"] == "restricted"
         assert [r["id"] for r in reached[toolmaker]["path"]] == [
             f"{toolmaker}--produces--semiconductor-manufacturing-equipment",
-            "us-advanced-semiconductor-export-controls--targets--semiconductor-manufacturing-equipment",
+            "rule-us-advanced-semis-2024--covers--semiconductor-manufacturing-equipment",
+            "rule-us-advanced-semis-2024--ruleOf--us-advanced-semiconductor-export-controls",
         ]
-        assert reached[toolmaker]["path"][-1]["properties"] == {"effect": "restricts-trade"}
-    assert reached["smic"]["path"][0]["id"] == "smic--produces--advanced-logic"
-    assert {"technology", "supplier"} == {e["kind"] for e in controls}
+    assert reached["smic"]["kind"] == "cut-off"
+    assert [r["id"] for r in reached["smic"]["path"][:2]] == [
+        "smic--produces--chip-fabrication",
+        "semiconductor-manufacturing-equipment--inputTo--chip-fabrication",
+    ]
+    assert {"restricted", "cut-off", "supplier"} == {e["kind"] for e in controls}
 
 
 def test_how_xiaomi_connects_to_a_policy(client: ApiClient) -> None:
     data = client.data(
         f"""{{
             mic: path(from: "xiaomi", to: "made-in-china-2025") {{ {RELATION_FIELDS} }}
-            listing: path(from: "xiaomi", to: "us-ccmc-list") {{ {RELATION_FIELDS} }}
-            entityList: path(from: "xiaomi", to: "us-entity-list", maxLength: 2) {{ id }}
-            nowhere: path(from: "xiaomi", to: "us-entity-list", maxLength: 1) {{ id }}
+            anyway: path(from: "xiaomi", to: "made-in-china-2025", directed: false) {{ id }}
+            listing: path(from: "xiaomi", to: "us-ccmc-list", asOf: "2021-03-01") {{
+                {RELATION_FIELDS} }}
+            delisted: path(from: "xiaomi", to: "us-ccmc-list", asOf: "2022-01-01") {{ id }}
+            entityList: path(from: "xiaomi", to: "us-entity-list", maxLength: 2,
+                directed: false) {{ id }}
+            nowhere: path(from: "xiaomi", to: "us-entity-list", maxLength: 1,
+                directed: false) {{ id }}
         }}"""
     )
-    assert [r["id"] for r in data["mic"]] == ["xiaomi--alignedWith--made-in-china-2025"]
+    # Explanations follow what Xiaomi makes towards what the plan covers, not its
+    # declared alignment (a claim, not a mechanism); the undirected search finds that.
+    assert data["mic"][0]["type"] == "develops"
+    assert "alignedWith" not in {r["type"] for r in data["mic"]}
     assert_chain(data["mic"], "xiaomi", "made-in-china-2025")
+    assert [r["id"] for r in data["anyway"]] == ["xiaomi--alignedWith--made-in-china-2025"]
     assert [r["id"] for r in data["listing"]] == ["us-ccmc-list--names--xiaomi"]
+    assert data["delisted"] is None
     assert_chain(data["listing"], "xiaomi", "us-ccmc-list")
     assert len(data["entityList"]) == 2
     assert data["nowhere"] is None

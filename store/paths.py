@@ -1,0 +1,42 @@
+"""Paths of relations and the tie-breaking every analyst question shares.
+
+Each reached entity keeps one explaining path: the one reached in the fewest steps, then the
+shortest, then the one whose sequence of relation ids is smallest in lexicographic order.
+Breadth-first order makes that choice deterministic and identical in every store.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from ontology.model import Relation
+
+Path = tuple[Relation, ...]
+
+DEPTH_DECAY = 0.5
+"""Each supply or ownership tier halves an exposure's score."""
+
+
+def path_key(path: Path) -> tuple[int, tuple[str, ...]]:
+    """Shortest first, then smallest sequence of relation ids."""
+    return (len(path), tuple(r.id for r in path))
+
+
+def settle(candidates: Iterable[tuple[str, Path]], settled: dict[str, Path]) -> dict[str, Path]:
+    """Best new path per entity not settled yet; returns (and records) the new ones."""
+    best: dict[str, Path] = {}
+    for node, path in candidates:
+        if node in settled:
+            continue
+        if node not in best or path_key(path) < path_key(best[node]):
+            best[node] = path
+    settled.update(best)
+    return best
+
+
+def score(path: Path, depth: int) -> float:
+    """The product of the confidences along the path, halved per tier."""
+    value = 1.0
+    for rel in path:
+        value *= rel.confidence
+    return round(value * DEPTH_DECAY**depth, 9)

@@ -1,0 +1,474 @@
+"""Each rule of exposure semantics, pinned on a tiny graph, on both stores.
+
+Every graph here is one the earlier exposure search answered wrongly: it exposed firms to a
+policy before the policy existed, counted facts that had ended, listed a policy's own
+beneficiaries, never reached the foreign users of a controlled material, followed ``broader``
+wherever it led, and explained exposures through headquarters and competitors.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from datetime import date
+from typing import Any
+
+import pytest
+
+from ontology.errors import BadRequest
+from ontology.model import Graph
+from ontology.schema import default_schema
+from store.analysis import (
+    exposure,
+    exposure_diff,
+    policy_impact,
+    shortest_path,
+    suppliers_exposed_to,
+    what_if,
+)
+from store.base import GraphStore
+from store.embedded_store import EmbeddedStore
+from store.rules import Coverage, RuleVersion
+from tests.graph_builders import GraphBuilder
+
+SCHEMA = default_schema()
+DAY = date(2025, 6, 1)
+
+
+@pytest.fixture(params=["embedded", pytest.param("neo4j", marks=pytest.mark.neo4j)])
+def load(request: pytest.FixtureRequest) -> Iterator[Any]:
+    """A function loading a graph into a fresh store of the parametrized kind."""
+
+    def loader(graph: Graph) -> GraphStore:
+        if request.param == "embedded":
+            store: GraphStore = EmbeddedStore(SCHEMA)
+        else:
+            from store.neo4j_store import Neo4jStore
+
+            store = Neo4jStore(request.getfixturevalue("neo4j_db"), database="neo4j", schema=SCHEMA)
+        store.load(graph)
+        return store
+
+    yield loader
+
+
+def add_rule(
+    b: GraphBuilder,
+    rule_id: str,
+    policy: str,
+    direction: str,
+    start: date,
+    *,
+    end: date | None = None,
+    action: str = "enacts",
+    covers: Sequence[str | tuple[str, bool, bool]] = (),
+    excludes: Sequence[str] = (),
+    imposers: Sequence[str] = (),
+    targets: Sequence[str] = (),
+    amends: str | None = None,
+    exempts: Sequence[str] = (),
+    invokes: Sequence[str] = (),
+    threshold: float | None = None,
+) -> None:
+    attributes: dict[str, Any] = {
+        "ruleDirection": direction,
+        "ruleAction": action,
+        "inForceFrom": start,
+    }
+    if end is not None:
+        attributes["inForceTo"] = end
+    if threshold is not None:
+        attributes["ownershipThreshold"] = threshold
+    b.entity(rule_id, "PolicyRule", attributes=attributes)
+    b.relation("ruleOf", rule_id, policy, confidence=1.0)
+    for c in covers:
+        item, narrower, components = (c, True, False) if isinstance(c, str) else c
+        props = {"includeNarrower": narrower, "includeComponents": components}
+        b.relation("covers", rule_id, item, confidence=1.0, properties=props)
+    for rtype, ends in (
+        ("excludes", excludes),
+        ("imposedBy", imposers),
+        ("appliesIn", targets),
+        ("exempts", exempts),
+        ("invokes", invokes),
+    ):
+        for end_id in ends:
+            b.relation(rtype, rule_id, end_id, confidence=1.0)
+    if amends is not None:
+        b.relation("amends", rule_id, amends, confidence=1.0)
+
+
+def world() -> GraphBuilder:
+    """Three countries and a bloc, the seats of a few firms, a small taxonomy."""
+    b = GraphBuilder()
+    for c in ("china", "us", "netherlands", "japan"):
+        b.entity(c, "Country")
+    b.entity("eu", "Bloc")
+    b.relation("memberOf", "netherlands", "eu")
+    for t in ("chips", "logic", "auto-chips", "gallium", "gan-chips", "ev", "battery"):
+        b.entity(t, "Technology")
+    b.relation("broader", "logic", "chips")
+    b.relation("broader", "auto-chips", "chips")
+    b.relation("broader", "gan-chips", "chips")
+    b.relation("inputTo", "gallium", "gan-chips")
+    b.relation("componentOf", "battery", "ev")
+    return b
+
+
+def firm(b: GraphBuilder, fid: str, seat: str | None, *produces: str) -> None:
+    b.entity(fid, "Firm")
+    if seat is not None:
+        b.relation("headquarteredIn", fid, seat)
+    for item in produces:
+        b.relation("produces", fid, item)
+
+
+def who(found: Sequence[Any]) -> list[tuple[str, str, int]]:
+    return sorted((e.supplier, e.kind, e.depth) for e in found)
+
+
+# --------------------------------------------------------------------------- time
+
+
+def test_a_policy_exposes_nobody_before_or_after_its_rule_is_in_force(load: Any) -> None:
+    b = world()
+    firm(b, "foreign-fab", "us", "logic")
+    b.entity("plan", "IndustrialPolicy")
+    add_rule(b, "plan-v1", "plan", "promotes-domestic", date(2015, 5, 8), end=date(2025, 12, 31),
+             covers=["chips"], imposers=["china"], targets=["china"])  # fmt: skip
+    store = load(b.build())
+    early = exposure(store, SCHEMA, "plan", max_depth=2, as_of=date(2014, 1, 1))
+    assert early.exposures == [] and not early.in_force and early.rule_version is None
+    during = exposure(store, SCHEMA, "plan", max_depth=2, as_of=DAY)
+    assert who(during.exposures) == [("foreign-fab", "technology", 0)]
+    assert during.rule_version == "plan-v1" and during.as_of == DAY
+    assert suppliers_exposed_to(store, SCHEMA, "plan", max_depth=2, as_of=date(2026, 1, 1)) == []
+
+
+def test_as_of_defaults_to_today_and_facts_that_ended_never_count(load: Any) -> None:
+    b = world()
+    firm(b, "delisted", "china")
+    firm(b, "listed", "china")
+    b.entity("list", "EntityListing")
+    b.relation("names", "list", "delisted", valid_from=date(2019, 1, 1), valid_to=date(2021, 1, 1))
+    b.relation("names", "list", "listed", valid_from=date(2019, 1, 1))
+    add_rule(b, "list-v1", "list", "lists", date(1997, 2, 3), imposers=["us"])
+    store = load(b.build())
+    found = exposure(store, SCHEMA, "list", max_depth=1)
+    assert found.as_of == date.today()
+    assert who(found.exposures) == [("listed", "named", 0)]
+    assert {e.as_of for e in found.exposures} == {date.today()}
+    in_2020 = exposure(store, SCHEMA, "list", max_depth=1, as_of=date(2020, 6, 1))
+    assert who(in_2020.exposures) == [("delisted", "named", 0), ("listed", "named", 0)]
+
+
+def test_suspension_and_rescission_are_versions_that_expose_nobody(load: Any) -> None:
+    b = world()
+    firm(b, "us-user", "us")
+    b.relation("dependsOn", "us-user", "gallium")
+    b.entity("ban", "ExportControl")
+    add_rule(b, "ban-v1", "ban", "both", date(2024, 12, 3),
+             covers=["gallium"], imposers=["china"], targets=["us"])  # fmt: skip
+    add_rule(b, "ban-suspended", "ban", "both", date(2025, 11, 9), end=date(2026, 11, 27),
+             action="suspends", amends="ban-v1")  # fmt: skip
+    add_rule(b, "ban-rescinded", "ban", "both", date(2027, 6, 1), action="rescinds",
+             amends="ban-v1")  # fmt: skip
+    store = load(b.build())
+
+    def at(day: date) -> tuple[str | None, list[tuple[str, str, int]]]:
+        found = exposure(store, SCHEMA, "ban", max_depth=0, as_of=day)
+        return found.rule_version, who(found.exposures)
+
+    assert at(date(2025, 1, 1)) == ("ban-v1", [("us-user", "cut-off", 0)])
+    assert at(date(2026, 1, 1)) == ("ban-suspended", [])
+    assert at(date(2026, 12, 1)) == ("ban-v1", [("us-user", "cut-off", 0)])  # suspension over
+    assert at(date(2027, 7, 1)) == ("ban-rescinded", [])
+
+
+def test_each_exposure_names_the_version_that_produced_it(load: Any) -> None:
+    b = world()
+    firm(b, "logic-maker", "us", "logic")
+    firm(b, "memory-maker", "us", "auto-chips")
+    b.entity("ctrl", "ExportControl")
+    add_rule(b, "ctrl-2022", "ctrl", "restricts-exporters", date(2022, 10, 7),
+             covers=["logic"], imposers=["us"], targets=["china"])  # fmt: skip
+    add_rule(b, "ctrl-2024", "ctrl", "restricts-exporters", date(2024, 12, 2), action="amends",
+             amends="ctrl-2022", covers=["logic", "auto-chips"], imposers=["us"],
+             targets=["china"])  # fmt: skip
+    store = load(b.build())
+    old = suppliers_exposed_to(store, SCHEMA, "ctrl", max_depth=0, as_of=date(2023, 1, 1))
+    new = suppliers_exposed_to(store, SCHEMA, "ctrl", max_depth=0, as_of=DAY)
+    assert [(e.supplier, e.rule_version) for e in old] == [("logic-maker", "ctrl-2022")]
+    assert sorted((e.supplier, e.rule_version) for e in new) == [
+        ("logic-maker", "ctrl-2024"),
+        ("memory-maker", "ctrl-2024"),
+    ]
+    assert [r.id for r in old[0].path] == [
+        "logic-maker--produces--logic",
+        "ctrl-2022--covers--logic",
+        "ctrl-2022--rule-of--ctrl",
+    ]
+    pinned = exposure(store, SCHEMA, "ctrl", max_depth=0, as_of=DAY, version="ctrl-2022")
+    assert who(pinned.exposures) == [("logic-maker", "restricted", 0)]
+    with pytest.raises(BadRequest, match="no rule version"):
+        exposure(store, SCHEMA, "ctrl", max_depth=0, as_of=DAY, version="ctrl-1999")
+
+
+# --------------------------------------------------------------------------- beneficiaries
+
+
+def test_beneficiaries_are_never_exposed_at_any_depth(load: Any) -> None:
+    b = world()
+    firm(b, "cn-fab", "china", "logic")
+    firm(b, "us-fab", "us", "logic")
+    firm(b, "tw-fab", "japan", "logic")  # a foreign grant recipient
+    firm(b, "nl-toolmaker", "netherlands", "logic")
+    firm(b, "cn-supplier", "china")
+    firm(b, "jp-supplier", "japan")
+    firm(b, "fan", "japan", "logic")
+    b.relation("supplies", "cn-supplier", "us-fab")
+    b.relation("supplies", "jp-supplier", "us-fab")
+    b.relation("benefitsFrom", "fan", "plan")
+    b.entity("plan", "IndustrialPolicy")
+    add_rule(b, "plan-v1", "plan", "promotes-domestic", date(2015, 1, 1), covers=["chips"],
+             imposers=["china"], targets=["china"], exempts=["tw-fab"])  # fmt: skip
+    b.entity("eu-act", "IndustrialPolicy")
+    add_rule(b, "eu-v1", "eu-act", "promotes-domestic", date(2023, 9, 21), covers=["chips"],
+             imposers=["eu"], targets=["eu"])  # fmt: skip
+    store = load(b.build())
+    found = exposure(store, SCHEMA, "plan", max_depth=2, as_of=DAY)
+    assert who(found.exposures) == [
+        ("jp-supplier", "supplier", 1),
+        ("nl-toolmaker", "technology", 0),
+        ("us-fab", "technology", 0),
+    ]
+    reasons = {x.entity: x.reason for x in found.beneficiaries}
+    assert reasons == {
+        "cn-fab": "domestic",
+        "cn-supplier": "domestic",  # a domestic firm at depth 1 benefits too
+        "fan": "benefits-from",
+        "tw-fab": "exempted",
+    }
+    impact = policy_impact(store, SCHEMA, "plan", as_of=DAY)
+    assert impact.beneficiaries == ["cn-fab", "fan", "tw-fab"]  # direct reach only
+    assert impact.in_force and impact.rule_version == "plan-v1"
+    # A member state's firms are domestic to its bloc.
+    eu = exposure(store, SCHEMA, "eu-act", max_depth=0, as_of=DAY)
+    assert "nl-toolmaker" not in {e.supplier for e in eu.exposures}
+    assert "nl-toolmaker" in {x.entity for x in eu.beneficiaries}
+
+
+def test_a_grant_lists_the_parties_it_names_as_beneficiaries_not_as_named(load: Any) -> None:
+    b = world()
+    firm(b, "holder", "japan", "logic")
+    b.entity("waiver", "Policy")
+    b.relation("names", "waiver", "holder")
+    add_rule(b, "waiver-v1", "waiver", "grants", date(2022, 10, 1), end=date(2025, 12, 30),
+             imposers=["us"], targets=["china"])  # fmt: skip
+    store = load(b.build())
+    found = exposure(store, SCHEMA, "waiver", max_depth=2, as_of=DAY)
+    assert found.exposures == [] and found.in_force
+    assert [(x.entity, x.reason) for x in found.beneficiaries] == [("holder", "granted")]
+    assert policy_impact(store, SCHEMA, "waiver", as_of=DAY).named_entities == []
+
+
+# --------------------------------------------------------------------------- direction
+
+
+def test_an_export_control_reaches_its_own_exporters_and_the_users_abroad(load: Any) -> None:
+    b = world()
+    firm(b, "cn-smelter", "china", "gallium")
+    firm(b, "jp-smelter", "japan", "gallium")  # outside the imposer's reach
+    firm(b, "us-gan-fab", "us", "gan-chips")  # makes what gallium goes into
+    firm(b, "us-buyer", "us")
+    firm(b, "us-bystander", "us", "logic")
+    b.relation("supplies", "cn-smelter", "us-buyer", properties={"item": "gallium"})
+    b.entity("ctrl", "ExportControl")
+    add_rule(
+        b, "ctrl-v1", "ctrl", "both", date(2023, 8, 1), covers=["gallium"], imposers=["china"]
+    )  # fmt: skip  -- no target: every foreign destination
+    store = load(b.build())
+    found = exposure(store, SCHEMA, "ctrl", max_depth=0, as_of=DAY)
+    assert who(found.exposures) == [
+        ("cn-smelter", "restricted", 0),
+        ("us-buyer", "cut-off", 0),
+        ("us-gan-fab", "cut-off", 0),
+    ]
+    gan = next(e for e in found.exposures if e.supplier == "us-gan-fab")
+    assert [r.id for r in gan.path] == [
+        "us-gan-fab--produces--gan-chips",
+        "gallium--input-to--gan-chips",
+        "ctrl-v1--covers--gallium",
+        "ctrl-v1--rule-of--ctrl",
+    ]
+
+
+# --------------------------------------------------------------------------- taxonomy
+
+
+def test_broader_is_kind_of_and_components_count_only_where_the_rule_includes_them(
+    load: Any,
+) -> None:
+    b = world()
+    firm(b, "carmaker", "us", "ev")
+    firm(b, "cellmaker", "us", "battery")
+    firm(b, "logic-maker", "us", "logic")
+    for pid in ("narrow", "whole", "parts"):
+        b.entity(pid, "IndustrialPolicy")
+    add_rule(b, "narrow-v1", "narrow", "promotes-domestic", date(2015, 1, 1),
+             covers=[("chips", False, False)], imposers=["china"])  # fmt: skip
+    add_rule(b, "whole-v1", "whole", "promotes-domestic", date(2015, 1, 1), covers=["ev"],
+             imposers=["china"])  # fmt: skip
+    add_rule(b, "parts-v1", "parts", "promotes-domestic", date(2015, 1, 1),
+             covers=[("ev", True, True)], imposers=["china"])  # fmt: skip
+    store = load(b.build())
+
+    def exposed(policy: str) -> list[str]:
+        return sorted(
+            e.supplier for e in suppliers_exposed_to(store, SCHEMA, policy, max_depth=0, as_of=DAY)
+        )
+
+    assert exposed("narrow") == []  # narrower kinds left out: logic is not "chips" itself
+    assert exposed("whole") == ["carmaker"]  # a battery is part of an EV, not a kind of one
+    assert exposed("parts") == ["carmaker", "cellmaker"]
+
+
+def test_excluded_kinds_and_the_products_using_them_are_out_of_scope(load: Any) -> None:
+    b = world()
+    firm(b, "chip-designer", "us")
+    firm(b, "carmaker", "china")
+    b.entity("drive-chip", "Chip")
+    b.relation("develops", "chip-designer", "drive-chip")
+    b.relation("uses", "drive-chip", "logic")
+    b.relation("uses", "drive-chip", "auto-chips")
+    b.relation("supplies", "chip-designer", "carmaker", properties={"item": "drive-chip"})
+    b.entity("ctrl", "ExportControl")
+    add_rule(b, "ctrl-v1", "ctrl", "both", date(2022, 10, 7), covers=["chips"],
+             excludes=["auto-chips"], imposers=["us"], targets=["china"])  # fmt: skip
+    store = load(b.build())
+    assert suppliers_exposed_to(store, SCHEMA, "ctrl", max_depth=2, as_of=DAY) == []
+    # The same rule without the exclusion reaches both sides of the sale.
+    base = exposure(store, SCHEMA, "ctrl", max_depth=0, as_of=DAY).rule
+    assert base is not None
+    rule = RuleVersion(
+        id=None, policy="ctrl", direction="both", covers=(Coverage("chips"),),
+        imposers=("us",), targets=("china",),
+    )  # fmt: skip
+    found = what_if(store, SCHEMA, rule, max_depth=0, as_of=DAY)
+    assert who(found.exposures) == [
+        ("carmaker", "cut-off", 0),
+        ("chip-designer", "restricted", 0),
+    ]
+
+
+def test_an_ownership_threshold_names_majority_owned_affiliates(load: Any) -> None:
+    b = world()
+    firm(b, "listed", "china")
+    firm(b, "majority", "china")
+    firm(b, "minority", "china")
+    b.relation("ownedBy", "majority", "listed", properties={"share": 0.6})
+    b.relation("ownedBy", "minority", "listed", properties={"share": 0.2})
+    b.entity("list", "EntityListing")
+    b.relation("names", "list", "listed")
+    add_rule(b, "list-v1", "list", "lists", date(1997, 2, 3), imposers=["us"], threshold=0.5)
+    store = load(b.build())
+    found = exposure(store, SCHEMA, "list", max_depth=1, as_of=DAY)
+    assert who(found.exposures) == [("listed", "named", 0), ("majority", "affiliate", 0)]
+
+
+# --------------------------------------------------------------------------- path
+
+
+def test_the_directed_path_reads_towards_the_policy_and_leaves_hubs_out(load: Any) -> None:
+    b = world()
+    firm(b, "supplier", "us")
+    firm(b, "maker", None, "logic")
+    firm(b, "rival", "us")
+    b.relation("supplies", "supplier", "maker")
+    b.relation("competesWith", "rival", "supplier")
+    b.entity("plan", "IndustrialPolicy")
+    b.relation("issuedBy", "plan", "us")
+    add_rule(b, "plan-v1", "plan", "promotes-domestic", date(2015, 1, 1), covers=["chips"],
+             imposers=["china"])  # fmt: skip
+    store = load(b.build())
+    undirected = shortest_path(store, "supplier", "plan", max_length=6)
+    assert undirected is not None
+    assert [r.id for r in undirected] == [
+        "supplier--headquartered-in--us",
+        "plan--issued-by--us",
+    ]
+    directed = shortest_path(
+        store, "supplier", "plan", max_length=6, schema=SCHEMA, directed=True, as_of=DAY
+    )
+    assert directed is not None
+    assert [r.id for r in directed] == [
+        "supplier--supplies--maker",
+        "maker--produces--logic",
+        "logic--broader--chips",
+        "plan-v1--covers--chips",
+        "plan-v1--rule-of--plan",
+    ]
+    # Read the other way, nothing explains the supplier from the policy's side.
+    assert (
+        shortest_path(store, "rival", "supplier", max_length=3, schema=SCHEMA, directed=True)
+        is None
+    )
+    typed = shortest_path(
+        store, "rival", "supplier", max_length=3, schema=SCHEMA, directed=True,
+        types=["competesWith"],
+    )  # fmt: skip
+    assert typed is not None and [r.type for r in typed] == ["competesWith"]
+
+
+# --------------------------------------------------------------------------- diff and what-if
+
+
+def test_exposure_diff_between_dates_and_between_versions(load: Any) -> None:
+    b = world()
+    firm(b, "logic-maker", "us", "logic")
+    firm(b, "auto-maker", "us", "auto-chips")
+    firm(b, "supplier", "japan")
+    b.relation("supplies", "supplier", "logic-maker", valid_to=date(2023, 12, 31))
+    b.relation("supplies", "supplier", "auto-maker", id="supplier--supplies--auto-maker")
+    b.entity("ctrl", "ExportControl")
+    add_rule(b, "ctrl-2022", "ctrl", "restricts-exporters", date(2022, 10, 7),
+             covers=["logic"], imposers=["us"], targets=["china"])  # fmt: skip
+    add_rule(b, "ctrl-2024", "ctrl", "restricts-exporters", date(2024, 12, 2), action="amends",
+             amends="ctrl-2022", covers=["auto-chips"], imposers=["us"],
+             targets=["china"])  # fmt: skip
+    store = load(b.build())
+    diff = exposure_diff(
+        store, SCHEMA, "ctrl", from_date=date(2023, 1, 1), to_date=DAY, max_depth=1
+    )
+    assert [e.supplier for e in diff.became_exposed] == ["auto-maker"]
+    assert [e.supplier for e in diff.stopped] == ["logic-maker"]
+    assert [(a.supplier, b_.supplier) for a, b_ in diff.changed] == [("supplier", "supplier")]
+    assert (diff.before.rule_version, diff.after.rule_version) == ("ctrl-2022", "ctrl-2024")
+    by_version = exposure_diff(
+        store, SCHEMA, "ctrl", from_date=DAY, to_date=DAY, max_depth=0,
+        from_version="ctrl-2022", to_version="ctrl-2024",
+    )  # fmt: skip
+    assert [e.supplier for e in by_version.became_exposed] == ["auto-maker"]
+    assert [e.supplier for e in by_version.stopped] == ["logic-maker"]
+
+
+def test_what_if_evaluates_a_hypothetical_rule_without_writing(load: Any) -> None:
+    b = world()
+    firm(b, "auto-maker", "us", "auto-chips")
+    b.entity("ctrl", "ExportControl")
+    add_rule(b, "ctrl-v1", "ctrl", "restricts-exporters", date(2022, 10, 7),
+             covers=["logic"], imposers=["us"], targets=["china"])  # fmt: skip
+    store = load(b.build())
+    before = store.counts()
+    extended = RuleVersion(
+        id=None, policy="ctrl", direction="restricts-exporters",
+        covers=(Coverage("logic"), Coverage("auto-chips")), imposers=("us",), targets=("china",),
+    )  # fmt: skip
+    found = what_if(store, SCHEMA, extended, max_depth=0, as_of=DAY)
+    assert who(found.exposures) == [("auto-maker", "restricted", 0)]
+    assert found.rule_version is None and found.in_force
+    assert [r.id for r in found.exposures[0].path] == ["auto-maker--produces--auto-chips"]
+    assert store.counts() == before
+    assert suppliers_exposed_to(store, SCHEMA, "ctrl", max_depth=0, as_of=DAY) == []
+    ghost = RuleVersion(id=None, policy="ctrl", direction="both", covers=(Coverage("ghost"),))
+    with pytest.raises(BadRequest, match="ghost"):
+        what_if(store, SCHEMA, ghost, max_depth=0, as_of=DAY)
