@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import functools
+import logging
 import os
+import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any, ParamSpec, TypeVar
@@ -11,6 +13,7 @@ from typing import Any, ParamSpec, TypeVar
 import click
 import typer
 from pydantic import ValidationError as PydanticValidationError
+from pydantic_settings import SettingsError
 from rich.console import Console
 from rich.markup import escape
 from rich.progress import (
@@ -24,7 +27,13 @@ from rich.progress import (
 )
 from typer.exceptions import TyperException
 
-from ontology.errors import BadSetting, CannotUse, TechsovError, ValidationFailed
+from ontology.errors import (
+    BadSetting,
+    CannotUse,
+    StoreUnavailable,
+    TechsovError,
+    ValidationFailed,
+)
 from store.base import ProgressCallback
 
 P = ParamSpec("P")
@@ -74,17 +83,27 @@ def report_error(exc: TechsovError) -> None:
         for problem in exc.problems:
             err_console.print(str(problem), markup=False, highlight=False, soft_wrap=True)
     else:
-        err_console.print(
-            f"[bold red]error:[/] {escape(exc.message)}", highlight=False, soft_wrap=True
-        )
+        message = exc.message
+        if isinstance(exc, StoreUnavailable):
+            message += f"; {STORE_FIX}"
+        err_console.print(f"[bold red]error:[/] {escape(message)}", highlight=False, soft_wrap=True)
 
 
 _debug = {"on": os.environ.get("TECHSOV_DEBUG", "") not in ("", "0", "false")}
 
 
+STORE_FIX = (
+    "check that Neo4j runs and TECHSOV_NEO4J_URI, TECHSOV_NEO4J_USER and "
+    'TECHSOV_NEO4J_PASSWORD point at it (a local one: eval "$(techsov neo4j start)")'
+)
+
+
 def set_debug(on: bool) -> None:
-    """``--debug``: let unexpected errors show their traceback."""
+    """``--debug``: let unexpected errors show their traceback, and the driver's retries."""
     _debug["on"] = on or _debug["on"]
+    # The driver logs each retry of an unreachable server as a multi-line warning; the
+    # command's own one-line error says it once. With --debug they are worth seeing.
+    logging.getLogger("neo4j").setLevel(logging.DEBUG if _debug["on"] else logging.ERROR)
 
 
 def as_techsov_error(exc: BaseException) -> TechsovError | None:
@@ -97,6 +116,14 @@ def as_techsov_error(exc: BaseException) -> TechsovError | None:
         return exc
     if isinstance(exc, PydanticValidationError) and exc.title == "Settings":
         return BadSetting("; ".join(_setting_problem(e) for e in exc.errors()))
+    if isinstance(exc, SettingsError):
+        # A list or mapping setting that is not JSON: pydantic-settings names only the field.
+        field = re.search(r'field "(\w+)"', str(exc))
+        variable = f"TECHSOV_{field.group(1).upper()}" if field else "a TECHSOV_ setting"
+        return BadSetting(
+            f"bad setting {variable}: not valid JSON (a list is written like "
+            '["a", "b"]); fix or unset it (environment or .env)'
+        )
     if isinstance(exc, OSError) and exc.filename is not None:
         verb = "write" if isinstance(exc, IsADirectoryError | FileExistsError) else "use"
         return CannotUse(
