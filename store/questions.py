@@ -9,9 +9,9 @@ its answers, which the conformance tests check on both stores.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import date
-from typing import Protocol, runtime_checkable
+from typing import Any, Protocol, runtime_checkable
 
 from ontology.model import Relation
 from ontology.schema import Schema
@@ -32,10 +32,18 @@ class AnswerSource(Protocol):
 
 @runtime_checkable
 class PathSource(Protocol):
-    """A store that finds shortest paths itself."""
+    """A store that finds shortest paths itself (see :meth:`Neo4jStore.shortest_path`)."""
 
-    def shortest_path(self, start: str, end: str, *, max_length: int) -> list[Relation] | None:
-        """Exactly :func:`store.analysis.shortest_path`'s answer."""
+    def shortest_path(
+        self,
+        start: str,
+        end: str,
+        *,
+        max_length: int,
+        ways: Mapping[str, str] | None = None,
+        day: date | None = None,
+    ) -> tuple[bool, list[Relation] | None]:
+        """``(answered, path)``; when answered, exactly the analysis' path."""
 
 
 def suppliers_exposed_to(
@@ -69,17 +77,26 @@ def shortest_path(
     types: Sequence[str] | None = None,
     as_of: date | None = None,
 ) -> list[Relation] | None:
-    """:func:`store.analysis.shortest_path`, by the store's own search when it has one
-    (the undirected search over every fact; the directed one is evaluated live)."""
-    if not directed and types is None and as_of is None and isinstance(store, PathSource):
-        return store.shortest_path(start, end, max_length=max_length)
-    return analysis.shortest_path(
-        store,
-        start,
-        end,
-        max_length=max_length,
-        schema=schema,
-        directed=directed,
-        types=types,
-        as_of=as_of,
-    )
+    """:func:`store.analysis.shortest_path`, by the store's own search when it has one.
+
+    The directions each relation type is followed in, and the day, come from the
+    analysis' own rules, so both evaluations read the same question."""
+    options: dict[str, Any] = {
+        k: v
+        for k, v in (("schema", schema), ("directed", directed), ("types", types), ("as_of", as_of))
+        if v is not None and v is not False
+    }
+    if isinstance(store, PathSource):
+        ways: Mapping[str, str] | None = None
+        day = as_of
+        if directed:
+            if schema is None:
+                raise ValueError("a directed path needs the schema")
+            ways = analysis._explanation_ways(schema, types)
+            day = as_of if as_of is not None else date.today()
+        elif types is not None:
+            ways = dict.fromkeys(types, "both")
+        answered, found = store.shortest_path(start, end, max_length=max_length, ways=ways, day=day)
+        if answered:
+            return found
+    return analysis.shortest_path(store, start, end, max_length=max_length, **options)
