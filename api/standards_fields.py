@@ -28,7 +28,7 @@ from api.types import (
 )
 from ontology.errors import BadRequest, NotFound
 from store import firm_standards, standards, standards_exposure
-from store.analysis import Path
+from store.standards import Path
 
 DEFAULT_STANDARDS_FIRST = 100
 

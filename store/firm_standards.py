@@ -11,7 +11,6 @@ from dataclasses import dataclass
 from datetime import date
 
 from ontology.schema import Schema
-from store.analysis import Path, path_key
 from store.base import Direction, GraphStore
 from store.standards import (
     DECLARES,
@@ -28,12 +27,14 @@ from store.standards import (
     STANDARDS_BODY,
     SUBSIDIARY,
     USES,
+    Path,
     _best,
     _kinds,
     _markets,
     _require,
     expand,
     mandates_of,
+    path_key,
     wider_steps,
 )
 

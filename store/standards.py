@@ -36,7 +36,6 @@ from datetime import date
 from ontology.errors import NotFound
 from ontology.model import Relation
 from ontology.schema import Schema
-from store.analysis import Path, path_key
 from store.base import Direction, GraphStore
 
 PART_OF, DEVELOPS, PUBLISHED_BY, PROMOTES = "partOf", "develops", "publishedBy", "promotes"
@@ -49,6 +48,16 @@ HEADQUARTERS, ENTERS_MARKET = "headquarteredIn", "entersMarket"
 SUBSIDIARY = ("subsidiaryOf", "ownedBy")
 STANDARD, STANDARDS_BODY, ORGANIZATION = "Standard", "StandardsBody", "Organization"
 POLICY, PRODUCT, JURISDICTION, TECHNOLOGY = "Policy", "Product", "Jurisdiction", "Technology"
+
+Path = tuple[Relation, ...]
+"""A chain of facts; each answer carries the one that explains it."""
+
+
+def path_key(path: Path) -> tuple[int, tuple[str, ...]]:
+    """Ties between paths: shortest first, then the smallest sequence of relation ids, as
+    every analyst question breaks them, so both stores choose the same path."""
+    return (len(path), tuple(r.id for r in path))
+
 
 MAX_LEVELS = 16
 """Guard on part-of and taxonomy walks; validation already rejects taxonomy cycles."""

@@ -14,7 +14,6 @@ from datetime import date
 
 from ontology.errors import BadRequest
 from ontology.schema import Schema
-from store.analysis import Path, path_key
 from store.base import Direction, GraphStore
 from store.standards import (
     APPLIES_TO,
@@ -32,6 +31,7 @@ from store.standards import (
     Exposure,
     JurisdictionShare,
     Mandate,
+    Path,
     _best,
     _hq,
     _kinds,
@@ -39,6 +39,7 @@ from store.standards import (
     _require,
     expand,
     mandates_of,
+    path_key,
     sep_holders,
     shares_by_jurisdiction,
     standard_scope,
