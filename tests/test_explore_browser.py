@@ -31,6 +31,8 @@ from tests.api_fixtures import STORES, curated_store
 playwright = pytest.importorskip("playwright.sync_api")
 
 VIEWPORT = {"width": 1280, "height": 800}
+TIMEOUT_S = 90.0
+"""Longest wait for an answer or a redraw, on a shared, busy machine (most take well under 1 s)."""
 RELATION = (
     "id type confidence validFrom validTo source { id name } target { id name } "
     "provenance { evidence source { id title publisher url published } }"
@@ -83,9 +85,16 @@ def browser() -> Iterator[Any]:
 
 
 @pytest.fixture(scope="module")
-def shots(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def screenshot_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """``TECHSOV_SCREENSHOT_DIR`` when set (to keep them), else a pytest temporary folder."""
     configured = os.environ.get("TECHSOV_SCREENSHOT_DIR")
-    folder = Path(configured) if configured else tmp_path_factory.mktemp("explore-screenshots")
+    return Path(configured) if configured else tmp_path_factory.mktemp("explore-screenshots")
+
+
+@pytest.fixture
+def shots(screenshot_root: Path, request: pytest.FixtureRequest) -> Path:
+    """One folder per store, so both stores' screenshots are kept side by side."""
+    folder = screenshot_root / str(request.node.callspec.params["base_url"])
     folder.mkdir(parents=True, exist_ok=True)
     return folder
 
@@ -117,7 +126,7 @@ class Page:
         self.page.goto(f"{self.base_url}/explore{fragment}")
         self.settle()
 
-    def until(self, expression: str, timeout_s: float = 30.0) -> None:
+    def until(self, expression: str, timeout_s: float = TIMEOUT_S) -> None:
         """Poll ``expression`` in the page (``wait_for_function`` would need the eval that
         the page's Content-Security-Policy forbids, and the tests keep that policy on)."""
         deadline = time.monotonic() + timeout_s
@@ -191,6 +200,7 @@ def _assert_not_blank(path: Path, graph: dict[str, float]) -> None:
 @pytest.fixture
 def page(browser: Any, base_url: str, capsys: pytest.CaptureFixture[str]) -> Iterator[Page]:
     context = browser.new_context(viewport=VIEWPORT)
+    context.set_default_timeout(TIMEOUT_S * 1000)
     try:
         explorer = Page(context.new_page(), base_url, capsys)
         yield explorer
@@ -201,7 +211,9 @@ def page(browser: Any, base_url: str, capsys: pytest.CaptureFixture[str]) -> Ite
 
 
 def api(base_url: str, query: str, **variables: Any) -> dict[str, Any]:
-    response = httpx.post(f"{base_url}/graphql", json={"query": query, "variables": variables})
+    response = httpx.post(
+        f"{base_url}/graphql", json={"query": query, "variables": variables}, timeout=TIMEOUT_S
+    )
     body: dict[str, Any] = response.json()
     assert response.status_code == 200 and not body.get("errors"), body
     data: dict[str, Any] = body["data"]
