@@ -29,10 +29,13 @@ With no stated share at all, n suppliers get 1/n each.
 **Herfindahl-Hirschman index** = sum of squared shares in percent (0 to 10,000), over
 firms and over countries (a firm's share counted for the jurisdiction it is headquartered
 in; a firm with no known headquarters counts as a country of its own, so missing data never
-creates concentration). An item is a **chokepoint** when either index reaches
+creates concentration). An item is **concentrated** when either index reaches
 :data:`HIGHLY_CONCENTRATED` (2,500: "highly concentrated" in the US DOJ/FTC 2010
 Horizontal Merger Guidelines). The indices describe the suppliers the graph knows about,
-not the world market: an item with one curated producer scores 10,000. Items are ranked by
+not the world market: an item with one curated producer scores 10,000. So an item is a
+**chokepoint** only when it is concentrated on data that can show it: stated shares cover
+at least half its market, or the graph knows at least :data:`MIN_KNOWN_SUPPLIERS`
+suppliers of it. Otherwise it is flagged as **too little data** (thin). Items are ranked by
 country index, then firm index, then by how much of the market stated shares cover (a
 concentration the sources state outranks one that follows from sparse data), then by
 number of suppliers.
@@ -55,9 +58,13 @@ from ontology.schema import Schema
 from store import analysis as A
 
 HIGHLY_CONCENTRATED = 2500.0
+MIN_KNOWN_SUPPLIERS = 4
+"""With fewer known suppliers than this and no stated shares for half the market, any
+index reaches 2,500 by arithmetic alone (n equal shares give 10,000 / n)."""
+ENOUGH_STATED = 0.5
 SHARE, ITEM = "share", "item"
 FIRM = "Firm"
-PRODUCES = "produces"
+PRODUCES, SUPPLIES, BROADER, HEADQUARTERS = "produces", "supplies", "broader", "headquarteredIn"
 UNKNOWN_COUNTRY = "?"
 
 
@@ -84,8 +91,24 @@ class Chokepoint:
         return min(1.0, sum(s.share for s in self.suppliers if s.stated))
 
     @property
-    def is_chokepoint(self) -> bool:
+    def known_suppliers(self) -> int:
+        return len(self.suppliers)
+
+    @property
+    def concentrated(self) -> bool:
+        """Either index reaches the "highly concentrated" threshold."""
         return max(self.hhi_firms, self.hhi_countries) >= HIGHLY_CONCENTRATED
+
+    @property
+    def thin_data(self) -> bool:
+        """Too little data to call it a chokepoint: few known suppliers and no stated shares
+        for half the market, so a high index only says how few suppliers the graph knows."""
+        return self.stated_coverage < ENOUGH_STATED and self.known_suppliers < MIN_KNOWN_SUPPLIERS
+
+    @property
+    def is_chokepoint(self) -> bool:
+        """Concentrated, on data that can show it (see :attr:`thin_data`)."""
+        return self.concentrated and not self.thin_data
 
 
 def hhi(shares: list[float]) -> float:
@@ -101,7 +124,7 @@ def _narrower(relations: list[Relation]) -> dict[str, set[str]]:
     """For every technology, the technologies below it (transitively, itself excluded)."""
     children: dict[str, set[str]] = defaultdict(set)
     for r in relations:
-        if r.type == A.BROADER:
+        if r.type == BROADER:
             children[r.target].add(r.source)
     below: dict[str, set[str]] = {}
 
@@ -146,7 +169,7 @@ def chokepoints(graph: Graph, schema: Schema, *, as_of: date | None = None) -> l
     relations = _valid(graph, as_of)
     hq: dict[str, str] = {}
     for r in sorted(relations, key=lambda r: r.id):
-        if r.type == A.HEADQUARTERS:
+        if r.type == HEADQUARTERS:
             hq.setdefault(r.source, r.target)
     direct: dict[str, dict[str, list[Relation]]] = defaultdict(lambda: defaultdict(list))
     for r in relations:
@@ -155,7 +178,7 @@ def chokepoints(graph: Graph, schema: Schema, *, as_of: date | None = None) -> l
     makers = {item: set(orgs) for item, orgs in direct.items()}
     for r in relations:
         item = r.properties.get(ITEM)
-        if r.type == A.SUPPLIES and isinstance(item, str) and r.target not in makers.get(item, ()):
+        if r.type == SUPPLIES and isinstance(item, str) and r.target not in makers.get(item, ()):
             direct[item][r.source].append(r)
     below = _narrower(relations)
     items = {e.id for e in graph.entities.values() if schema.is_a(e.kind, A.TECHNOLOGY)}
@@ -219,7 +242,7 @@ def supply_network(graph: Graph, schema: Schema, *, as_of: date | None = None) -
     """Organizations linked supplier -> customer by the valid ``supplies`` facts."""
     g = nx.DiGraph()
     for r in _valid(graph, as_of):
-        if r.type == A.SUPPLIES:
+        if r.type == SUPPLIES:
             g.add_edge(r.source, r.target)
     return g
 

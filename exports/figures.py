@@ -24,10 +24,14 @@ DPI = 150
 LABEL_CHARS = 42
 KIND_COLORS = {
     "named": "#D62728",
+    "affiliate": "#E377C2",
+    "restricted": "#8C564B",
+    "cut-off": "#BCBD22",
     "technology": "#FF7F0E",
     "supplier": "#1F77B4",
     "ownership": "#9467BD",
 }
+OTHER_KIND_COLOR = "#7F7F7F"
 FIRM_COLOR, COUNTRY_COLOR, BROKER_COLOR = "#4C8EDA", "#F79767", "#569480"
 
 
@@ -55,30 +59,49 @@ def _height(rows: float) -> float:
     return max(2.4, 0.9 + 0.34 * rows)
 
 
+def _legend_below(ax: object, columns: int, title: str | None = None) -> None:
+    """A legend under the axes, never over the bars."""
+    ax.legend(  # type: ignore[attr-defined]
+        title=title,
+        frameon=False,
+        loc="upper center",
+        bbox_to_anchor=(0.5, -0.22),
+        ncol=max(1, columns),
+    )
+
+
 def exposure_by_tier(counts: Mapping[tuple[int, str], int], title: str) -> bytes:
-    """Stacked bars: exposed organizations per tier, split by how they are exposed."""
+    """Horizontal stacked bars, one per tier: exposed organizations split by how they are
+    exposed, each segment labelled with its count, the legend below the chart."""
     tiers = sorted({t for t, _ in counts}) or [0]
-    kinds = [k for k in KIND_COLORS if any(kk == k for _, kk in counts)]
-    fig = Figure(figsize=(6.4, 3.4))
+    present = {k for _, k in counts}
+    kinds = [k for k in KIND_COLORS if k in present] + sorted(present - set(KIND_COLORS))
+    fig = Figure(figsize=(6.8, _height(len(tiers)) + 0.6))
     ax = fig.subplots()
-    bottom = [0] * len(tiers)
+    labels = [f"tier {t}" for t in tiers]
+    left = [0] * len(tiers)
     for kind in kinds:
         values = [counts.get((t, kind), 0) for t in tiers]
-        ax.bar([str(t) for t in tiers], values, bottom=bottom, label=kind, color=KIND_COLORS[kind])
-        bottom = [b + v for b, v in zip(bottom, values, strict=True)]
-    ax.set_xlabel("Tier (0 = reached directly by the policy)")
-    ax.set_ylabel("Exposed organizations")
+        bars = ax.barh(
+            labels, values, left=left, label=kind, color=KIND_COLORS.get(kind, OTHER_KIND_COLOR)
+        )
+        ax.bar_label(bars, labels=[str(v) if v else "" for v in values], label_type="center",
+                     color="white", fontsize=8)  # fmt: skip
+        left = [a + v for a, v in zip(left, values, strict=True)]
+    ax.invert_yaxis()
+    ax.set_xlabel("Exposed organizations (tier 0 = reached directly by the policy)")
     ax.set_title(plot_label(title, 70))
-    ax.yaxis.set_major_locator(MaxNLocator(integer=True))
-    if kinds:
-        ax.legend(title="Exposure", frameon=False)
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    _legend_below(ax, len(kinds), "How they are exposed")
     return _png(fig)
 
 
 def policies_overview(rows: Sequence[tuple[str, Mapping[int, int]]]) -> bytes:
-    """Horizontal stacked bars: exposed organizations per policy, split by tier."""
+    """Horizontal stacked bars: exposed organizations per policy (most first), by tier,
+    each bar labelled with its total."""
+    rows = sorted(rows, key=lambda r: (-sum(r[1].values()), r[0]))
     tiers = sorted({t for _, by_tier in rows for t in by_tier})
-    fig = Figure(figsize=(7.2, _height(len(rows))))
+    fig = Figure(figsize=(7.6, _height(len(rows)) + 0.5))
     ax = fig.subplots()
     labels = [plot_label(name) for name, _ in rows]
     left = [0] * len(rows)
@@ -87,17 +110,23 @@ def policies_overview(rows: Sequence[tuple[str, Mapping[int, int]]]) -> bytes:
         values = [by_tier.get(tier, 0) for _, by_tier in rows]
         ax.barh(labels, values, left=left, label=f"tier {tier}", color=cmap[min(i, len(cmap) - 1)])
         left = [a + v for a, v in zip(left, values, strict=True)]
+    for y, total in enumerate(left):
+        ax.text(total, y, f" {total}", va="center", fontsize=8)
+    ax.set_xlim(0, max(left, default=1) * 1.12 + 1)
     ax.invert_yaxis()
     ax.set_xlabel("Exposed organizations")
     ax.set_title("Reach of each policy")
     if tiers:
-        ax.legend(frameon=False, loc="lower right")
+        _legend_below(ax, len(tiers))
     return _png(fig)
 
 
 def chokepoint_chart(rows: Sequence[tuple[str, float, float]]) -> bytes:
-    """Grouped horizontal bars of the firm and country HHI per item, with the threshold."""
-    fig = Figure(figsize=(7.2, _height(len(rows) * 1.4)))
+    """Grouped horizontal bars of the firm and country HHI per item, with the threshold.
+
+    Rows come ranked (most concentrated first); their labels should say how many suppliers
+    the index rests on."""
+    fig = Figure(figsize=(7.6, _height(len(rows) * 1.4) + 0.6))
     ax = fig.subplots()
     ys = list(range(len(rows)))
     ax.barh([y - 0.2 for y in ys], [r[1] for r in rows], 0.4, label="firms", color=FIRM_COLOR)
@@ -115,8 +144,8 @@ def chokepoint_chart(rows: Sequence[tuple[str, float, float]]) -> bytes:
     ax.invert_yaxis()
     ax.set_xlim(0, 10_500)
     ax.set_xlabel("Herfindahl-Hirschman index (0-10,000)")
-    ax.set_title("Supplier concentration of the most concentrated items")
-    ax.legend(title="HHI over", frameon=False, loc="lower right")
+    ax.set_title("Supplier concentration of the most concentrated technologies")
+    _legend_below(ax, 3, "HHI over")
     return _png(fig)
 
 
@@ -124,16 +153,13 @@ def betweenness_chart(rows: Sequence[tuple[str, float]]) -> bytes:
     """Horizontal bars of the firms' betweenness in the supply network."""
     fig = Figure(figsize=(7.2, _height(len(rows))))
     ax = fig.subplots()
-    ax.barh(
-        [plot_label(r[0]) for r in rows],
-        [r[1] for r in rows],
-        color=BROKER_COLOR,
-        label="betweenness",
-    )
+    rows = sorted(rows, key=lambda r: (-r[1], r[0]))
+    bars = ax.barh([plot_label(r[0]) for r in rows], [r[1] for r in rows], color=BROKER_COLOR)
+    ax.bar_label(bars, labels=[f" {r[1]:.3f}" for r in rows], fontsize=8)
+    ax.set_xlim(0, max((r[1] for r in rows), default=1.0) * 1.18)
     ax.invert_yaxis()
     ax.set_xlabel("Betweenness centrality (normalised, supply network)")
     ax.set_title("Firms on the most supply routes")
-    ax.legend(frameon=False, loc="lower right")
     return _png(fig)
 
 

@@ -23,7 +23,14 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 
 from exports import figures
-from exports.concentration import Chokepoint, chokepoints, firm_betweenness, supply_network
+from exports.concentration import (
+    ENOUGH_STATED,
+    MIN_KNOWN_SUPPLIERS,
+    Chokepoint,
+    chokepoints,
+    firm_betweenness,
+    supply_network,
+)
 from exports.standards_page import standards_html
 from ontology.model import Entity, Graph, Relation, Source
 from ontology.schema import Schema
@@ -134,10 +141,18 @@ def _policy_html(section: PolicySection, r: _Renderer, png: bytes | None) -> str
     ):
         if ids:
             parts.append(f"<p><b>{title}:</b> " + ", ".join(_e(r.name(i)) for i in ids) + "</p>")
-    if not section.exposures or png is None:
+    if not section.exposures:
         parts.append("<p>No organization is exposed to this policy in the graph.</p></section>")
         return "".join(parts)
-    parts.append(_img(png, f"Exposed organizations of {p.name} by tier"))
+    if png is not None:
+        parts.append(_img(png, f"Exposed organizations of {p.name} by tier"))
+    else:
+        x = section.exposures[0]
+        n = len(section.exposures)
+        parts.append(
+            f"<p>{n} exposed organization{'s' if n != 1 else ''}, all at tier {x.depth} "
+            f"({_e(x.kind)} exposure).</p>"
+        )
     parts.append(
         "<table><thead><tr><th>Organization</th><th>Kind</th><th>Exposure</th><th>Tier</th>"
         "<th>Score</th><th>Why (facts and evidence)</th></tr></thead><tbody>"
@@ -158,31 +173,42 @@ def _basis(c: Chokepoint) -> str:
     """How much of the index rests on shares the sources state."""
     if c.stated_coverage > 0:
         return f"stated shares cover {c.stated_coverage:.0%}"
-    if len(c.suppliers) == 1:
+    if c.known_suppliers == 1:
         return "one known supplier"
     return "equal shares assumed"
 
 
+def _suppliers_label(c: Chokepoint) -> str:
+    n = c.known_suppliers
+    return f"{n} known supplier" + ("" if n == 1 else "s")
+
+
 def _chokepoints_html(items: list[Chokepoint], r: _Renderer, png: bytes | None) -> str:
     flagged = [c for c in items if c.is_chokepoint]
+    thin = sorted(
+        (c for c in items if c.concentrated and c.thin_data),
+        key=lambda c: (-c.known_suppliers, -c.stated_coverage, r.name(c.item)),
+    )
     parts = [
         '<section id="chokepoints"><h2>Chokepoints: where supply concentrates</h2>',
         "<p>Herfindahl-Hirschman index (HHI, 0-10,000) of the known suppliers of each "
         "technology (its producers, its suppliers, and the producers of the technologies "
         "below it), over firms and over their home countries. Shares stated in the sources "
-        "are used as given; suppliers without one split the rest equally. A technology is a "
-        "chokepoint from 2,500 (“highly concentrated”). The index covers the suppliers the "
-        "graph knows, not the world market: read a 10,000 resting on one supplier without a "
-        "stated share as “only one known supplier”.</p>",
-        f"<p>{len(flagged)} of {len(items)} technologies with a known supplier are "
-        "chokepoints.</p>",
+        "are used as given; suppliers without one split the rest equally. From 2,500 a "
+        "market is “highly concentrated”. The index covers the suppliers the graph knows, "
+        "not the world market, so a technology is called a chokepoint only when the data "
+        f"can show it: stated shares cover at least {ENOUGH_STATED:.0%} of its market, or "
+        f"the graph knows at least {MIN_KNOWN_SUPPLIERS} suppliers of it.</p>",
+        f"<p><b>{len(flagged)}</b> of {len(items)} technologies with a known supplier are "
+        f"chokepoints; <b>{len(thin)}</b> more score as concentrated only because the graph "
+        "knows too few of their suppliers (listed apart below, not called chokepoints).</p>",
     ]
     if png:
-        parts.append(_img(png, "Supplier concentration of the most concentrated items"))
+        parts.append(_img(png, "Supplier concentration of the chokepoints"))
     if flagged:
         parts.append(
             "<table class='chokepoints'><thead><tr><th>Technology</th>"
-            "<th>Suppliers</th><th>HHI firms</th><th>HHI countries</th>"
+            "<th>Known suppliers</th><th>HHI firms</th><th>HHI countries</th>"
             "<th>Largest supplier</th><th>Largest country</th><th>Basis</th><th>Evidence</th>"
             "</tr></thead><tbody>"
         )
@@ -193,7 +219,7 @@ def _chokepoints_html(items: list[Chokepoint], r: _Renderer, png: bytes | None) 
             via = [rel for s in c.suppliers for rel in s.via]
             parts.append(
                 f"<tr><td>{_e(r.name(c.item))}</td>"
-                f"<td class='num'>{len(c.suppliers)}</td>"
+                f"<td class='num'>{c.known_suppliers}</td>"
                 f"<td class='num'>{c.hhi_firms:,.0f}</td>"
                 f"<td class='num'>{c.hhi_countries:,.0f}</td>"
                 f"<td>{_e(r.name(top.supplier))} ({top.share:.0%}, {stated})</td>"
@@ -201,6 +227,23 @@ def _chokepoints_html(items: list[Chokepoint], r: _Renderer, png: bytes | None) 
                 f"<td>{_e(_basis(c))}</td>"
                 f"<td><details><summary>{len(via)} fact(s)</summary>{r.facts(via)}"
                 "</details></td></tr>"
+            )
+        parts.append("</tbody></table>")
+    if thin:
+        parts.append(
+            "<h3 id='thin-data'>Too little data to call</h3>"
+            f"<p>Fewer than {MIN_KNOWN_SUPPLIERS} known suppliers and no stated market "
+            f"shares for {ENOUGH_STATED:.0%} of the market: the index only counts how few "
+            "suppliers the graph knows. Adding their other suppliers (or a market-share "
+            "source) would tell whether they are chokepoints.</p>"
+            "<table class='thin'><thead><tr><th>Technology</th><th>Known suppliers</th>"
+            "<th>Who</th><th>Stated shares cover</th></tr></thead><tbody>"
+        )
+        for c in thin:
+            who = ", ".join(_e(r.name(s.supplier)) for s in c.suppliers)
+            parts.append(
+                f"<tr><td>{_e(r.name(c.item))}</td><td class='num'>{c.known_suppliers}</td>"
+                f"<td>{who}</td><td class='num'>{c.stated_coverage:.0%}</td></tr>"
             )
         parts.append("</tbody></table>")
     parts.append("</section>")
@@ -292,7 +335,9 @@ def _findings(
     items = []
     for s in sections:
         direct = sum(1 for x in s.exposures if x.depth == 0)
-        top = ", ".join(_e(r.name(x.supplier)) for x in s.exposures[:3])
+        # Most exposed = highest score (closest, best-attested chain), as the rules rank them.
+        ranked_exposures = sorted(s.exposures, key=lambda x: (-x.score, x.depth, x.supplier))
+        top = ", ".join(_e(r.name(x.supplier)) for x in ranked_exposures[:3])
         items.append(
             f"<li><a href='#policy-{_e(s.policy.id)}'>{_e(s.policy.name)}</a>: "
             f"{len(s.exposures)} exposed organizations ({direct} reached directly)"
@@ -304,8 +349,15 @@ def _findings(
         c = flagged[0]
         items.append(
             f"<li>Top <a href='#chokepoints'>chokepoint</a>: {_e(r.name(c.item))} "
-            f"(HHI {c.hhi_countries:,.0f} over countries, {c.hhi_firms:,.0f} over firms; "
+            f"(HHI {c.hhi_countries:,.0f} over countries, {c.hhi_firms:,.0f} over firms, "
+            f"{_suppliers_label(c)}, {_basis(c)}; "
             f"largest supplier {_e(r.name(c.suppliers[0].supplier))})</li>"
+        )
+    thin = sum(1 for c in chokes if c.concentrated and c.thin_data)
+    if thin:
+        items.append(
+            f"<li>{thin} technologies look concentrated only for lack of data: "
+            "<a href='#thin-data'>too few known suppliers to call</a></li>"
         )
     if ranked:
         items.append(
@@ -350,8 +402,9 @@ def write_report(
     policy_html = []
     for s in sections:
         png = None
-        if s.exposures:
-            counts = Counter((x.depth, x.kind) for x in s.exposures)
+        counts = Counter((x.depth, x.kind) for x in s.exposures)
+        # One tier and one way of exposure make a single bar: the sentence says it better.
+        if len(counts) > 1:
             chart = figures.exposure_by_tier(counts, s.policy.name)
             png = save(f"exposure-{s.policy.id}.png", chart)
         policy_html.append(_policy_html(s, r, png))
@@ -362,7 +415,10 @@ def write_report(
         save(
             "chokepoints.png",
             figures.chokepoint_chart(
-                [(r.name(c.item), c.hhi_firms, c.hhi_countries) for c in top_chokes]
+                [
+                    (f"{r.name(c.item)} ({c.known_suppliers})", c.hhi_firms, c.hhi_countries)
+                    for c in top_chokes
+                ]
             ),
         )
         if top_chokes

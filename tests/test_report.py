@@ -104,7 +104,13 @@ def test_report_shows_each_requested_policy_and_a_chokepoint_table(
     assert 'id="policy-mic"' in page and 'id="policy-ec"' in page
     assert "<table class='chokepoints'>" in page
     table = page.split("<table class='chokepoints'>", 1)[1].split("</table>", 1)[0]
-    assert "<td>Euv</td>" in table and "<td>Lithography</td>" in table
+    assert "<td>Euv</td>" in table  # one supplier, but its share of the market is stated
+    # Two known suppliers and no stated share: flagged as too little data, not a chokepoint.
+    assert "<td>Lithography</td>" not in table
+    thin = page.split("<table class='thin'>", 1)[1].split("</table>", 1)[0]
+    assert "<tr><td>Lithography</td><td class='num'>2</td>" in thin
+    assert "1 more score as concentrated only because" not in page  # counts are plural-safe
+    assert "<b>1</b> more score as concentrated" in page or "<b>2</b> more" in page
 
 
 def test_report_figures_exist_as_png_files_and_are_embedded(
@@ -113,9 +119,13 @@ def test_report_figures_exist_as_png_files_and_are_embedded(
     page = write_report(store, SCHEMA, ["mic", "ec"], tmp_path).read_text(encoding="utf-8")
     pngs = sorted(tmp_path.glob("*.png"))
     assert {p.name for p in pngs} >= {
-        "policies.png", "exposure-mic.png", "exposure-ec.png", "chokepoints.png",
-        "betweenness.png", "dependencies.png",
+        "policies.png", "chokepoints.png", "betweenness.png", "dependencies.png",
     }  # fmt: skip
+    # A policy whose exposures fall in one tier, one way, gets a sentence, not a lone bar.
+    for policy in ("mic", "ec"):
+        section = page.split(f'id="policy-{policy}"', 1)[1].split("</section>", 1)[0]
+        assert ((tmp_path / f"exposure-{policy}.png").exists()) == ("<img" in section)
+        assert "<img" in section or ", all at tier " in section or "No organization" in section
     for png in pngs:
         data = png.read_bytes()
         assert len(data) > 1000 and data.startswith(PNG_SIGNATURE), png.name
@@ -271,8 +281,22 @@ def test_products_are_not_chokepoint_items() -> None:
 def test_chokepoints_rank_stated_concentration_before_sparse_data() -> None:
     ranked = chokepoints(report_graph(), SCHEMA)
     assert ranked[0].item == "euv" and ranked[0].stated_coverage == 1.0
-    assert all(c.is_chokepoint == (max(c.hhi_firms, c.hhi_countries) >= HIGHLY_CONCENTRATED)
+    assert all(c.concentrated == (max(c.hhi_firms, c.hhi_countries) >= HIGHLY_CONCENTRATED)
                for c in ranked)  # fmt: skip
+    assert all(c.is_chokepoint == (c.concentrated and not c.thin_data) for c in ranked)
+
+
+def test_few_known_suppliers_without_stated_shares_are_too_little_data_to_call() -> None:
+    entities = [*FIRMS, ("t", "Technology"), ("d", "Firm"), ("u", "Technology")]
+    three = _chokepoint([rel(f, "produces", "t") for f in ("a", "b", "c")], entities, "t")
+    assert three.hhi_firms == pytest.approx(3_333.3) and three.concentrated
+    assert three.known_suppliers == 3 and three.thin_data and not three.is_chokepoint
+    four = _chokepoint([rel(f, "produces", "u") for f in ("a", "b", "c", "d")], entities, "u")
+    assert four.hhi_firms == 2_500 and four.is_chokepoint and not four.thin_data
+    stated = _chokepoint(
+        [rel("a", "produces", "t", share=0.7), rel("b", "produces", "t")], entities, "t"
+    )
+    assert stated.known_suppliers == 2 and not stated.thin_data and stated.is_chokepoint
 
 
 def test_betweenness_peaks_on_the_firm_between_supplier_and_customer() -> None:
