@@ -35,7 +35,7 @@ from exports.standards_page import standards_html
 from ontology.model import Entity, Graph, Relation, Source
 from ontology.schema import Schema
 from store import analysis as A
-from store.base import GraphStore
+from store.base import GraphStore, ProgressCallback
 
 REPORT_FILE = "report.html"
 DEFAULT_MAX_DEPTH = 3
@@ -376,6 +376,7 @@ def write_report(
     max_depth: int = DEFAULT_MAX_DEPTH,
     as_of: date | None = None,
     title: str = "Technological sovereignty: exposure and chokepoints",
+    progress: ProgressCallback | None = None,
 ) -> Path:
     """Write ``report.html`` and its PNG figures into the folder ``out``; return the HTML
     path. ``policies`` defaults to every policy that reaches anything; unknown ids raise
@@ -385,13 +386,16 @@ def write_report(
     r = _Renderer(graph, schema)
     policy_ids = policies if policies is not None else default_policies(store, schema, graph)
     first = max(1, len(graph.entities))
+    tick = progress or (lambda stage, done, total: None)
     sections: list[PolicySection] = []
-    for pid in policy_ids:
+    tick("policies", 0, len(policy_ids))
+    for done, pid in enumerate(policy_ids, 1):
         exposures = A.suppliers_exposed_to(
             store, schema, pid, max_depth=max_depth, as_of=as_of, first=first
         )
         impact = A.policy_impact(store, schema, pid, as_of=as_of)
         sections.append(PolicySection(store.entities([pid])[pid], impact, exposures))
+        tick("policies", done, len(policy_ids))
 
     def save(name: str, png: bytes) -> bytes:
         (out / name).write_bytes(png)
@@ -442,11 +446,13 @@ def write_report(
         and schema.is_a(graph.entities[n].kind, A.ORGANIZATION)
     )
     deps: dict[str, list[A.Dependency]] = {}
-    for firm in firms:
+    tick("firm dependencies", 0, len(firms))
+    for done, firm in enumerate(firms, 1):
         found = A.dependencies(store, schema, firm, max_depth=max_depth, as_of=as_of)
         seats = [d for d in found if d.kind == "country"]
         if seats:
             deps[firm] = seats
+        tick("firm dependencies", done, len(firms))
     deps_png = None
     if deps:
         shown = sorted(deps, key=lambda f: (-len(deps[f]), f))[:MAX_HEATMAP_FIRMS]

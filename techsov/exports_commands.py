@@ -17,7 +17,7 @@ import typer
 from exports.bloom import build_grass, build_perspective
 from exports.report import DEFAULT_MAX_DEPTH, write_report
 from ontology.schema import default_schema
-from techsov.console import exits_on_error
+from techsov.console import exits_on_error, note, progress_bar
 from techsov.settings import Settings
 from techsov.wiring import serving_store
 
@@ -42,7 +42,7 @@ def bloom(
 ) -> None:
     """Write a Bloom perspective (perspective.json) and a Browser style (style.grass)."""
     schema = default_schema()
-    with serving_store(Settings(), schema) as store:
+    with serving_store(Settings(), schema, log=note) as store:
         graph = None if all_classes else store.snapshot()
     out.mkdir(parents=True, exist_ok=True)
     perspective = build_perspective(schema, graph=graph)
@@ -76,8 +76,10 @@ def report(
         day = date.fromisoformat(as_of) if as_of else None
     except ValueError:
         raise typer.BadParameter(f"not a date: {as_of!r}", param_hint="--as-of") from None
-    with serving_store(Settings(), schema) as store:
-        path = write_report(store, schema, policy or None, out, max_depth=max_depth, as_of=day)
+    with serving_store(Settings(), schema, log=note) as store, progress_bar() as bar:
+        path = write_report(
+            store, schema, policy or None, out, max_depth=max_depth, as_of=day, progress=bar
+        )
     typer.echo(path)
 
 
