@@ -42,6 +42,7 @@ from ingest.importers.common import (
     relation_id,
 )
 from ingest.importers.countries import country_code, country_name
+from ingest.importers.files import CsvSpec, check_files, number
 
 SOURCE = "eto"
 FILES = ("inputs.csv", "providers.csv", "provision.csv", "sequence.csv", "stages.csv")
@@ -50,6 +51,23 @@ TITLE = "ETO Advanced Semiconductor Supply Chain Dataset (Chip Explorer)"
 PUBLISHER = "Emerging Technology Observatory, CSET, Georgetown University"
 CONFIDENCE = 0.9
 """A research data set compiled from market data: reliable, not official."""
+
+ETO_FILES = (
+    CsvSpec("stages.csv", ("stage_id", "stage_name"), unique=("stage_id",)),
+    CsvSpec("inputs.csv", ("input_id", "input_name"), unique=("input_id",)),
+    CsvSpec("providers.csv", ("provider_name", "provider_id", "provider_type", "country")),
+    CsvSpec(
+        "provision.csv",
+        ("provider_name", "provider_id", "provided_id", "share_provided"),
+        typed={
+            "share_provided": (number, "a share (a number, optionally with %)"),
+            "year": (lambda t: int(t) if t.isdigit() and len(t) == 4 else None, "a year"),
+        },
+    ),
+    CsvSpec("sequence.csv", ("input_id", "goes_into_id", "is_type_of_id")),
+)
+"""What the importer reads of each file (checked before reading, see
+:mod:`ingest.importers.files`)."""
 
 PSEUDO_COUNTRIES = {"Various countries": "Various countries", "EUR": "Europe"}
 PSEUDO_FIRMS = {"Various companies"}
@@ -291,6 +309,7 @@ def import_eto(
     missing = [f for f in FILES if not (folder / f).is_file()]
     if missing:
         raise FileNotFoundError(f"{folder}: missing {', '.join(missing)} (not an ETO data folder)")
+    check_files(folder, ETO_FILES)
     paths = [folder / f for f in FILES]
     builder = _Builder(folder, version or files_version(paths), released or files_date(paths))
     builder.technologies()

@@ -40,6 +40,7 @@ from ingest.importers.common import (
     slug,
 )
 from ingest.importers.countries import country_code, country_name
+from ingest.importers.files import CsvSpec, check_files
 from ingest.importers.rounds import RoundEntry, listing_periods
 from ingest.importers.us_lists import entry_key
 
@@ -71,6 +72,33 @@ BODIES = {
     "Ministry of Commerce": "Ministry of Commerce of the People's Republic of China",
     "Ministry of Foreign Affairs": "Ministry of Foreign Affairs of the People's Republic of China",
 }
+_DATE = (parse_date, "a date (YYYY-MM-DD, M/D/YY or Month D, YYYY)")
+_DAY_FIRST_DATE = (parse_day_first, "a date (DD.MM.YY, DD.MM.YYYY or YYYY-MM-DD)")
+OS_FILES = (
+    *(
+        CsvSpec(
+            f,
+            ("name", "aliases", "country", "start-date"),
+            unique=("name",),
+            typed={"start-date": _DATE, "report-date": _DATE, "end-date": _DATE},
+            optional=True,
+        )
+        for f in NDAA
+    ),
+    CsvSpec(
+        HISTORY_1260H,
+        ("Name", "Clean Name", "Alias", "Parent Name", "Start date", "End date"),
+        typed={"Start date": _DATE, "End date": _DATE},
+        optional=True,
+    ),
+    CsvSpec(
+        CN,
+        ("Type", "Name", "Country", "List", "Date"),
+        typed={"Date": _DAY_FIRST_DATE, "End date": _DAY_FIRST_DATE},
+        optional=True,
+    ),
+)
+"""What the importer reads of each file (checked before reading)."""
 TITLE_1260H = "Entities identified as Chinese military companies operating in the United States"
 _SPLIT_1260H = re.compile(r",(?!\s)")
 
@@ -412,6 +440,7 @@ def import_opensanctions(
     present = [f for f in FILES if (folder / f).is_file()]
     if not present:
         raise FileNotFoundError(f"{folder}: none of {', '.join(FILES)}")
+    check_files(folder, OS_FILES)
     paths = [folder / f for f in present]
     builder = _Builder(folder, version or files_version(paths), released or files_date(paths))
     for file in present:

@@ -45,6 +45,7 @@ from ingest.importers.common import (
     slug,
 )
 from ingest.importers.countries import country_code, country_name
+from ingest.importers.files import JsonSpec, check_files
 from ontology.names import name_keys
 
 SOURCE = "us-lists"
@@ -347,6 +348,18 @@ def import_us_lists(
     meta_path = folder / "lists.json"
     if not meta_path.is_file():
         raise FileNotFoundError(f"{folder}: no lists.json (not a restricted-lists extract)")
+    check_files(
+        folder,
+        [
+            JsonSpec(
+                f,
+                ("name", "aliases", "country", "federal_register"),
+                typed={"effective_date": (parse_date, "a date (YYYY-MM-DD or Month D, YYYY)")},
+                optional=True,
+            )
+            for f, _ in LISTS.values()
+        ],
+    )
     meta = json.loads(meta_path.read_text(encoding="utf-8"))
     generated = parse_date(meta.get("generated"))
     present = {lid: spec for lid, spec in LISTS.items() if (folder / spec[0]).is_file()}
