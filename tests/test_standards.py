@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 import neo4j
@@ -18,7 +19,8 @@ import pytest
 from api_fixtures import STORES, ApiClient, curated_client, curated_store
 from graph_builders import GraphBuilder
 
-from ontology.errors import BadRequest, NotFound
+from ingest.validate import build_graph
+from ontology.errors import BadRequest, NotFound, ValidationFailed
 from ontology.model import Graph
 from ontology.schema import default_schema
 from store.base import GraphStore
@@ -294,3 +296,27 @@ def test_xiaomis_standards(client: ApiClient) -> None:
     must = [r for r in rows if r["role"] == "must-implement"]
     assert must and all(r["jurisdiction"]["id"] == "china" for r in must)
     assert "gb-18384-2020" in {r["standard"]["id"] for r in must}
+
+
+SHARE_WITHOUT_STUDY = """\
+sources:
+  - id: study
+entities:
+  - {id: acme, kind: Firm, name: Acme}
+  - {id: radio, kind: Standard, name: Radio}
+  - {id: north, kind: Country, name: North}
+defaults:
+  provenance: [{source: study}]
+relations:
+  - {type: declaresEssentialPatents, from: acme, to: radio, share: 0.2, year: 2024}
+  - {type: mandatoryIn, from: radio, to: north, validFrom: 2025-01-01}
+"""
+
+
+def test_a_share_needs_what_its_study_counts_and_a_mandate_its_scope(tmp_path: Path) -> None:
+    path = tmp_path / "standards.yaml"
+    path.write_text(SHARE_WITHOUT_STUDY, encoding="utf-8")
+    with pytest.raises(ValidationFailed) as info:
+        build_graph([path])
+    problems = {(p.line, p.field) for p in info.value.problems}
+    assert {(10, "counts"), (11, "scope")} <= problems
