@@ -13,6 +13,7 @@ from collections.abc import Mapping, Sequence
 from functools import cache
 
 from matplotlib import font_manager, ft2font
+from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
@@ -59,13 +60,14 @@ def _height(rows: float) -> float:
     return max(2.4, 0.9 + 0.34 * rows)
 
 
-def _legend_below(ax: object, columns: int, title: str | None = None) -> None:
-    """A legend under the axes, never over the bars."""
-    ax.legend(  # type: ignore[attr-defined]
+def _legend_below(ax: Axes, columns: int, title: str | None = None) -> None:
+    """A legend under the axes (below the axis label), never over the bars."""
+    height = ax.get_figure().get_figheight()  # type: ignore[union-attr]
+    ax.legend(
         title=title,
         frameon=False,
         loc="upper center",
-        bbox_to_anchor=(0.5, -0.22),
+        bbox_to_anchor=(0.5, -min(0.3, 0.75 / height)),
         ncol=max(1, columns),
     )
 
@@ -144,6 +146,7 @@ def chokepoint_chart(rows: Sequence[tuple[str, float, float]]) -> bytes:
     ax.invert_yaxis()
     ax.set_xlim(0, 10_500)
     ax.set_xlabel("Herfindahl-Hirschman index (0-10,000)")
+    ax.set_ylabel("Technology (known suppliers)")
     ax.set_title("Supplier concentration of the most concentrated technologies")
     _legend_below(ax, 3, "HHI over")
     return _png(fig)

@@ -340,9 +340,8 @@ def _findings(
         top = ", ".join(_e(r.name(x.supplier)) for x in ranked_exposures[:3])
         items.append(
             f"<li><a href='#policy-{_e(s.policy.id)}'>{_e(s.policy.name)}</a>: "
-            f"{len(s.exposures)} exposed organizations ({direct} reached directly)"
-            + (f"; most exposed: {top}" if top else "")
-            + "</li>"
+            f"{len(s.exposures)} exposed organization{'' if len(s.exposures) == 1 else 's'} "
+            f"({direct} reached directly)" + (f"; most exposed: {top}" if top else "") + "</li>"
         )
     flagged = [c for c in chokes if c.is_chokepoint]
     if flagged:

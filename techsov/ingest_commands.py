@@ -205,7 +205,8 @@ def export(
         counts = graph.counts()
         err_console.print(
             f"wrote {counts['entities']} entities, {counts['relations']} relations and "
-            f"{counts['sources']} sources to {out} ({fmt.value})"
+            f"{counts['sources']} sources to {out} ({fmt.value})",
+            soft_wrap=True,
         )
 
 
