@@ -16,7 +16,12 @@ from functools import partial
 from typing import Annotated, Any
 
 import strawberry
-from strawberry.extensions import MaxAliasesLimiter, MaxTokensLimiter, QueryDepthLimiter
+from strawberry.extensions import (
+    MaxAliasesLimiter,
+    MaxTokensLimiter,
+    ParserCache,
+    QueryDepthLimiter,
+)
 from strawberry.schema.config import StrawberryConfig
 
 from api.context import Info
@@ -44,6 +49,8 @@ from store import analysis, questions
 DEFAULT_EXPOSURE_FIRST = 100
 DEFAULT_MAX_DEPTH = 3
 DEFAULT_MAX_LENGTH = 4
+DOCUMENT_CACHE_SIZE = 256
+"""Distinct GraphQL documents kept parsed (clients reuse a few texts)."""
 
 
 def _or(value: int | None, default: int) -> int:
@@ -256,6 +263,10 @@ def build_graphql_schema(
             partial(QueryDepthLimiter, max_depth=limits.max_query_depth),
             partial(MaxAliasesLimiter, max_alias_count=limits.max_aliases),
             partial(MaxTokensLimiter, max_token_count=limits.max_tokens),
+            # Last, so the limiters above have set the parse options: a document seen
+            # before is not parsed again (a bounded LRU cache). Validation is not cached:
+            # strawberry's ValidationCache would skip the limiters' own rules.
+            partial(ParserCache, maxsize=DOCUMENT_CACHE_SIZE),
         ],
         config=StrawberryConfig(auto_camel_case=True),
     )

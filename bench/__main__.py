@@ -70,6 +70,9 @@ def parse(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--clients", type=_ints, default=(1, 8, 32))
     parser.add_argument("--concurrency-size", default="M")
     parser.add_argument("--requests", type=int, default=64, help="per concurrency level")
+    parser.add_argument(
+        "--soak-seconds", type=float, default=30.0, help="curated soak, 32 clients (0: skip)"
+    )
     parser.add_argument("--neo4j-uri", help="a server nobody else uses (default: start one)")
     parser.add_argument("--neo4j-user", default="neo4j")
     parser.add_argument("--neo4j-password", default="")
@@ -91,6 +94,7 @@ def main(argv: list[str] | None = None) -> int:
         concurrency=args.clients,
         concurrency_size=args.concurrency_size,
         requests=args.requests,
+        soak_seconds=args.soak_seconds,
         database=args.database,
         command="python -m bench " + shlex.join(_redacted(argv)),
     )

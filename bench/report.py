@@ -35,6 +35,12 @@ def summarize(per_size: dict[str, dict[str, Any]], naive_subset: int) -> dict[st
             "graphql_overhead_p50",
             "exposure_d3_p50_ms",
             "exposure_d3_p95_ms",
+            "exposure_d3_asof_p95_ms",
+            "graphql_exposure_d3_p95_ms",
+            "path_l4_p95_ms",
+            "full_load_s",
+            "incremental_rel_per_s",
+            "noop_reload_s",
             "embedded_over_neo4j_p50",
             "embedded_startup_s",
             "embedded_peak_rss_mb",
@@ -51,6 +57,14 @@ def summarize(per_size: dict[str, dict[str, Any]], naive_subset: int) -> dict[st
         out["graphql_overhead_p50"][size] = _r(ratio(q["http"]["p50_ms"], q["neo4j"]["p50_ms"]))
         out["exposure_d3_p50_ms"][size] = _r(q["neo4j"]["p50_ms"], 1)
         out["exposure_d3_p95_ms"][size] = _r(q["neo4j"]["p95_ms"], 1)
+        if "neo4j_asof" in q:
+            out["exposure_d3_asof_p95_ms"][size] = _r(q["neo4j_asof"]["p95_ms"], 1)
+        out["graphql_exposure_d3_p95_ms"][size] = _r(q["http"]["p95_ms"], 1)
+        if "path_l4" in m["queries"]:
+            out["path_l4_p95_ms"][size] = _r(m["queries"]["path_l4"]["neo4j"]["p95_ms"], 1)
+        for key in ("full_load_s", "incremental_rel_per_s", "noop_reload_s"):
+            if key in m:
+                out[key][size] = m[key]
         out["embedded_over_neo4j_p50"][size] = _r(
             ratio(q["embedded"]["p50_ms"], q["neo4j"]["p50_ms"]), 3
         )
@@ -73,8 +87,18 @@ def summarize(per_size: dict[str, dict[str, Any]], naive_subset: int) -> dict[st
 
 
 def write_reports(results: dict[str, Any], out: Path) -> None:
+    """Write the run; figures other benchmarks put in ``latest.json`` (keys this run does
+    not produce) are kept, not clobbered."""
     out.mkdir(parents=True, exist_ok=True)
-    (out / "latest.json").write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
+    target = out / "latest.json"
+    merged = dict(results)
+    try:
+        previous = json.loads(target.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        previous = {}
+    if isinstance(previous, dict):
+        merged = {**{k: v for k, v in previous.items() if k not in results}, **results}
+    target.write_text(json.dumps(merged, indent=2) + "\n", encoding="utf-8")
     (out / "latest.md").write_text(markdown(results), encoding="utf-8")
     plot(results, out / "scaling.png")
 

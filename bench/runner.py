@@ -22,13 +22,14 @@ from __future__ import annotations
 
 import json
 import platform
+import random
 import shutil
 import subprocess
 import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -66,13 +67,19 @@ from ingest.validate import build_graph
 from ontology.errors import StoreUnavailable
 from ontology.model import Graph
 from ontology.schema import Schema, default_schema
-from store import analysis
+from store import analysis, questions
 from store.base import GraphStore
 from store.embedded_store import EmbeddedStore
 from store.neo4j_store import Neo4jStore
+from techsov.graph_cache import inputs_digest
 from techsov.neo4j_server import Neo4jCredentials
 
+HEADLINE_DEPTH = 3
+
 SIDES = ("neo4j", "http", "embedded")
+ASOF_SIDE = "neo4j_asof"
+"""The Neo4j store call with ``as_of`` set to today: always evaluated live (stored answers
+serve only today's default question), so the same run shows both costs side by side."""
 
 
 @dataclass
@@ -89,6 +96,8 @@ class BenchConfig:
     concurrency: tuple[int, ...] = (1, 8, 32)
     concurrency_size: str = "M"
     requests: int = 64  # per concurrency level (and at most 120 s each)
+    soak_seconds: float = 30.0  # 32 clients on the curated graph; 0 skips the soak
+    incremental_share: float = 0.01  # relations changed by the incremental load
     yaml_max_relations: int = 20_000
     database: str = "neo4j"
     command: str = ""
@@ -104,11 +113,20 @@ class _Query:
     request: Callable[[Any], Request]
     items: Callable[[Workload], list[Any]]
     size: Callable[[Any], int]
+    asof: Callable[[GraphStore, Schema, Any], list[Any]] | None = None
+
+    @property
+    def sides(self) -> tuple[str, ...]:
+        return (*SIDES, ASOF_SIDE) if self.asof is not None else SIDES
 
 
 def _exposure(depth: int) -> _Query:
     def direct(store: GraphStore, schema: Schema, policy: Any) -> list[Any]:
-        return analysis.suppliers_exposed_to(store, schema, policy, max_depth=depth)
+        return questions.suppliers_exposed_to(store, schema, policy, max_depth=depth)
+
+    def live(store: GraphStore, schema: Schema, policy: Any) -> list[Any]:
+        today = date.today()
+        return questions.suppliers_exposed_to(store, schema, policy, max_depth=depth, as_of=today)
 
     def request(policy: Any) -> Request:
         return EXPOSURE_DOC, {"id": policy, "d": depth}
@@ -119,6 +137,7 @@ def _exposure(depth: int) -> _Query:
         request=request,
         items=lambda w: list(w.policies),
         size=lambda data: len(data["suppliersExposedTo"]),
+        asof=live if depth == HEADLINE_DEPTH else None,
     )
 
 
@@ -127,7 +146,7 @@ def _dependencies(store: GraphStore, schema: Schema, firm: Any) -> list[Any]:
 
 
 def _path(store: GraphStore, schema: Schema, pair: Any) -> list[Any]:
-    return analysis.shortest_path(store, pair[0], pair[1], max_length=PATH_LENGTH) or []
+    return questions.shortest_path(store, pair[0], pair[1], max_length=PATH_LENGTH) or []
 
 
 def _queries() -> list[_Query]:
@@ -161,11 +180,14 @@ def run(config: BenchConfig, credentials: Neo4jCredentials) -> dict[str, Any]:
         notifications_min_severity="OFF",
     )
     per_size: dict[str, dict[str, Any]] = {}
+    soak = _soak(config)
     try:
         for name, firms in config.sizes.items():
             config.log(f"== size {name}: {firms} firms")
             per_size[name] = _bench_size(config, schema, driver, credentials, name, firms)
             results = _results(config, commit, started, per_size)
+            results.update(soak)
+            results["errors"] += int(soak.get("curated_soak_errors", 0))
             write_reports(results, config.out)  # after each size: a long run keeps its part
     finally:
         driver.close()
@@ -233,7 +255,7 @@ def _bench_size(
         out["yaml_equals_bulk"] = yaml_graph.relations == graph.relations
         log(f"YAML read in {yaml_s:.1f} s")
 
-    out.update(_load(config, schema, driver, graph))
+    out.update(_load(config, schema, driver, graph, inputs_digest([data])))
     embedded = EmbeddedStore(schema)
     embedded.load(graph)
     # The default query timeout, as in the served app: both sides give up at the same time.
@@ -253,9 +275,10 @@ def _bench_size(
 
 
 def _load(
-    config: BenchConfig, schema: Schema, driver: neo4j.Driver, graph: Graph
+    config: BenchConfig, schema: Schema, driver: neo4j.Driver, graph: Graph, digest: str
 ) -> dict[str, Any]:
-    """The naive baseline on a subset, then the real load from empty, then a reload."""
+    """The naive baseline on a subset, then the real load from empty, then reloads: by
+    hashes (no digest), by the input's digest (returns at once), and an incremental one."""
     store = Neo4jStore(driver, database=config.database, schema=schema, load_timeout_s=7200.0)
     store.load(Graph())  # empty, with the schema (constraints) in place for both sides
     subset = list(graph.relations.values())[: config.naive_subset]
@@ -270,11 +293,24 @@ def _load(
         stages[stage] = stages.get(stage, 0.0) + now - last[0]
         last[0] = now
 
-    load_s, summary = timed(lambda: store.load(graph, progress=progress))
+    load_s, summary = timed(lambda: store.load(graph, progress=progress, digest=digest))
     reload_s, again = timed(lambda: store.load(graph))
+    store.load(graph, digest=digest)  # records the digest again (a load without one clears it)
+    noop_s, noop = timed(lambda: store.load(graph, digest=digest))
     relations = len(graph.relations)
     config.log(f"load: {relations} relations in {load_s:.1f} s; reload {reload_s:.1f} s")
+    edited = _edited(graph, config.incremental_share, config.seed)
+    incremental_s, incremental = timed(lambda: store.load(edited))
+    store.load(graph)  # back to the graph every other side holds
+    changed = incremental.relations.updated
+    config.log(f"incremental: {changed} relations in {incremental_s:.1f} s")
     return {
+        "full_load_s": round(load_s, 2),
+        "noop_reload_s": round(noop_s, 2),
+        "noop_reload_changed": noop.changed,
+        "incremental_relations": changed,
+        "incremental_s": round(incremental_s, 2),
+        "incremental_rel_per_s": round(changed / incremental_s, 1),
         "load_s": round(load_s, 2),
         "load_rel_per_s": round(relations / load_s, 1),
         "load_stages_s": {k: round(v, 2) for k, v in stages.items()},
@@ -285,6 +321,19 @@ def _load(
         "naive_s": round(naive_s, 2),
         "naive_rel_per_s": round(len(subset) / naive_s, 1),
     }
+
+
+def _edited(graph: Graph, share: float, seed: int) -> Graph:
+    """``graph`` with the confidence of ``share`` of its relations lowered a little: what
+    an incremental load of corrected facts writes."""
+    rng = random.Random(seed)
+    ids = rng.sample(sorted(graph.relations), max(1, round(len(graph.relations) * share)))
+    relations = dict(graph.relations)
+    for rid in ids:
+        rel = relations[rid]
+        confidence = rel.confidence - 0.01 if rel.confidence > 0.05 else rel.confidence + 0.01
+        relations[rid] = rel.model_copy(update={"confidence": round(confidence, 4)})
+    return Graph(entities=dict(graph.entities), relations=relations, sources=dict(graph.sources))
 
 
 def _latencies(
@@ -304,11 +353,11 @@ def _latencies(
     with httpx.Client(base_url=base, timeout=300.0) as http:
         for query in _queries():
             items = query.items(workload)
-            samples = {side: Samples() for side in SIDES}
+            samples = {side: Samples() for side in query.sides}
             failing: set[tuple[str, int]] = set()
             for rep in range(config.repeats + 1):  # the first pass only warms up
                 for index, item in enumerate(items):
-                    for side in SIDES:
+                    for side in query.sides:
                         if (side, index) in failing:
                             samples[side].failures += 1 if rep else 0
                             continue
@@ -341,6 +390,10 @@ def _one(
     if side == "http":
         seconds, data = timed(lambda: graphql(http, query.request(item)))
         return seconds, query.size(data)
+    if side == ASOF_SIDE and query.asof is not None:
+        live = query.asof
+        seconds, found = timed(lambda: live(stores["neo4j"], schema, item))
+        return seconds, len(found)
     seconds, found = timed(lambda: query.direct(stores[side], schema, item))
     return seconds, len(found)
 
@@ -382,6 +435,31 @@ def _clients(config: BenchConfig, base: str, workload: Workload) -> dict[str, di
         }
         config.log(f"{clients} clients: {done.rps:.1f} req/s, {done.errors} errors")
     return out
+
+
+def _soak(config: BenchConfig) -> dict[str, Any]:
+    """32 clients for ``soak_seconds`` on the curated graph (``bench.soak``: the embedded
+    store, served as ``techsov serve`` serves it)."""
+    if config.soak_seconds <= 0:
+        return {}
+    out = config.work / "soak.json"
+    config.work.mkdir(parents=True, exist_ok=True)
+    done = subprocess.run(
+        [sys.executable, "-m", "bench.soak", "--seconds", str(config.soak_seconds),
+         "--clients", "32", "--json", str(out)],
+        cwd=REPO_ROOT, capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    if not out.exists():
+        config.log(f"curated soak failed: {done.stderr[-2000:]}")
+        return {"curated_soak_errors": 1}
+    soak = json.loads(out.read_text(encoding="utf-8"))
+    config.log(f"curated soak: {soak['requests_per_s']:.1f} req/s, {soak['errors']} errors")
+    return {
+        "curated_soak_rps": round(soak["requests_per_s"], 1),
+        "curated_soak_p50_ms": round(soak["p50_ms"], 1),
+        "curated_soak_p95_ms": round(soak["p95_ms"], 1),
+        "curated_soak_errors": soak["errors"],
+    }
 
 
 def _probe(data: Path) -> dict[str, float]:
