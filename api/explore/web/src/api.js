@@ -30,7 +30,8 @@ export async function gql(query, variables = {}) {
 
 const INTROSPECT = `{ __schema { types { name kind
   interfaces { name }
-  fields { name type { kind name ofType { kind name ofType { kind name ofType { kind name } } } } }
+  fields { name args { defaultValue type { kind } }
+    type { kind name ofType { kind name ofType { kind name ofType { kind name } } } } }
 } } }`;
 
 function named(type) {
@@ -90,6 +91,7 @@ export class Contract {
     const parts = [];
     for (const f of this.fields(typeName)) {
       if (skip.includes(f.name)) continue;
+      if ((f.args || []).some((a) => a.type.kind === "NON_NULL" && a.defaultValue == null)) continue;
       const t = named(f.type);
       if (["SCALAR", "ENUM"].includes(t.kind)) parts.push(f.name);
       else if (t.name === "Entity" || this.isEntity(t.name)) parts.push(`${f.name} { id kind name }`);
@@ -105,12 +107,5 @@ export class Contract {
   isEntity(typeName) {
     const t = this.types.get(typeName);
     return !!t && (t.interfaces || []).some((i) => i.name === "Entity");
-  }
-
-  /** Scalar fields of ``typeName`` beyond ``known``: what an answer gained since this page. */
-  extraScalars(typeName, known) {
-    return this.fields(typeName)
-      .filter((f) => !known.includes(f.name) && ["SCALAR", "ENUM"].includes(named(f.type).kind))
-      .map((f) => f.name);
   }
 }

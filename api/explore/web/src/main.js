@@ -21,7 +21,10 @@ class Explorer {
     this.contract = contract;
     this.attributes = contract.attributes();
     this.fragment = contract.entityFragment();
-    this.exposureExtras = contract.extraScalars("Exposure", ["kind", "depth", "score"]);
+    // Whatever an exposure answer carries beyond these (a rule version, the date asked...)
+    // is asked for and shown as it comes.
+    this.exposureExtras = contract.selection("Exposure", ["kind", "depth", "score", "path", "supplier"]);
+    this.matched = contract.has("SearchHit", "matchedName") ? "matchedName" : "";
     this.state = readState();
     this.entities = new Map(); // id -> full entity (fragment E), as fetched
     this.neighbourhoods = new Map(); // id -> relations around it
@@ -177,7 +180,7 @@ class Explorer {
 
   async loadExposure(policy, asOf, depth) {
     const impact = this.contract.selection("PolicyImpact", ["policy"]);
-    const extras = this.exposureExtras.join(" ");
+    const extras = this.exposureExtras;
     const data = await gql(`query X($p: ID!, $asOf: Date, $d: Int) {
       suppliersExposedTo(policy: $p, maxDepth: $d, asOf: $asOf, first: 200) {
         kind depth score ${extras} supplier { id kind name } path { ${RELATION_FIELDS} } }
@@ -271,7 +274,8 @@ class Explorer {
   renderExposureDetail(org) {
     const x = this.exposure.list.find((e) => e.supplier.id === org);
     if (!x) return false;
-    const extras = this.exposureExtras.filter((k) => x[k] != null);
+    const known = ["kind", "depth", "score", "path", "supplier"];
+    const extras = Object.keys(x).filter((k) => !known.includes(k) && x[k] != null);
     clear($("details"),
       h("h2", {}, swatch(this.palette, x.supplier.kind), " ", x.supplier.name),
       h("p", {}, `Exposed to ${this.exposure.policy.name}`),
@@ -279,7 +283,7 @@ class Explorer {
         h("dt", {}, "kind"), h("dd", {}, x.kind),
         h("dt", {}, "depth"), h("dd", {}, x.depth),
         h("dt", {}, "score"), h("dd", {}, x.score.toFixed(4)),
-        extras.map((k) => [h("dt", {}, k), h("dd", {}, typeof x[k] === "object" ? JSON.stringify(x[k]) : String(x[k]))])),
+        extras.map((k) => [h("dt", {}, k), h("dd", {}, this.value(x[k]))])),
       h("h3", {}, `Path of facts (${x.path.length})`),
       h("ol", { class: "list", id: "exposure-path" }, x.path.map((r) => h("li", {},
         h("button", { class: "item", type: "button", "data-relation": r.id, onclick: () => this.showRelation(r, "exposure") },
@@ -288,6 +292,18 @@ class Explorer {
         h("button", { type: "button", onclick: () => this.select(`n:${org}`) }, "Entity details"),
         h("button", { type: "button", onclick: () => this.set({ v: "entity", id: org, x: [], sel: `n:${org}` }) }, "Open neighbourhood")));
     return true;
+  }
+
+  /** An answer field of a shape this page does not know: entities as links, the rest as text. */
+  value(v) {
+    if (Array.isArray(v)) return v.map((item, i) => [i ? ", " : "", this.value(item)]);
+    if (v && typeof v === "object" && v.id && v.kind && v.name) {
+      return h("button", { class: "item", type: "button", onclick: () => this.select(`n:${v.id}`) }, swatch(this.palette, v.kind), h("span", {}, v.name));
+    }
+    if (v && typeof v === "object" && v.type && v.source && v.target) {
+      return h("button", { class: "item", type: "button", onclick: () => this.showRelation(v) }, `${v.source.name} ${relationLabel(this.palette, v.type)} ${v.target.name}`);
+    }
+    return typeof v === "object" ? JSON.stringify(v) : String(v);
   }
 
   // ------------------------------------------------------------------ path
@@ -412,7 +428,7 @@ class Explorer {
       results.hidden = true;
       return;
     }
-    const data = await gql(`query S($q: String!) { search(query: $q, first: 30) { score entity { id kind name names { lang value } } } }`, { q });
+    const data = await gql(`query S($q: String!) { search(query: $q, first: 30) { score ${this.matched} entity { id kind name names { lang value } } } }`, { q });
     const groups = new Map();
     for (const hit of data.search) {
       if (!groups.has(hit.entity.kind)) groups.set(hit.entity.kind, []);
@@ -432,7 +448,8 @@ class Explorer {
     const isPolicy = (this.palette.kinds[e.kind]?.ancestors || []).includes(POLICY);
     return h("li", {},
       h("button", { class: "item result", type: "button", "data-id": e.id, onclick: () => this.pick({ v: "entity", id: e.id, x: [], sel: `n:${e.id}` }) },
-        h("span", {}, e.name), zh && h("span", { class: "zh", lang: zh.lang }, zh.value), h("span", { class: "sub" }, hit.score.toFixed(2))),
+        h("span", {}, e.name), zh && h("span", { class: "zh", lang: zh.lang }, zh.value),
+        h("span", { class: "sub", title: hit.matchedName ? `matched “${hit.matchedName}”` : "" }, hit.score.toFixed(2))),
       isPolicy && h("div", { class: "row-actions" },
         h("button", { type: "button", "data-exposure": e.id, onclick: () => this.pick({ v: "exposure", policy: e.id, org: undefined, sel: undefined }) }, "exposure")));
   }
