@@ -14,7 +14,8 @@ its id, or the pinyin of a Chinese name):
 - the whole query equals a field (accent-, case- and script-insensitive): 1.0;
 - every word of the query matches a different word of one field, in any order: exactly,
   by prefix (the last word only, the one being typed) or within a small edit distance
-  (Damerau-Levenshtein: 1 edit for words of 4 to 7 letters, 2 from 8; never for words
+  (optimal string alignment, Lucene's fuzzy distance: a swap of two neighbouring letters
+  is one edit; 1 edit for words of 4 to 7 letters, 2 from 8; never for words
   holding digits, so "2025" does not find "2026", nor for words under 4 letters, so "NIO"
   does not find "Union"): 0.5 to 0.95, more when the words cover more of the field;
 - a Chinese query is matched as a substring of a field's Chinese characters, traditional
@@ -34,8 +35,7 @@ from types import MappingProxyType
 
 import opencc
 from pypinyin import lazy_pinyin
-from rapidfuzz.distance import DamerauLevenshtein
-from rapidfuzz.process import extract
+from rapidfuzz.distance import OSA
 
 from ontology.model import Entity, normalize
 from store.base import SearchHit
@@ -78,6 +78,7 @@ def cjk_text(key: str) -> str:
     return "".join(_CJK.findall(key))
 
 
+@lru_cache(maxsize=65536)
 def max_edits(word: str) -> int:
     """How many edits a query word may be away from an indexed word (see module doc)."""
     if len(word) < 4 or any(ch.isdigit() for ch in word):
@@ -157,6 +158,7 @@ class Query:
         return not self.words and not self.cjk
 
 
+@lru_cache(maxsize=262144)
 def word_match(query_word: str, word: str, last: bool) -> str | None:
     """How ``query_word`` matches an indexed ``word`` (a key of :data:`WORD_CREDIT`)."""
     if query_word == word:
@@ -165,7 +167,7 @@ def word_match(query_word: str, word: str, last: bool) -> str | None:
         return "prefix"
     edits = max_edits(query_word)
     if edits and abs(len(word) - len(query_word)) <= edits:
-        distance = DamerauLevenshtein.distance(query_word, word, score_cutoff=edits)
+        distance = OSA.distance(query_word, word, score_cutoff=edits)
         if distance <= edits:
             return f"fuzzy{distance}" if distance else "exact"
     return None
@@ -280,6 +282,26 @@ def rank(
 # --- the embedded index -------------------------------------------------------------------
 
 
+def _indexed_edits(length: int) -> int:
+    """Deletions indexed for a word of ``length`` letters: enough for every query word
+    that may be :func:`max_edits` away from it (4-7 letters: 1 edit, 8+: 2)."""
+    if length >= 6:
+        return 2
+    return 1 if length >= 3 else 0
+
+
+def _deletions(word: str, edits: int) -> set[str]:
+    """``word`` with up to ``edits`` letters deleted (itself included): two words within
+    ``edits`` edits always share one (the symmetric-delete method), so fuzzy neighbours
+    are found by lookups instead of comparing against the whole vocabulary."""
+    out = {word}
+    frontier = {word}
+    for _ in range(edits):
+        frontier = {w[:i] + w[i + 1 :] for w in frontier for i in range(len(w)) if len(w) > 1}
+        out |= frontier
+    return out
+
+
 @dataclass(frozen=True)
 class SearchIndex:
     """Postings from words (and Chinese characters) to entities, for candidates.
@@ -287,14 +309,14 @@ class SearchIndex:
     A candidate has, for every query word, an indexed word matching it (exactly, by
     prefix for the last word, or within :func:`max_edits`); for a Chinese query, every
     character of it. Prefixes are found by bisecting the sorted vocabulary, fuzzy
-    neighbours by rapidfuzz over the words of a similar length.
+    neighbours through the words' deletions (:func:`_deletions`).
     """
 
     fields: Mapping[str, tuple[Field, ...]]
     kinds: Mapping[str, str]
     postings: Mapping[str, frozenset[str]]
     vocabulary: tuple[str, ...]
-    by_length: Mapping[int, tuple[str, ...]]
+    deletions: Mapping[str, tuple[str, ...]]
     chars: Mapping[str, frozenset[str]]
 
     @classmethod
@@ -313,15 +335,18 @@ class SearchIndex:
                 for ch in f.cjk:
                     chars.setdefault(ch, set()).add(entity.id)
         vocabulary = tuple(sorted(postings))
-        by_length: dict[int, list[str]] = {}
+        deletions: dict[str, list[str]] = {}
         for w in vocabulary:
-            by_length.setdefault(len(w), []).append(w)
+            if any(ch.isdigit() for ch in w):
+                continue  # never a fuzzy match: query words with digits are exact
+            for d in _deletions(w, _indexed_edits(len(w))):
+                deletions.setdefault(d, []).append(w)
         return cls(
             fields=MappingProxyType(fields),
             kinds=MappingProxyType(kinds),
-            postings=MappingProxyType({w: frozenset(ids) for w, ids in postings.items()}),
+            postings={w: frozenset(ids) for w, ids in postings.items()},
             vocabulary=vocabulary,
-            by_length=MappingProxyType({n: tuple(ws) for n, ws in by_length.items()}),
+            deletions={d: tuple(ws) for d, ws in deletions.items()},
             chars=MappingProxyType({c: frozenset(ids) for c, ids in chars.items()}),
         )
 
@@ -338,15 +363,10 @@ class SearchIndex:
                 i += 1
         edits = max_edits(word)
         if edits:
-            near = [
-                w
-                for n in range(len(word) - edits, len(word) + edits + 1)
-                for w in self.by_length.get(n, ())
-            ]
-            for w, _, _ in extract(
-                word, near, scorer=DamerauLevenshtein.distance, score_cutoff=edits, limit=None
-            ):
-                found.update(self.postings[w])
+            near = {w for d in _deletions(word, edits) for w in self.deletions.get(d, ())}
+            for w in near:
+                if OSA.distance(word, w, score_cutoff=edits) <= edits:
+                    found.update(self.postings[w])
         return found
 
     def candidates(self, query: Query) -> set[str]:
