@@ -21,6 +21,7 @@ from store.standards import (
     IMPLEMENTS,
     MANDATES,
     MANDATORY_IN,
+    MEMBER_OF,
     ORGANIZATION,
     POLICY,
     PRODUCT,
@@ -48,6 +49,7 @@ from store.standards import (
 )
 
 FOREIGN_PATENTS, MUST_IMPLEMENT = "foreign-essential-patents", "must-implement"
+BLOC = "Bloc"
 
 
 def _policy_mandates(store: GraphStore, policy: str, as_of: date | None) -> list[Mandate]:
@@ -145,8 +147,9 @@ def _must_implement(
 def _foreign_patents(
     store: GraphStore, schema: Schema, scope: dict[str, Path], as_of: date | None
 ) -> list[Exposure]:
-    """Implementers whose jurisdiction is not the one leading a study of the standard's
-    declared essential patents; one entry per implementer and study."""
+    """Implementers whose jurisdiction is neither the one leading a study of the
+    standard's declared essential patents nor in a bloc with it; one entry per implementer
+    and study."""
     holders = sep_holders(store, schema, scope, as_of)
     leaders = _leaders(shares_by_jurisdiction(holders))
     if not leaders:
@@ -157,11 +160,12 @@ def _foreign_patents(
         (n, p) for (n, _), p in reached.items() if schema.is_a(kinds.get(n, ""), ORGANIZATION)
     )
     seats = _hq(store, orgs, as_of)
+    blocs = _blocs(store, schema, {s.target for s in seats.values()} | _seats(leaders), as_of)
     out = []
     for org, path in sorted(orgs.items()):
         seat = seats.get(org)
         for lead in leaders:
-            if seat is None or seat.target == lead.jurisdiction:
+            if seat is None or _same_bloc(seat.target, lead.jurisdiction, blocs):
                 continue
             top = next(
                 h
@@ -173,6 +177,28 @@ def _foreign_patents(
             std, where = path[-1].target, lead.jurisdiction or ""
             out.append(Exposure(org, FOREIGN_PATENTS, std, where, full, study, lead.share))
     return out
+
+
+def _seats(leaders: Iterable[JurisdictionShare]) -> set[str]:
+    return {s.jurisdiction for s in leaders if s.jurisdiction is not None}
+
+
+def _blocs(
+    store: GraphStore, schema: Schema, places: set[str], as_of: date | None
+) -> dict[str, set[str]]:
+    """Each jurisdiction with the blocs it belongs to (``memberOf`` a Bloc), itself
+    included: patents held in another member of one's own bloc are not foreign."""
+    found = {p: {p} for p in places}
+    rels = store.edges(sorted(places), [MEMBER_OF], Direction.OUT, as_of) if places else []
+    kinds = _kinds(store, (r.target for r in rels))
+    for r in rels:
+        if schema.is_a(kinds.get(r.target, ""), BLOC):
+            found[r.source].add(r.target)
+    return found
+
+
+def _same_bloc(a: str, b: str | None, blocs: dict[str, set[str]]) -> bool:
+    return b is not None and bool(blocs.get(a, {a}) & blocs.get(b, {b}))
 
 
 def _leaders(shares: Iterable[JurisdictionShare]) -> list[JurisdictionShare]:

@@ -9,7 +9,6 @@ standards) through GraphQL.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -98,18 +97,39 @@ def small_graph() -> Graph:
     return b.build()
 
 
-@pytest.fixture(params=STORES)
-def store(request: pytest.FixtureRequest) -> Iterator[GraphStore]:
-    graph = small_graph()
+def _load(request: pytest.FixtureRequest, graph: Graph) -> GraphStore:
     if request.param == "embedded":
         embedded = EmbeddedStore(SCHEMA)
         embedded.load(graph)
-        yield embedded
-        return
+        return embedded
     driver: neo4j.Driver = request.getfixturevalue("neo4j_db")
     neo = Neo4jStore(driver, database="neo4j", schema=SCHEMA)
     neo.load(graph)
-    yield neo
+    return neo
+
+
+@pytest.fixture(params=STORES)
+def store(request: pytest.FixtureRequest) -> GraphStore:
+    return _load(request, small_graph())
+
+
+@pytest.fixture(params=STORES)
+def bloc_store(request: pytest.FixtureRequest) -> GraphStore:
+    """The small graph with the north and the south in one bloc."""
+    graph = small_graph()
+    b = GraphBuilder()
+    b.entity("pact", "Bloc")
+    b.relation("memberOf", "north", "pact")
+    b.relation("memberOf", "south", "pact")
+    extra = b.build()
+    return _load(
+        request,
+        Graph(
+            entities={**graph.entities, **extra.entities},
+            relations={**graph.relations, **extra.relations},
+            sources={**graph.sources, **extra.sources},
+        ),
+    )
 
 
 def chain(path: Any) -> list[str]:
@@ -204,6 +224,11 @@ def test_implementers_depend_on_patents_led_from_another_jurisdiction_per_study(
         + chain(alpha.path)[4:]
     )
     assert {r.type for r in alpha.path[4:]} == {"declaresEssentialPatents", "headquarteredIn"}
+
+
+def test_patents_held_within_ones_own_bloc_are_not_foreign(bloc_store: GraphStore) -> None:
+    found = standard_exposure(bloc_store, SCHEMA, standard="net")
+    assert [e for e in found if e.kind == "foreign-essential-patents"] == []
 
 
 def test_a_firms_standards_list_every_role_with_its_path(store: GraphStore) -> None:
