@@ -75,7 +75,29 @@ def test_us_lists_name_firms_with_federal_register_citation_and_listing_date() -
     fr = graph.sources["federal-register-87-fr-77508"]
     assert fr.published == date(2022, 12, 19) and fr.url is not None
     assert graph.entities["us-lists-bis-entity-list"].kind == "EntityListing"
-    assert imp.skipped["personal name (the ontology has no people)"] > 100
+    person = graph.entities[next(e["id"] for e in imp.entities if e["name"] == "Khalil Zadran")]
+    assert person.kind == "Person" and person.attributes["nationality"] == "Afghanistan"
+    address = next(e for e in graph.entities.values() if e.kind == "Address")
+    assert "Address 01" in address.aliases and address.attributes["addressCountry"] == "China"
+    named = {r.target for r in graph.relations.values() if r.type == "names"}
+    assert person.id in named and address.id in named
+
+
+def test_entity_list_counts_per_country_reconcile_with_the_list_file() -> None:
+    import json
+    from collections import Counter
+
+    from ingest.importers.us_lists import reconcile
+    from tests.real_data import US_LISTS
+
+    imp = us_lists()
+    counts = reconcile(imp, "bis-entity-list")
+    entries = json.loads((US_LISTS / "bis_entity_list.json").read_text(encoding="utf-8"))
+    official = Counter(str(e["country"] or "(none)") for e in entries["entities"])
+    assert {c: n for c, (n, _) in counts.items()} == dict(official)
+    assert counts["China"] == (1106, 1103) and counts["Russia"] == (1081, 1079)
+    # every entry is an entity but for entries the list repeats verbatim (11 of 3,409)
+    assert sum(n for n, _ in counts.values()) - sum(e for _, e in counts.values()) == 11
 
 
 def test_person_names_are_told_from_organizations() -> None:

@@ -103,6 +103,9 @@ class SourceImport:
     entity_info: dict[str, EntityInfo] = field(default_factory=dict)
     relation_places: dict[str, Place] = field(default_factory=dict)
     skipped: Counter[str] = field(default_factory=Counter)
+    listed_by_country: dict[tuple[str, str], list[int]] = field(default_factory=dict)
+    """(list, country as listed) -> [entries in the file, entities named]: for reconciling
+    an import with the official list (not staged)."""
 
     def add_source(self, record: Record) -> None:
         if all(s["id"] != record["id"] for s in self.sources):

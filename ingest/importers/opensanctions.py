@@ -10,7 +10,8 @@ series: one ``names`` fact per designation round (``validFrom`` the round's date
 keeps both periods; its ``Parent Name`` becomes ``subsidiaryOf``. The counter-measure table
 gives each target's Wikidata id (used by entity resolution), Chinese name, country
 (``headquarteredIn``) and the government page of the announcement, cited as a source of
-its own. Rows about people are skipped (the ontology has no class for them) and counted.
+its own. Rows about people become Persons (their country as ``nationality``, no
+headquarters).
 """
 
 from __future__ import annotations
@@ -189,6 +190,8 @@ class _Builder:
             record["names"] = {"zh": zh}
         if wikidata and re.fullmatch(r"Q[1-9][0-9]*", wikidata):
             record["wikidata"] = wikidata
+        if kind == "Person" and country:
+            record["nationality"] = country
         self.imp.add_entity(record, EntityInfo(f"{group}:{name}", group, country, place))
         return eid
 
@@ -253,14 +256,11 @@ class _Builder:
         )
         for line, row in rows:
             place = self.place(file, line)
-            if row.get("schema", "Company") == "Person":
-                self.imp.skipped["person (the ontology has no people)"] += 1
-                continue
             aliases = [a.strip() for a in row.get("aliases", "").split(";")]
             eid = self.organization(
                 key,
                 row["name"],
-                "Firm",
+                "Person" if row.get("schema") == "Person" else "Firm",
                 place,
                 aliases=aliases,
                 country=country_code(row.get("country")),
@@ -370,15 +370,12 @@ class _Builder:
         policies: dict[tuple[str, str], str] = {}
         for line, row in _rows(self.folder / file):
             place = self.place(file, line)
-            if row.get("Type") == "Person":
-                self.imp.skipped["person (the ontology has no people)"] += 1
-                continue
             key = (row.get("Body", ""), row.get("List", ""))
             if key not in policies:
                 policies[key] = self._cn_policy(*key, place)
             code = country_code(row.get("Country"))
             aliases = [a.strip() for a in row.get("Alias", "").split(";")]
-            kind = "Firm" if row.get("Type") == "Company" else "Organization"
+            kind = {"Company": "Firm", "Person": "Person"}.get(row.get("Type", ""), "Organization")
             eid = self.organization(
                 "cn-countermeasures",
                 row["Name"],
@@ -409,7 +406,7 @@ class _Builder:
             ):
                 provenance.append(citation(page))
             self.relation(names, provenance, place, CONFIDENCE, start.isoformat() if start else "")
-            if row.get("Country"):
+            if row.get("Country") and kind != "Person":
                 self.located(eid, code, row["Country"], place, source)
 
     def _cn_policy(self, body: str, list_name: str, place: Place) -> str:

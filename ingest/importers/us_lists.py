@@ -15,11 +15,13 @@ first Federal Register citation (the rule that added it), ``citation`` that cita
 the citation or note copied verbatim) and the Federal Register rule itself as a source of
 its own. The country an entry is listed under becomes ``headquarteredIn``.
 
-The lists also carry people and placeholders ("Address 01"); the ontology has no class for
-people, and a person named as an organization would be a false fact, so entries that read
-as a personal name (two to five plain words, no organizational word, acronym or digit in
-the name or any alias) are skipped and counted, as are classes of equipment (FCC entries
-with no country, such as "Routers produced in a foreign country").
+The lists also name people and addresses. An entry that reads as a personal name (two to
+five plain words, no organizational word, acronym or digit in the name or any alias)
+becomes a Person, with the country the list files it under as ``nationality``; a
+placeholder entry ("Address 01", an address used by a diversion network) becomes an
+Address named by the address it lists. Neither gets a headquarters. Only classes of
+equipment (FCC entries with no country, such as "Routers produced in a foreign country")
+are skipped and counted.
 """
 
 from __future__ import annotations
@@ -144,7 +146,7 @@ class _Builder:
         self.folder = folder
         self.imp = SourceImport(SOURCE, version, released)
         self.countries: dict[str, str] = {}
-        self.entry_ids: dict[tuple[str, str, str | None], str] = {}
+        self.entry_ids: dict[tuple[str, str, str, str | None], str] = {}
 
     def place(self, file: str, line: int) -> Place:
         return Place(f"{self.folder.name}/{file}", line)
@@ -213,26 +215,29 @@ class _Builder:
         if not name:
             self.imp.skipped["entry without a name"] += 1
             return
-        if _PLACEHOLDER.match(name):
-            self.imp.skipped["address placeholder, not an entity"] += 1
-            return
         if list_id == "fcc-covered" and not country and not _ORG_WORDS.search(name):
             self.imp.skipped["class of equipment, not an organization"] += 1
             return
-        if looks_like_person(name, raw_aliases):
-            self.imp.skipped["personal name (the ontology has no people)"] += 1
-            return
+        tally = self.imp.listed_by_country.setdefault((list_id, str(country or "(none)")), [0, 0])
+        tally[0] += 1
+        address = " ".join(str(entry.get("address") or "").split())
+        kind, record_name = _kind(name, raw_aliases, address)
         place = self.place(file, index)
         code = country_code(country)
+        known = len(self.entry_ids)
         eid = self.entry_ids.setdefault(
-            (list_id, entry_key(name), code or country), keyed_id(list_id, name)
+            (list_id, kind, entry_key(record_name), code or country),
+            keyed_id(list_id, record_name if kind != "Person" else f"{record_name} (person)"),
         )
-        record: Record = {
-            "id": eid,
-            "kind": "Firm" if _is_firm(name, raw_aliases) else "Organization",
-            "name": name,
-        }
-        aliases = _clean_aliases(name, raw_aliases)
+        tally[1] += len(self.entry_ids) - known
+        record: Record = {"id": eid, "kind": kind, "name": record_name}
+        if kind == "Person" and country:
+            record["nationality"] = str(country)
+        if kind == "Address" and country:
+            record["addressCountry"] = str(country)
+        if kind == "Address":
+            raw_aliases = [name, *raw_aliases]
+        aliases = _clean_aliases(record_name, raw_aliases)
         if aliases:
             record["aliases"] = aliases
         citations = fr_citations(entry.get("federal_register"))
@@ -264,7 +269,7 @@ class _Builder:
             provenance.append(citation(self._fr_source(key, when), text))
         names["id"] = relation_id(policy, "names", eid)
         self._relation(names, None, None, place, CONFIDENCE, provenance)
-        if code or country:
+        if (code or country) and kind in ("Firm", "Organization"):
             self._located(eid, code, str(country), place, source_id)
 
     def _located(
@@ -324,6 +329,16 @@ class _Builder:
         self.imp.add_relation(record, place)
 
     list_sources: dict[str, str]
+
+
+def _kind(name: str, aliases: list[str], address: str) -> tuple[str, str]:
+    """The entry's kind and the name its record takes: a placeholder entry ("Address 01")
+    is the address it lists; a plain personal name a Person; else a Firm or Organization."""
+    if _PLACEHOLDER.match(name) and address:
+        return "Address", address.rstrip(".")
+    if looks_like_person(name, aliases):
+        return "Person", name
+    return ("Firm" if _is_firm(name, aliases) else "Organization"), name
 
 
 def _is_firm(name: str, aliases: list[str]) -> bool:
@@ -401,3 +416,14 @@ def import_us_lists(
         policy = builder.policy(list_id, kind, data_meta)
         builder.entries(list_id, file, policy, source_id)
     return builder.imp
+
+
+def reconcile(imported: SourceImport, list_id: str) -> dict[str, tuple[int, int]]:
+    """Per country the list files entries under: (entries in the list file, entities the
+    imported list names). They differ only by entries the list repeats (the same name,
+    kind and country twice) and by FCC classes of equipment, which are not entities."""
+    return {
+        country: (counts[0], counts[1])
+        for (lid, country), counts in sorted(imported.listed_by_country.items())
+        if lid == list_id
+    }
