@@ -21,15 +21,21 @@ from ingest.validate import build_graph
 from ontology.model import Graph
 from ontology.schema import Schema, default_schema
 from store.analysis import (
+    current_rule,
     dependencies,
+    exposure,
+    exposure_diff,
     policy_impact,
     shortest_path,
     suppliers_exposed_to,
+    what_if,
 )
 from store.base import Direction, GraphStore
 from store.embedded_store import EmbeddedStore
 from store.neo4j_store import Neo4jStore
+from store.rules import Coverage, RuleVersion, hypothetical
 from tests.random_graphs import Size, random_graph
+from tests.random_rules import with_rules
 
 SCHEMA = default_schema()
 
@@ -62,9 +68,57 @@ def dependency_answers(store: GraphStore, firm: str, depth: int, as_of: date | N
     ]
 
 
-def path_answer(store: GraphStore, a: str, b: str, length: int) -> list[str] | None:
-    found = shortest_path(store, a, b, max_length=length)
+def path_answer(
+    store: GraphStore, a: str, b: str, length: int, directed: bool = False
+) -> list[str] | None:
+    found = shortest_path(
+        store, a, b, max_length=length, schema=SCHEMA, directed=directed, as_of=date(2024, 1, 1)
+    ) if directed else shortest_path(store, a, b, max_length=length)  # fmt: skip
     return None if found is None else _ids(found)
+
+
+def evaluation_answer(found: Any) -> Any:
+    return (
+        found.as_of,
+        found.rule_version,
+        found.in_force,
+        [
+            (e.supplier, e.kind, e.depth, e.score, _ids(e.path), e.rule_version)
+            for e in found.exposures
+        ],
+        [(b.entity, b.reason, _ids(b.path)) for b in found.beneficiaries],
+        found.scope,
+        found.named,
+        found.jurisdictions,
+    )
+
+
+def rule_answers(
+    store: GraphStore, graph: Graph, policy: str, dates: list[date | None], rng: random.Random
+) -> list[Any]:
+    """Exposure with its beneficiaries, a diff between the first and last date, and a
+    hypothetical rule (the current one extended to another item, with a 50% threshold)."""
+    out: list[Any] = [
+        evaluation_answer(exposure(store, SCHEMA, policy, max_depth=2, as_of=d)) for d in dates
+    ]
+    diff = exposure_diff(store, SCHEMA, policy, from_date=dates[0], to_date=dates[-1], max_depth=2)
+    out.append(
+        (
+            [e.supplier for e in diff.became_exposed],
+            [e.supplier for e in diff.stopped],
+            [(a.supplier, _ids(b.path)) for a, b in diff.changed],
+        )
+    )
+    items = sorted(
+        e.id for e in graph.entities.values() if SCHEMA.is_any(e.kind, ("Technology", "Product"))
+    )
+    base = current_rule(store, SCHEMA, policy, dates[-1])
+    extra = rng.choice(items) if items else None
+    rule: RuleVersion = hypothetical(base, policy, ownership_threshold=0.5)
+    if extra is not None:
+        rule = hypothetical(rule, policy, covers=(*rule.covers, Coverage(extra, True, True)))
+    out.append(evaluation_answer(what_if(store, SCHEMA, rule, max_depth=2, as_of=dates[-1])))
+    return out
 
 
 def exact_hits(store: GraphStore, text: str) -> list[str]:
@@ -95,6 +149,11 @@ def compare_everything(
                 b, schema, policy, as_of=as_of
             ), (policy, as_of)
             n += 1
+        seed = rng.random()
+        assert rule_answers(a, graph, policy, dates, random.Random(seed)) == rule_answers(
+            b, graph, policy, dates, random.Random(seed)
+        ), policy
+        n += 1
     for org in orgs:
         for as_of in dates[:2]:
             assert dependency_answers(a, org, 3, as_of) == dependency_answers(b, org, 3, as_of), (
@@ -106,7 +165,8 @@ def compare_everything(
         x, y = rng.choice(ids), rng.choice(ids)
         length = rng.randint(1, 5)
         assert path_answer(a, x, y, length) == path_answer(b, x, y, length), (x, y, length)
-        n += 1
+        assert path_answer(a, x, y, length, True) == path_answer(b, x, y, length, True), (x, y)
+        n += 2
     for entity in graph.entities.values():
         for text in entity.all_names():
             assert exact_hits(a, text) == exact_hits(b, text), text
@@ -141,7 +201,7 @@ def test_every_question_has_the_same_answer_on_both_stores_for_the_curated_graph
 
 def _differential(stores: tuple[GraphStore, GraphStore], seed: int, size: Size) -> None:
     embedded, neo = stores
-    graph = random_graph(SCHEMA, seed, size)
+    graph = with_rules(random_graph(SCHEMA, seed, size), SCHEMA, seed)
     embedded.load(graph)
     neo.load(graph)
     rng = random.Random(seed)
