@@ -19,7 +19,8 @@ import typer
 from rich.console import Console
 
 from ingest.importers.pipeline import import_source, resolve_folder, write_resolution
-from ingest.resolve import Resolution
+from ingest.resolution.evaluation import evaluate, load_labels
+from ingest.resolve import Resolution, final_by_ref
 from ontology.errors import ValidationFailed
 from techsov.console import err_console, exits_on_error, working
 
@@ -157,7 +158,9 @@ def resolve_command(
 
 
 def print_report(resolution: Resolution, console: Console) -> None:
-    """Merges with the evidence behind them, then candidates with their scores."""
+    """Merges with the evidence behind them (each feature with its contribution to the
+    score), then candidates with their scores, then precision and recall on the labelled
+    pairs (``ingest/resolution/labelled_pairs.yaml``)."""
     console.print(f"[bold]Merged entities ({len(resolution.merged)})[/]")
     for merged in resolution.merged:
         names = "; ".join(f"{m.ref} ({m.name})" for m in merged.members)
@@ -177,6 +180,11 @@ def print_report(resolution: Resolution, console: Console) -> None:
         console.print(f"decision not applied: {a_ref} = {b_ref}: {why}", markup=False)
     for ref in resolution.unknown_refs:
         console.print(f"decision names no record: {ref}", markup=False)
+    evaluation = evaluate(final_by_ref(resolution), load_labels())
+    console.print(f"[bold]Labelled pairs[/]: {evaluation.summary()}")
+    for pair in (*evaluation.wrong_merges, *evaluation.missed):
+        what = "merged, but different" if pair in evaluation.wrong_merges else "not merged"
+        console.print(f"    {what}: {pair.a} <> {pair.b}", markup=False)
 
 
 def register(app: typer.Typer) -> None:
