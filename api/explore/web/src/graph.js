@@ -5,6 +5,8 @@ import cytoscape from "cytoscape";
 const EDGE = "#9aa1ac";
 const ACCENT = "#c2410c";
 const QUIET_ABOVE = 30;
+const LABELS_FROM_ZOOM = 1.8;
+const MAX_FIT_ZOOM = 1.6; // a lone node or two is not blown up to fill the canvas
 
 function style(palette) {
   const families = Object.entries(palette.families).map(([family, s]) => ({
@@ -15,7 +17,7 @@ function style(palette) {
     {
       selector: "node",
       style: {
-        label: "data(name)", "font-size": 10, "text-valign": "bottom", "text-margin-y": 3,
+        label: "data(name)", "font-size": 11, "text-valign": "bottom", "text-margin-y": 3,
         "text-wrap": "ellipsis", "text-max-width": "130px", width: 26, height: 26,
         "border-width": 1, "border-color": "rgba(0,0,0,.35)", color: "#1f2329",
         "text-background-color": "#fbfbfc", "text-background-opacity": 0.7,
@@ -39,8 +41,8 @@ function style(palette) {
     { selector: ".faded", style: { opacity: 0.3 } },
     { selector: "node:selected", style: { "overlay-color": "#2563eb", "overlay-opacity": 0.25, "overlay-padding": 6 } },
     { selector: "edge:selected", style: { "overlay-color": "#2563eb", "overlay-opacity": 0.25, "overlay-padding": 4, width: 3 } },
-    { selector: "edge.quiet", style: { "min-zoomed-font-size": 12 } },
-    { selector: "edge.quiet.hl, edge.quiet:selected, edge.quiet.hover", style: { "min-zoomed-font-size": 0 } },
+    { selector: "edge.quiet", style: { label: "" } },
+    { selector: "edge.quiet.hl, edge.quiet:selected, edge.quiet.hover", style: { label: "data(label)" } },
     { selector: ".off", style: { display: "none" } },
   ];
 }
@@ -55,6 +57,7 @@ export function createGraph(container, palette, on) {
   cy.on("dbltap", "node", (e) => on.expand(e.target.id()));
   cy.on("mouseover", "edge", (e) => e.target.addClass("hover"));
   cy.on("mouseout", "edge", (e) => e.target.removeClass("hover"));
+  cy.on("zoom", () => quiet(cy));
   return cy;
 }
 
@@ -79,9 +82,21 @@ export function draw(cy, palette, nodes, relations, { fresh = false, layout = {}
     cy.layout({
       name: "cose", animate: false, randomize: fresh, fit: true, padding: 40,
       nodeRepulsion: () => 16000, idealEdgeLength: () => 110, nodeOverlap: 12, numIter: 1500,
+      nodeDimensionsIncludeLabels: true,
       ...layout,
     }).run();
+    if (cy.zoom() > MAX_FIT_ZOOM) {
+      cy.zoom(MAX_FIT_ZOOM);
+      cy.center();
+    }
   }
+}
+
+/** Past a few dozen edges their labels hide each other: show them once zoomed in, and
+ * always on the highlighted path, the selected edge and the edge under the pointer. */
+function quiet(cy) {
+  const many = cy.edges(":visible").length > QUIET_ABOVE && cy.zoom() < LABELS_FROM_ZOOM;
+  cy.edges().toggleClass("quiet", many);
 }
 
 /** Hide edges ``visible`` refuses, and nodes left without a visible edge (but ``keep``). */
@@ -93,11 +108,8 @@ export function filter(cy, visible, keep) {
       n.toggleClass("off", !shown);
     });
   });
-  const edges = cy.edges(":visible");
-  // Past a few dozen edges their labels hide each other: show them once zoomed in, and on
-  // the highlighted path, the selected edge and the edge under the pointer.
-  cy.edges().toggleClass("quiet", edges.length > QUIET_ABOVE);
-  return { nodes: cy.nodes(":visible").length, edges: edges.length };
+  quiet(cy);
+  return { nodes: cy.nodes(":visible").length, edges: cy.edges(":visible").length };
 }
 
 export function highlight(cy, relationIds) {
