@@ -230,7 +230,9 @@ class Explorer {
   renderExposureList() {
     const s = this.state;
     const x = this.exposure;
-    const when = s.asof ? ` on ${s.asof}` : "";
+    // The date the answer was asked for: the slider's, else the one the API says it used.
+    const asked = s.asof || (x.list[0] && typeof x.list[0].asOf === "string" ? x.list[0].asOf : "");
+    const when = asked ? ` on ${asked}` : "";
     if (!x.list.length) {
       clear($("exposure-list"), h("p", { class: "hint", id: "exposure-empty" }, `No organization is exposed to ${x.policy.name}${when}.`));
       return;
