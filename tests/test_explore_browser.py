@@ -311,6 +311,29 @@ def test_exposure_ranks_organizations_draws_the_path_and_cites_its_sources(
             assert cite["evidence"] in details
     page.screenshot(shots, "mic2025-provenance")
 
+    # Beneficiaries are listed apart from the exposed, each with the path that explains it.
+    answer = api(
+        base_url,
+        '{ exposure(policy: "made-in-china-2025") '
+        "{ exposures { supplier { id } } beneficiaries { entity { id } path { id } } } }",
+    )["exposure"]
+    exposed = {e["supplier"]["id"] for e in answer["exposures"]}
+    listed = page.js(
+        "() => [...document.querySelectorAll('#beneficiary-list button')].map((b) => b.dataset.org)"
+    )
+    assert sorted(listed) == sorted(b["entity"]["id"] for b in answer["beneficiaries"])
+    assert not exposed & set(listed)
+    if answer["beneficiaries"]:
+        beneficiary = answer["beneficiaries"][0]
+        page.page.click(f"#beneficiary-list button[data-org='{beneficiary['entity']['id']}']")
+        page.settle()
+        assert sorted(page.highlighted()) == sorted(r["id"] for r in beneficiary["path"])
+        assert "not exposed" in page.details()
+        page.screenshot(shots, "mic2025-beneficiary")
+        rows.nth(0).locator("button").click()
+        page.settle()
+        page.click_element(edge["id"])
+
     # The address carries the view: a new tab on it shows the same exposure and selection.
     shared = page.page.url
     other = Page(page.page.context.new_page(), base_url, page.capsys)

@@ -27,6 +27,7 @@ function style(palette) {
     ...families,
     { selector: "node.focus", style: { width: 38, height: 38, "border-width": 3, "border-color": "#1f2329", "font-weight": "bold" } },
     { selector: "node.expanded", style: { "border-width": 2, "border-color": "#1f2329" } },
+    { selector: "node.beneficiary", style: { "border-width": 3, "border-style": "dashed", "border-color": "#15803d" } },
     {
       selector: "edge",
       style: {

@@ -109,6 +109,7 @@ class Explorer {
     if (s.v === "exposure" && this.exposure) {
       keep.add(s.policy);
       for (const x of this.exposure.list) keep.add(x.supplier.id);
+      for (const b of this.exposure.beneficiaries) keep.add(b.entity.id);
     }
     const counts = filter(this.cy, (d) => !hidden.has(d.type) && validAt(this.relations.get(d.id) || {}, asOf), keep);
     highlight(this.cy, this.highlighted());
@@ -118,7 +119,8 @@ class Explorer {
   highlighted() {
     const s = this.state;
     if (s.v === "exposure" && this.exposure && s.org) {
-      const x = this.exposure.list.find((e) => e.supplier.id === s.org);
+      const x = this.exposure.list.find((e) => e.supplier.id === s.org)
+        || this.exposure.beneficiaries.find((b) => b.entity.id === s.org);
       return x ? x.path.map((r) => r.id) : [];
     }
     if (s.v === "path") return [...this.relations.keys()];
@@ -178,18 +180,32 @@ class Explorer {
 
   // ------------------------------------------------------------------ exposure
 
+  /** Exposures, beneficiaries and what the policy reaches. With the API's ``exposure``
+   * answer (rule version in force, beneficiaries with their reasons and paths) when it offers
+   * one; else from ``suppliersExposedTo`` and the relations of those who benefit. */
   async loadExposure(policy, asOf, depth) {
     const impact = this.contract.selection("PolicyImpact", ["policy"]);
-    const extras = this.exposureExtras;
+    const exposure = `kind depth score ${this.exposureExtras} supplier { id kind name } path { ${RELATION_FIELDS} }`;
+    const answered = this.contract.has("Query", "exposure") && this.contract.has("ExposureAnswer", "beneficiaries");
+    const head = answered ? this.contract.selection("ExposureAnswer", ["exposures", "beneficiaries", "policy"]) : "";
+    const benefit = answered ? this.contract.selection("Beneficiary", ["entity", "path"]) : "";
     const data = await gql(`query X($p: ID!, $asOf: Date, $d: Int) {
-      suppliersExposedTo(policy: $p, maxDepth: $d, asOf: $asOf, first: 200) {
-        kind depth score ${extras} supplier { id kind name } path { ${RELATION_FIELDS} } }
+      ${answered
+        ? `exposure(policy: $p, maxDepth: $d, asOf: $asOf, first: 200) { ${head}
+             exposures { ${exposure} } beneficiaries { ${benefit} entity { id kind name } path { ${RELATION_FIELDS} } } }`
+        : `suppliersExposedTo(policy: $p, maxDepth: $d, asOf: $asOf, first: 200) { ${exposure} }
+           entity(id: $p) { benefits: relations(direction: IN, types: ["${BENEFITS}"], first: 100) {
+             edges { node { ${RELATION_FIELDS} } } } }`}
       policyImpact(policy: $p, asOf: $asOf) { policy { id kind name } ${impact} }
-      entity(id: $p) { id kind name
-        benefits: relations(direction: IN, types: ["${BENEFITS}"], first: 100) { edges { node { ${RELATION_FIELDS} } } } }
     }`, { p: policy, asOf: asOf || null, d: depth });
-    const benefits = data.entity ? data.entity.benefits.edges.map((e) => e.node).filter((r) => validAt(r, asOf)) : [];
-    return { list: data.suppliersExposedTo, impact: data.policyImpact, benefits, policy: data.policyImpact.policy };
+    const policyEntity = data.policyImpact.policy;
+    if (answered) {
+      const { exposures, beneficiaries, ...answer } = data.exposure;
+      return { list: exposures, beneficiaries, answer, impact: data.policyImpact, policy: policyEntity };
+    }
+    const relations = data.entity ? data.entity.benefits.edges.map((e) => e.node).filter((r) => validAt(r, asOf)) : [];
+    const beneficiaries = relations.map((r) => ({ entity: r.source, path: [r], reason: relationLabel(this.palette, r.type) }));
+    return { list: data.suppliersExposedTo, beneficiaries, answer: null, impact: data.policyImpact, policy: policyEntity };
   }
 
   async renderExposure(generation) {
@@ -212,7 +228,7 @@ class Explorer {
     $("policy-input").value = x.policy.name;
     const nodes = new Map([[x.policy.id, x.policy]]);
     const relations = new Map();
-    for (const e of x.list) {
+    for (const e of [...x.list, ...x.beneficiaries.map((b) => ({ supplier: b.entity, path: b.path }))]) {
       nodes.set(e.supplier.id, e.supplier);
       for (const r of e.path) {
         relations.set(r.id, r);
@@ -223,6 +239,8 @@ class Explorer {
     this.scene(key, nodes, relations, { idealEdgeLength: () => 60 });
     this.cy.nodes().removeClass("focus");
     this.cy.getElementById(x.policy.id).addClass("focus");
+    this.cy.nodes().removeClass("beneficiary");
+    for (const b of x.beneficiaries) this.cy.getElementById(b.entity.id).addClass("beneficiary");
     this.renderExposureList();
     this.renderBeneficiaries();
   }
@@ -231,10 +249,13 @@ class Explorer {
     const s = this.state;
     const x = this.exposure;
     // The date the answer was asked for: the slider's, else the one the API says it used.
-    const asked = s.asof || (x.list[0] && typeof x.list[0].asOf === "string" ? x.list[0].asOf : "");
+    const asked = s.asof || (x.answer && x.answer.asOf) || (x.list[0] && typeof x.list[0].asOf === "string" ? x.list[0].asOf : "");
     const when = asked ? ` on ${asked}` : "";
+    const rule = x.answer ? h("p", { class: "hint", id: "exposure-rule" }, x.answer.inForce === false
+      ? `${x.policy.name} is not in force${when}.`
+      : `Rule version in force${when}: ${x.answer.ruleVersion || "none recorded"}.`) : null;
     if (!x.list.length) {
-      clear($("exposure-list"), h("p", { class: "hint", id: "exposure-empty" }, `No organization is exposed to ${x.policy.name}${when}.`));
+      clear($("exposure-list"), rule, h("p", { class: "hint", id: "exposure-empty" }, `No organization is exposed to ${x.policy.name}${when}.`));
       return;
     }
     const rows = x.list.map((e, i) => h("tr", { "aria-current": String(e.supplier.id === s.org), "data-org": e.supplier.id },
@@ -244,7 +265,7 @@ class Explorer {
       h("td", {}, h("span", { class: "kind-tag" }, e.kind)),
       h("td", { class: "num" }, e.depth),
       h("td", { class: "num" }, e.score.toFixed(3))));
-    clear($("exposure-list"),
+    clear($("exposure-list"), rule,
       h("p", { class: "hint" }, `${x.list.length} organizations exposed to ${x.policy.name}${when}, closest first.`),
       h("table", { class: "ranked", id: "exposure-table" },
         h("thead", {}, h("tr", {}, h("th", {}, "#"), h("th", {}, "organization"), h("th", {}, "kind"), h("th", {}, "depth"), h("th", {}, "score"))),
@@ -253,24 +274,43 @@ class Explorer {
 
   renderBeneficiaries() {
     const x = this.exposure;
-    const fromImpact = Array.isArray(x.impact.beneficiaries) ? x.impact.beneficiaries : null;
-    const items = fromImpact
-      ? fromImpact.map((b) => (b.entity ? b : { entity: b.supplier || b }))
-      : x.benefits.map((r) => ({ entity: r.source, relation: r }));
     const reach = Object.entries(x.impact)
-      .filter(([k, v]) => k !== "policy" && k !== "beneficiaries" && Array.isArray(v))
+      .filter(([k, v]) => k !== "policy" && Array.isArray(v))
       .map(([k, v]) => h("li", {}, h("details", {}, h("summary", {}, `${k} (${v.length})`),
         h("p", {}, v.map((e) => (e.name || e.id || "")).join(" · ")))));
     clear($("beneficiaries"),
-      h("h3", {}, `Beneficiaries (${items.length})`),
-      items.length
-        ? h("ul", { class: "list", id: "beneficiary-list" }, items.map((b) => h("li", {},
-            h("button", { class: "item", type: "button", onclick: () => (b.relation ? this.showRelation(b.relation, "exposure") : this.select(`n:${b.entity.id}`)) },
-              swatch(this.palette, b.entity.kind), h("span", {}, b.entity.name),
-              b.relation && h("span", { class: "sub" }, relationLabel(this.palette, b.relation.type))))))
+      h("h3", {}, `Beneficiaries (${x.beneficiaries.length})`),
+      x.beneficiaries.length
+        ? h("ul", { class: "list", id: "beneficiary-list" }, x.beneficiaries.map((b) => h("li", {},
+            h("button", { class: "item", type: "button", "data-org": b.entity.id, "aria-current": String(b.entity.id === this.state.org),
+              onclick: () => this.set({ org: b.entity.id, sel: `b:${b.entity.id}` }) },
+              swatch(this.palette, b.entity.kind), h("span", {}, b.entity.name), h("span", { class: "sub" }, b.reason)))))
         : h("p", { class: "hint" }, "None recorded."),
       h("h3", {}, "What the policy reaches directly"),
       h("ul", { class: "list" }, reach));
+  }
+
+  renderBeneficiaryDetail(id) {
+    const b = this.exposure.beneficiaries.find((e) => e.entity.id === id);
+    if (!b) return false;
+    const extras = Object.keys(b).filter((k) => !["entity", "path", "reason"].includes(k) && b[k] != null);
+    clear($("details"),
+      h("h2", {}, swatch(this.palette, b.entity.kind), " ", b.entity.name),
+      h("p", {}, `Benefits from ${this.exposure.policy.name} (not exposed)`),
+      h("dl", { class: "facts" }, h("dt", {}, "reason"), h("dd", {}, b.reason),
+        extras.map((k) => [h("dt", {}, k), h("dd", {}, this.value(b[k]))])),
+      this.pathList(b.path),
+      h("div", { class: "actions" },
+        h("button", { type: "button", onclick: () => this.select(`n:${id}`) }, "Entity details"),
+        h("button", { type: "button", onclick: () => this.set({ v: "entity", id, x: [], sel: `n:${id}` }) }, "Open neighbourhood")));
+    return true;
+  }
+
+  pathList(path) {
+    return [h("h3", {}, `Path of facts (${path.length})`),
+      h("ol", { class: "list", id: "exposure-path" }, path.map((r) => h("li", {},
+        h("button", { class: "item", type: "button", "data-relation": r.id, onclick: () => this.showRelation(r, "exposure") },
+          h("span", {}, r.source.name), h("span", { class: "badge" }, relationLabel(this.palette, r.type)), h("span", {}, r.target.name)))))];
   }
 
   renderExposureDetail(org) {
@@ -286,10 +326,7 @@ class Explorer {
         h("dt", {}, "depth"), h("dd", {}, x.depth),
         h("dt", {}, "score"), h("dd", {}, x.score.toFixed(4)),
         extras.map((k) => [h("dt", {}, k), h("dd", {}, this.value(x[k]))])),
-      h("h3", {}, `Path of facts (${x.path.length})`),
-      h("ol", { class: "list", id: "exposure-path" }, x.path.map((r) => h("li", {},
-        h("button", { class: "item", type: "button", "data-relation": r.id, onclick: () => this.showRelation(r, "exposure") },
-          h("span", {}, r.source.name), h("span", { class: "badge" }, relationLabel(this.palette, r.type)), h("span", {}, r.target.name))))),
+      this.pathList(x.path),
       h("div", { class: "actions" },
         h("button", { type: "button", onclick: () => this.select(`n:${org}`) }, "Entity details"),
         h("button", { type: "button", onclick: () => this.set({ v: "entity", id: org, x: [], sel: `n:${org}` }) }, "Open neighbourhood")));
@@ -359,12 +396,13 @@ class Explorer {
     const id = rest.join(":");
     this.cy.elements().unselect();
     if (what === "x" && this.state.v === "exposure" && this.exposure && this.renderExposureDetail(id)) return;
+    if (what === "b" && this.state.v === "exposure" && this.exposure && this.renderBeneficiaryDetail(id)) return;
     if (what === "e") {
       const rel = this.relations.get(id) || (this.extraRelation && this.extraRelation.id === id ? this.extraRelation : null);
       if (rel) {
         this.cy.getElementById(id).select();
         const back = this.state.v === "exposure" && this.state.org
-          ? { label: "back to the exposure", action: () => this.select(`x:${this.state.org}`) } : null;
+          ? { label: "back to the exposure", action: () => this.select(this.exposure.list.some((e) => e.supplier.id === this.state.org) ? `x:${this.state.org}` : `b:${this.state.org}`) } : null;
         renderRelation($("details"), this.palette, rel, { asOf: this.state.asof, onNode: (n) => this.select(`n:${n}`), back });
         return;
       }
@@ -545,7 +583,8 @@ class Explorer {
 
   legend() {
     clear($("legend"), Object.entries(this.palette.families).map(([family, s]) =>
-      h("span", {}, h("span", { class: `swatch ${s.shape}`, style: `background:${s.color}` }), family)));
+      h("span", {}, h("span", { class: `swatch ${s.shape}`, style: `background:${s.color}` }), family)),
+    h("span", {}, h("span", { class: "swatch ellipse beneficiary" }), "beneficiary"));
   }
 
   async start() {
