@@ -23,6 +23,7 @@ Design:
 
 from __future__ import annotations
 
+import itertools
 import threading
 from bisect import bisect_right
 from collections.abc import Iterable, Iterator, Mapping, Sequence
@@ -34,8 +35,18 @@ from typing import Any, TypeVar
 from ontology.errors import LoadFailed, TechsovError
 from ontology.model import Entity, Graph, Relation, Source
 from ontology.schema import Schema
+from store import listing
 from store.analysis import Exposure
-from store.answers import ExposureAnswers, Today, policies_of
+from store.answers import (
+    ANSWER_DEPTH,
+    ANSWER_FIRST,
+    POLICY,
+    ExposureAnswers,
+    Today,
+    cut,
+    policies_of,
+    top_exposures,
+)
 from store.base import (
     ChangeCount,
     Direction,
@@ -44,6 +55,7 @@ from store.base import (
     RelationPage,
     SearchHit,
 )
+from store.listing import EntityPage, EntityQuery
 from store.search_index import SearchIndex
 
 PROGRESS_EVERY = 10_000
@@ -107,6 +119,10 @@ class _State:
     sources: Mapping[str, Source]
     index: SearchIndex
     answers: ExposureAnswers | None = None  # today's exposures (see store.answers)
+    # Answers computed on first use when they are not computed by the load:
+    # (policy, day) -> top exposures. Filled by readers; a lost race computes twice.
+    lazy: dict[tuple[str, date], tuple[Exposure, ...]] = field(default_factory=dict)
+    version: int = 0  # which load published this state (see EmbeddedStore.version)
 
     @classmethod
     def empty(cls) -> _State:
@@ -208,12 +224,24 @@ class EmbeddedStore:
     kind = "embedded"
 
     def __init__(
-        self, schema: Schema, *, today: Today = date.today, precompute: bool = True
+        self,
+        schema: Schema,
+        *,
+        today: Today = date.today,
+        precompute: bool = True,
+        eager: bool = False,
     ) -> None:
+        """``precompute`` keeps today's exposure answers (see :mod:`store.answers`):
+        ``eager`` computes them all as part of each load; otherwise (the default) each
+        policy's answer is computed on its first request and kept for the rest of the
+        day and the life of the graph, so start-up does not wait for every policy of a
+        large graph, while a repeated question costs one lookup either way."""
         self._schema = schema
         self._state = _State.empty()
         self._today = today
         self._precompute = precompute
+        self._eager = eager
+        self._versions = itertools.count(1)
         # Serializes loads, so each summary is computed against the state it replaces.
         # Readers never take it.
         self._lock = threading.Lock()
@@ -256,13 +284,14 @@ class EmbeddedStore:
                 dry_run=dry_run,
             )
             if not dry_run:
-                self._state = self._answered(new, progress)
+                answered = self._answered(new, progress)
+                self._state = replace(answered, version=next(self._versions))
             return summary
 
     def _answered(self, state: _State, progress: ProgressCallback | None) -> _State:
         """``state`` with today's exposure answers (see :mod:`store.answers`), computed
         on that very state before it is published."""
-        if not self._precompute:
+        if not (self._precompute and self._eager):
             return state
         reader = EmbeddedStore(self._schema, precompute=False)
         reader._state = state
@@ -276,6 +305,10 @@ class EmbeddedStore:
         )
         return replace(state, answers=answers)
 
+    def version(self) -> int:
+        """A number that changes with every load: what answer caches are keyed by."""
+        return self._state.version
+
     def answers(self) -> ExposureAnswers | None:
         """The stored answers of the current graph (for tests and the benchmark)."""
         return self._state.answers
@@ -283,12 +316,25 @@ class EmbeddedStore:
     def stored_exposures(
         self, policy: str, *, max_depth: int, first: int, as_of: date | None
     ) -> list[Exposure] | None:
-        answers = self._state.answers
-        if answers is None:
+        state, today = self._state, self._today()
+        if state.answers is not None:
+            return state.answers.lookup(
+                policy, max_depth=max_depth, first=first, as_of=as_of, today=today
+            )
+        if not self._precompute or as_of is not None:
             return None
-        return answers.lookup(
-            policy, max_depth=max_depth, first=first, as_of=as_of, today=self._today()
-        )
+        if max_depth > ANSWER_DEPTH or first > ANSWER_FIRST:
+            return None
+        found = state.entities.get(policy)
+        if found is None or not self._schema.is_a(found.kind, POLICY):
+            return None  # live evaluation gives the right error
+        key = (policy, today)
+        stored = state.lazy.get(key)
+        if stored is None:
+            reader = EmbeddedStore(self._schema, precompute=False)
+            reader._state = state
+            stored = state.lazy[key] = top_exposures(reader, self._schema, policy)
+        return cut(stored, max_depth, first)
 
     # -- reading -------------------------------------------------------------------------
 
@@ -319,6 +365,11 @@ class EmbeddedStore:
             else frozenset(sub for k in kinds for sub in self._schema.subclasses(k))
         )
         return self._state.index.search(query, allowed, first)
+
+    def list_entities(self, query: EntityQuery) -> EntityPage:
+        """See :mod:`store.listing`: conditions on relations first, then the rest."""
+        state = self._state
+        return listing.evaluate(query, state.entities, self.edges)
 
     def relations(
         self,

@@ -34,8 +34,8 @@ from neo4j.api import BookmarkManager
 from ontology.errors import LoadFailed, NotFound, StoreUnavailable
 from ontology.model import Entity, Graph, Relation, Source
 from ontology.schema import Schema
+from store import neo4j_listing, neo4j_search
 from store import neo4j_queries as q
-from store import neo4j_search
 from store.analysis import Exposure
 from store.answers import ANSWER_DEPTH, ANSWER_FIRST, ExposureAnswers, Today, policies_of
 from store.base import (
@@ -47,6 +47,7 @@ from store.base import (
     SearchHit,
 )
 from store.embedded_store import EmbeddedStore
+from store.listing import EntityPage, EntityQuery
 from store.neo4j_answers import answer_row, exposures_from, is_current
 from store.neo4j_records import (
     ENTITY_CORE,
@@ -246,6 +247,10 @@ class Neo4jStore:
         """See :meth:`store.base.GraphStore.search` and :mod:`store.neo4j_search`."""
         return neo4j_search.search(self._read, query, kinds, first)
 
+    def list_entities(self, query: EntityQuery) -> EntityPage:
+        """See :mod:`store.listing` and :mod:`store.neo4j_listing` (one statement)."""
+        return neo4j_listing.list_entities(self._read, self._schema, query)
+
     def relations(
         self,
         entity_ids: Sequence[str],
@@ -418,6 +423,12 @@ class Neo4jStore:
             "first": answers.first,
         }
         return [answer_row(p, found, **meta) for p, found in answers.by_policy.items()]
+
+    def version(self) -> str | None:
+        """The stored graph's version, new with every load that changes it (``None``
+        for a graph loaded without stored answers): what answer caches are keyed by."""
+        version = self._read(q.GRAPH_STATE)[0]["version"]
+        return None if version is None else str(version)
 
     def _holds(self, digest: str) -> bool:
         """Whether the database holds the graph loaded from ``digest``, answers current."""

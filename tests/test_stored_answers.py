@@ -81,10 +81,10 @@ def test_a_stored_answer_is_cut_to_any_smaller_depth_and_page() -> None:
             assert rows(cut(stored, depth, 4)) == rows(live)
 
 
-@pytest.mark.parametrize("seed", [1, 2, 3])
-def test_embedded_stored_answers_equal_live_ones_on_random_graphs(seed: int) -> None:
+@pytest.mark.parametrize(("seed", "eager"), [(1, True), (2, False), (3, True)])
+def test_embedded_stored_answers_equal_live_ones_on_random_graphs(seed: int, eager: bool) -> None:
     graph = random_graph(SCHEMA, seed, Size(firms=30, policies=5))
-    store = EmbeddedStore(SCHEMA, today=lambda: DAY)
+    store = EmbeddedStore(SCHEMA, today=lambda: DAY, eager=eager)
     store.load(graph)
     assert assert_stored_equals_live(store, graph) > 0
 
@@ -97,7 +97,7 @@ def test_embedded_stored_answers_equal_live_ones_on_the_curated_graph(curated: G
 
 def test_questions_outside_the_stored_answers_are_evaluated_live(curated: Graph) -> None:
     days = [DAY]
-    store = EmbeddedStore(SCHEMA, today=lambda: days[0])
+    store = EmbeddedStore(SCHEMA, today=lambda: days[0], eager=True)
     store.load(curated)
     policy = policies(curated)[0]
     assert store.stored_exposures(policy, max_depth=3, first=10, as_of=None) is not None
@@ -116,7 +116,7 @@ def test_questions_outside_the_stored_answers_are_evaluated_live(curated: Graph)
 def test_a_load_replaces_the_stored_answers_with_the_new_graphs() -> None:
     first_graph = random_graph(SCHEMA, 11, Size(firms=20))
     second_graph = random_graph(SCHEMA, 12, Size(firms=25))
-    store = EmbeddedStore(SCHEMA, today=lambda: DAY)
+    store = EmbeddedStore(SCHEMA, today=lambda: DAY, eager=True)
     store.load(first_graph)
     store.load(second_graph)
     stored = store.answers()
@@ -179,3 +179,17 @@ def test_neo4j_path_search_gives_the_analysis_path_in_both_modes(
             assert path_ids(ours) == path_ids(theirs), (a, b, length, options)
             found += ours is not None
     assert found > 5
+
+
+def test_lazy_answers_are_computed_per_day_and_equal_live_ones(curated: Graph) -> None:
+    days = [DAY]
+    store = EmbeddedStore(SCHEMA, today=lambda: days[0])
+    store.load(curated)
+    assert store.answers() is None  # nothing computed by the load itself
+    policy = policies(curated)[0]
+    for day in (DAY, date(2026, 3, 2)):
+        days[0] = day
+        stored = store.stored_exposures(policy, max_depth=3, first=10, as_of=None)
+        live = suppliers_exposed_to(store, SCHEMA, policy, max_depth=3, first=10)
+        assert stored is not None and rows(stored) == rows(live)
+    assert store.stored_exposures(policy, max_depth=3, first=10, as_of=DAY) is None
