@@ -2,9 +2,10 @@
 
 Validating the curated set (the SHACL shapes above all) takes tens of seconds, and
 ``serve``, ``export`` and ``report`` would each pay it on every start for the same files.
-The digest covers the fact files' names and bytes, the ontology (Turtle and code) and the
-validation code, so any change to what the graph was built from misses the cache and
-validates afresh; a hit is exactly the graph that validation produced then.
+The digest covers the fact files' names (relative to the folders given) and bytes, the
+ontology (Turtle and code) and the validation code, so any change to what the graph was
+built from misses the cache and validates afresh; a hit is exactly the graph that
+validation produced then.
 
 The cache lives in the user's cache directory (never in the repository), written under a
 temporary name and renamed, so a half-written entry is never read. A corrupt or
@@ -50,8 +51,12 @@ def inputs_digest(paths: Sequence[Path], extra: Iterable[Path] = ()) -> str:
     for group in (paths, code, extra):
         digest.update(b"\0group")
         for top in group:
-            for file in _files(Path(top)):
-                digest.update(str(file.resolve()).encode() + b"\0")
+            root = Path(top)
+            for file in _files(root):
+                # Names relative to what was given: the same files in another clone (or
+                # moved) are the same inputs; a graph holds no file paths.
+                name = file.relative_to(root) if root.is_dir() else Path(file.name)
+                digest.update(str(name).encode() + b"\0")
                 try:
                     digest.update(file.read_bytes())
                 except OSError:
