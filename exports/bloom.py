@@ -54,7 +54,7 @@ from ontology.model import Graph
 from ontology.palette import PALETTE, families, family_colors
 from ontology.schema import ROOT_CLASS, Schema
 from store import analysis as A
-from store.neo4j_queries import SOURCE_LABEL
+from store.neo4j_queries import ANSWERS_LABEL, SOURCE_LABEL
 
 FORMAT_VERSION = "2.21.0"
 DEFAULT_RELATIONSHIP_COLOR = "#959AA1"
@@ -115,44 +115,45 @@ def _t(schema: Schema, *names: str) -> str:
     return ":" + "|".join(schema.relations[n].neo4j_type for n in names)
 
 
+def _roles(schema: Schema, *roles: str) -> str:
+    """``:A|B`` for the relation types playing ``roles`` (``ts:relationRole``)."""
+    return _t(schema, *schema.with_role(*roles))
+
+
 def _queries(schema: Schema) -> list[_Query]:
     """The analyst questions as Bloom phrases; labels and types come from the schema."""
     org, pol = A.ORGANIZATION, A.POLICY
-    supplies, names, targets = _t(schema, A.SUPPLIES), _t(schema, A.NAMES), _t(schema, A.TARGETS)
-    broader, uses, hq = _t(schema, A.BROADER), _t(schema, A.USES), _t(schema, A.HEADQUARTERS)
-    made, applies = _t(schema, *A.PRODUCTION), _t(schema, A.APPLIES_TO)
-    owns = _t(schema, *A.OWNERSHIP)
-    jurisdiction = schema.relations[A.HEADQUARTERS].range[0]
-    domestic = ", ".join(_cypher_string(e) for e in sorted(A.DOMESTIC_EFFECTS))
-    named_label = schema.relations[A.NAMES].domain[0]
+    supplies, made = _roles(schema, "SupplyRole"), _roles(schema, "ProductionRole")
+    hq = _roles(schema, "HeadquartersRole")
+    broader, scope = _roles(schema, "KindOfRole"), _roles(schema, "ScopeRole")
+    hq_rel = schema.relations[schema.with_role("HeadquartersRole")[0]]
+    jurisdiction, supplied = hq_rel.range[0], schema.relations[schema.with_role("SupplyRole")[0]]
+    names = _roles(schema, "ListingRole")
+    named_label = schema.relations[schema.with_role("ListingRole")[0]].domain[0]
     all_types = _t(schema, *schema.relation_types)
     return [
         _Query(
             name=(
-                "Organizations a policy reaches: the ones it names, the producers of what it "
-                f"targets (foreign producers only for {domestic} effects, a producer with no "
-                "known headquarters taking its parent's), and up to "
-                f"{SUPPLY_TIERS} tiers of their suppliers, plus parents and subsidiaries"
+                "Organizations a policy exposes under the rule version in force when the graph "
+                f"was loaded (up to {SUPPLY_TIERS} tiers), each with the facts that explain it: "
+                "the stored answer of the exposure analysis"
             ),
             text="suppliers exposed to $policy",
-            params=(("$policy", schema.relations[A.TARGETS].domain[0]),),
+            params=(("$policy", pol),),
             anchor=("p", pol),
             body=(
-                "CALL (p) {\n"
-                f"    MATCH reach = (p)-[{names}]->(o:{org})\n"
-                "    RETURN reach, o\n"
-                "  UNION\n"
-                f"    MATCH reach = (p)-[t{targets}]->()<-[{broader}*0..]-()"
-                f"<-[{uses}*0..1]-()<-[{made}]-(o:{org})\n"
-                f"    WHERE NOT (t.effect IN [{domestic}] AND (\n"
-                f"        EXISTS {{ (o)-[{hq}]->()<-[{applies}]-(p) }}\n"
-                f"        OR (NOT EXISTS {{ (o)-[{hq}]->() }}\n"
-                f"            AND EXISTS {{ (o)-[{owns}]->()-[{hq}]->()<-[{applies}]-(p) }})))\n"
-                "    RETURN reach, o\n"
+                f"MATCH (a:{ANSWERS_LABEL} {{policy: p.id}})\n"
+                "UNWIND range(0, size(a.suppliers) - 1) AS i\n"
+                f"WITH a, i WHERE a.depths[i] <= {SUPPLY_TIERS}\n"
+                f"MATCH reach = (:{org} {{id: a.suppliers[i]}})\n"
+                "CALL (a, i) {\n"
+                "    UNWIND range(a.offsets[i], a.offsets[i + 1] - 1) AS j\n"
+                f"    MATCH fact = (:{ROOT_CLASS} {{id: a.rel_sources[j]}})"
+                f"-[r{all_types}]->(:{ROOT_CLASS} {{id: a.rel_targets[j]}})\n"
+                "    WHERE r.id = a.rel_ids[j]\n"
+                "    RETURN collect(fact) AS facts\n"
                 "}\n"
-                f"OPTIONAL MATCH tier = (o)<-[{supplies}*1..{SUPPLY_TIERS}]-(:{org})\n"
-                f"OPTIONAL MATCH owner = (o)-[{owns}]-(:{org})\n"
-                "RETURN reach, tier, owner"
+                "RETURN reach, facts, null AS tier, null AS owner"
             ),
             action="Exposed suppliers",
         ),
@@ -162,7 +163,7 @@ def _queries(schema: Schema) -> list[_Query]:
                 "produces or develops, and where each is headquartered"
             ),
             text="supply chain of $firm",
-            params=(("$firm", schema.relations[A.SUPPLIES].range[0]),),
+            params=(("$firm", supplied.range[0]),),
             anchor=("f", org),
             body=(
                 f"MATCH chain = (f)<-[{supplies}*0..{SUPPLY_TIERS}]-(o:{org})\n"
@@ -173,12 +174,15 @@ def _queries(schema: Schema) -> list[_Query]:
             action="Supply chain",
         ),
         _Query(
-            name="Technologies and products a policy targets, with everything below them in "
-            "the technology taxonomy",
+            name="Technologies and products a policy targets or its rules cover, with their "
+            "narrower kinds in the technology taxonomy",
             text="what $policy targets",
-            params=(("$policy", schema.relations[A.TARGETS].domain[0]),),
+            params=(("$policy", pol),),
             anchor=("p", pol),
-            body=f"MATCH path = (p)-[{targets}]->()<-[{broader}*0..]-()\nRETURN path",
+            body=(
+                f"MATCH path = (p)<-[{_roles(schema, 'RuleOfRole')}*0..1]-()-[{scope}]->()"
+                f"<-[{broader}*0..]-()\nRETURN path"
+            ),
             action="What it targets",
         ),
         _Query(

@@ -33,9 +33,11 @@ def answer_row(policy: str, exposures: Iterable[Exposure], **meta: Any) -> dict[
         "rel_ids": [],
         "rel_sources": [],
         "rel_targets": [],
+        "rule_versions": [],
     }
     for e in exposures:
         row["suppliers"].append(e.supplier)
+        row["rule_versions"].append(e.rule_version or "")
         row["kinds"].append(e.kind)
         row["depths"].append(e.depth)
         row["scores"].append(e.score)
@@ -64,9 +66,19 @@ def exposures_from(
                 depth=int(row["depth"]),
                 score=float(row["score"]),
                 path=path,
+                rule_version=row.get("rule_version") or None,
+                as_of=_native(row.get("computed_on")),
             )
         )
     return out
+
+
+def _native(value: Any) -> date | None:
+    """A Neo4j ``Date`` (or a Python one) as a Python date."""
+    if value is None:
+        return None
+    native = value.to_native() if hasattr(value, "to_native") else value
+    return native if isinstance(native, date) else None
 
 
 def is_current(answers_on: Any, today: date) -> bool:

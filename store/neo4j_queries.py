@@ -397,7 +397,8 @@ CALL (a, n) {
     }
     RETURN collect({supplier: a.suppliers[i], kind: a.kinds[i], depth: a.depths[i],
                     score: a.scores[i], path: path,
-                    length: a.offsets[i + 1] - a.offsets[i]}) AS rows
+                    length: a.offsets[i + 1] - a.offsets[i],
+                    rule_version: a.rule_versions[i], computed_on: a.computed_on}) AS rows
 }
 RETURN rows
 """

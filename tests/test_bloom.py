@@ -32,6 +32,7 @@ from ontology.model import Graph
 from ontology.schema import ONTOLOGY_FILE, Schema, default_schema, load_schema
 from store import analysis as A
 from store.embedded_store import EmbeddedStore
+from store.neo4j_queries import ANSWERS_LABEL
 from store.neo4j_store import Neo4jStore
 
 SCHEMA = default_schema()
@@ -177,7 +178,8 @@ def test_search_phrase_cypher_uses_only_labels_and_types_of_the_schema() -> None
         }
         used_labels = set(re.findall(r"\(\w*:(\w+)", cypher))
         assert used_types and used_types <= types
-        assert used_labels <= set(SCHEMA.classes)
+        # The stored exposure answers are the one label outside the ontology.
+        assert used_labels <= set(SCHEMA.classes) | {ANSWERS_LABEL}
 
 
 def test_scene_actions_have_real_fields_and_target_existing_categories(
@@ -273,9 +275,16 @@ def sample_parameters(graph: Graph) -> dict[str, dict[str, str]]:
     exposed = next(
         p for p in policies if A.suppliers_exposed_to(store, SCHEMA, p, max_depth=3, first=1)
     )
-    firm = next(r.target for r in rels if r.type == A.SUPPLIES)
-    targeting = next(r.source for r in rels if r.type == A.TARGETS)
-    listing = next(r.source for r in rels if r.type == A.NAMES)
+    supplies, targets, names = (
+        set(SCHEMA.with_role(role)) for role in ("SupplyRole", "ScopeRole", "ListingRole")
+    )
+    firm = next(r.target for r in rels if r.type in supplies)
+    targeting = next(
+        r.source
+        for r in rels
+        if r.type in targets and SCHEMA.is_a(graph.entities[r.source].kind, A.POLICY)
+    )
+    listing = next(r.source for r in rels if r.type in names)
     neighbours: dict[str, set[str]] = {}
     for r in rels:
         neighbours.setdefault(r.source, set()).add(r.target)
@@ -284,7 +293,7 @@ def sample_parameters(graph: Graph) -> dict[str, dict[str, str]]:
     start, end = next(
         (r.source, far)
         for r in rels
-        if r.type == A.SUPPLIES
+        if r.type in supplies
         for far in sorted(neighbours[r.target])
         if far != r.source
     )
