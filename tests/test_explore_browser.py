@@ -265,11 +265,12 @@ def test_search_in_chinese_opens_xiaomi_with_its_names_and_listings(
 def test_exposure_ranks_organizations_draws_the_path_and_cites_its_sources(
     page: Page, base_url: str, shots: Path
 ) -> None:
+    # The page reads the API's exposure answer (rule version, beneficiaries), as analysts do.
     query = (
-        'query X($asOf: Date) { suppliersExposedTo(policy: "made-in-china-2025", asOf: $asOf, '
-        f"first: 200) {{ kind depth score supplier {{ id name }} path {{ {RELATION} }} }} }}"
+        'query X($asOf: Date) { exposure(policy: "made-in-china-2025", asOf: $asOf, first: 200) '
+        f"{{ exposures {{ kind depth score supplier {{ id name }} path {{ {RELATION} }} }} }} }}"
     )
-    now = api(base_url, query)["suppliersExposedTo"]
+    now = api(base_url, query)["exposure"]["exposures"]
     assert now, "Made in China 2025 exposes organizations in the curated graph"
     page.open()
     page.page.fill("#search-input", "Made in China 2025")
@@ -348,8 +349,8 @@ def test_the_as_of_slider_asks_again_for_that_date_and_redraws(
     page: Page, base_url: str, shots: Path
 ) -> None:
     query = (
-        'query X($asOf: Date) { suppliersExposedTo(policy: "made-in-china-2025", asOf: $asOf, '
-        "first: 200) { supplier { id } path { id } } }"
+        'query X($asOf: Date) { exposure(policy: "made-in-china-2025", asOf: $asOf, first: 200) '
+        "{ exposures { supplier { id } path { id } } beneficiaries { path { id } } } }"
     )
     page.open("#v=exposure&policy=made-in-china-2025")
     before = page.counts()
@@ -361,14 +362,16 @@ def test_the_as_of_slider_asks_again_for_that_date_and_redraws(
     page.settle()
     as_of = page.page.inner_text("#asof-label")
     assert as_of in page.page.url
-    then = api(base_url, query, asOf=as_of)["suppliersExposedTo"]
-    now = api(base_url, query)["suppliersExposedTo"]
+    answer_then = api(base_url, query, asOf=as_of)["exposure"]
+    then = answer_then["exposures"]
+    now = api(base_url, query)["exposure"]["exposures"]
     assert len(now) == rows_before
     assert {x["supplier"]["id"] for x in then} != {x["supplier"]["id"] for x in now}
     assert page.page.locator("#exposure-table tbody tr").count() == len(then)
     assert page.counts() != before
     drawn = {e["id"] for e in page.visible_edges()}
-    assert drawn == {r["id"] for x in then for r in x["path"]}
+    paths = [*then, *answer_then["beneficiaries"]]
+    assert drawn == {r["id"] for x in paths for r in x["path"]}
     page.screenshot(shots, f"mic2025-as-of-{as_of}")
     page.page.keyboard.press("End")  # back to "any time"
     page.until("() => !location.hash.includes('asof=')")
