@@ -15,7 +15,7 @@ from rich.table import Table
 from ontology.errors import StoreUnavailable
 from ontology.schema import default_schema
 from store.base import LoadSummary
-from techsov import http_socket
+from techsov import http_socket, serve_workers
 from techsov.console import err_console, exits_on_error, progress_bar, set_debug, step
 from techsov.exports_commands import register as register_exports_commands
 from techsov.import_commands import register as register_import_commands
@@ -108,6 +108,12 @@ def serve(
     host: str | None = typer.Option(None, help="Interface to bind (default 127.0.0.1)."),
     port: int | None = typer.Option(None, help="Port (default 8000, or TECHSOV_PORT)."),
     paths: list[Path] | None = PathsArg,
+    workers: int = typer.Option(
+        1,
+        min=1,
+        help="API processes sharing the port (one per core is a good start); each builds "
+        "its own store from the same settings.",
+    ),
 ) -> None:
     """Serve the graph over GraphQL (GraphiQL at /graphql).
 
@@ -119,6 +125,18 @@ def serve(
     bind_port = port or settings.port
     # Bound first: a busy port is said at once, not after the graph is ready.
     sock = http_socket.bind(bind_host, bind_port)
+    if workers > 1:
+        serve_workers.pass_paths_to_workers(paths or ())
+        shown = f"[{bind_host}]" if ":" in bind_host else bind_host
+        step(f"starting {workers} API processes; each reads the store itself")
+        err_console.print(
+            f"[bold green]GraphQL on http://{shown}:{bind_port}/graphql[/] once the workers "
+            "say 'Application startup complete' (Ctrl-C stops)",
+            highlight=False,
+            soft_wrap=True,
+        )
+        serve_workers.run(sock, workers)
+        return
     started = time.perf_counter()
     step("reading the ontology")
     schema = default_schema()
