@@ -231,7 +231,7 @@ def test_search_in_chinese_opens_xiaomi_with_its_names_and_listings(
         '{ search(query: "小米", first: 30) { entity { id kind } } '
         'entity(id: "xiaomi") { name names { lang value } '
         'listings: relations(direction: IN, types: ["names"]) '
-        "{ edges { node { source { name } } } } } }",
+        "{ edges { node { validFrom validTo source { name } } } } } }",
     )
     page.open()
     page.page.keyboard.press("/")  # the search box, from the keyboard
@@ -258,6 +258,9 @@ def test_search_in_chinese_opens_xiaomi_with_its_names_and_listings(
     assert listings, "the curated graph names Xiaomi in a listing"
     for listing in listings:
         assert listing in details
+    for edge in xiaomi["listings"]["edges"]:  # a listing that ended shows its end
+        if edge["node"]["validTo"]:
+            assert f"{edge['node']['validTo']} (ended)" in details
     assert page.js("() => explore.cy.getElementById('xiaomi').hasClass('focus')")
     page.screenshot(shots, "xiaomi-neighbourhood")
 

@@ -67,6 +67,12 @@ export function renderRelation(el, palette, rel, { asOf, onNode, back } = {}) {
   );
 }
 
+/** When a listing named the entity: a listing that ended says so, it is not "since". */
+function listedWhen(r) {
+  if (r.validTo) return `${r.validFrom || "…"} to ${r.validTo} (ended)`;
+  return r.validFrom ? `since ${r.validFrom}` : "";
+}
+
 function namesTable(entity) {
   const rows = entity.names.map((n) =>
     h("tr", {}, h("td", { class: "meta" }, LANGS[n.lang] ? `${LANGS[n.lang]} (${n.lang})` : n.lang), h("td", { lang: n.lang }, n.value)));
@@ -97,7 +103,7 @@ export function renderEntity(el, palette, entity, { attributes, listings, inView
       ? h("ul", { class: "list" }, listings.map((r) => h("li", {},
           h("button", { class: "item", type: "button", onclick: () => onRelation(r) },
             swatch(palette, r.source.kind), h("span", {}, r.source.name),
-            h("span", { class: "sub" }, r.validFrom ? `since ${r.validFrom}` : "")))))
+            h("span", { class: "sub" }, listedWhen(r))))))
       : h("p", { class: "hint" }, "Not named by any listing or sanction in the graph."),
     inView.length ? [h("h3", {}, `Relations in view (${inView.length})`),
       h("ul", { class: "list" }, inView.map((r) => h("li", {},
