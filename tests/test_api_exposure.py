@@ -135,3 +135,17 @@ def test_what_if_refuses_unknown_ids_and_bad_thresholds(client: ApiClient) -> No
         """{ whatIf(rule: {policy: "us-entity-list", ownershipThreshold: 1.5}) { inForce } }"""
     )
     assert body["errors"][0]["extensions"]["code"] == "BAD_REQUEST"
+
+
+def test_todays_answers_name_their_rule_version_and_date(client: ApiClient) -> None:
+    """Without asOf the answer is today's (served from the answers stored at load when the
+    store keeps them): it still says which version and date produced it."""
+    from datetime import date
+
+    found = client.data(
+        """{ suppliersExposedTo(policy: "made-in-china-2025", maxDepth: 1, first: 5) {
+            supplier { id } ruleVersion asOf } }"""
+    )["suppliersExposedTo"]
+    assert found
+    assert {e["ruleVersion"] for e in found} == {"rule-made-in-china-2025"}
+    assert {e["asOf"] for e in found} == {date.today().isoformat()}
