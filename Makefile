@@ -25,14 +25,17 @@ venv: $(STAMP)
 
 # Output goes to stderr so that `eval "$$(make -s neo4j-start)"` sees only the exports.
 # uv (from PyPI) installs several times faster than pip; if it cannot be had or fails,
-# pip does the same install. A uv already on the PATH is used as it is.
+# pip does the same install. A uv already on the PATH is used as it is. Bytecode is
+# compiled at install, as pip does: with PYTHONDONTWRITEBYTECODE set, every start would
+# otherwise compile pandas, rdflib and the rest again.
 UV := $(shell command -v uv 2>/dev/null)
 define install
 	@test -n "$(PYTHON)" || { echo "python3.11 or python3 is required" >&2; exit 1; }
 	@test -x $(BIN)/python || { echo "→ creating $(VENV)" >&2; $(PYTHON) -m venv $(VENV) >&2; }
 	@echo "→ installing $(2) into $(VENV) (first run only; about a minute)" >&2
 	@{ { [ -n "$(UV)" ] || $(BIN)/python -m pip install --quiet --disable-pip-version-check uv >&2; } && \
-	   $(or $(UV),$(BIN)/python -m uv) pip install --quiet --python $(BIN)/python -e '$(1)' >&2; } || \
+	   $(or $(UV),$(BIN)/python -m uv) pip install --quiet --compile-bytecode \
+	     --python $(BIN)/python -e '$(1)' >&2; } || \
 	 { echo "→ uv unavailable, installing with pip" >&2; \
 	   $(BIN)/python -m pip install --quiet --disable-pip-version-check -e '$(1)' >&2; }
 endef
