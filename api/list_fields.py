@@ -16,6 +16,7 @@ from typing import Annotated, Any
 import strawberry
 
 from api.context import Info
+from api.entity_list import entity_list_fields
 from api.identifiers import resolve_entity
 from api.loaders import offload
 from api.ontology_types import OntologyTypes
@@ -65,8 +66,10 @@ def query_fields(types: OntologyTypes) -> type:
         ),
     ]
 
+    listing = entity_list_fields(types)
+
     @strawberry.type
-    class FindingFields:
+    class FindingFields(listing):  # type: ignore[misc,valid-type]
         @strawberry.field(
             description=(
                 "Entities by name, localized name, alias, id or pinyin: all words in any "

@@ -116,6 +116,17 @@ def _search(store: GraphStore, query: str) -> list[SearchHit]:
     return store.search(query, None, FIRST)
 
 
+def _round_trip(store: GraphStore, count: int) -> dict[str, float]:
+    """The store's trivial round trip (``ping``) timed like the queries: on a shared
+    machine it shows how much of a figure is waiting for the CPU rather than searching."""
+    times = []
+    for _ in range(count):
+        t0 = time.perf_counter()
+        store.ping()
+        times.append((time.perf_counter() - t0) * 1000)
+    return {"ping_p50_ms": percentile(times, 0.5), "ping_p95_ms": percentile(times, 0.95)}
+
+
 def percentile(values: Sequence[float], p: float) -> float:
     ordered = sorted(values)
     return round(ordered[min(len(ordered) - 1, int(p * len(ordered)))], 2)
@@ -146,6 +157,7 @@ def bench_graph(
             "p50_ms": percentile(times, 0.5),
             "p95_ms": percentile(times, 0.95),
             "mean_ms": round(statistics.fmean(times), 2),
+            **_round_trip(store, len(qs)),
         }
         print(f"[{label}] {name}: {out[name]}", flush=True)
     if len(answers) == 2:

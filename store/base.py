@@ -14,9 +14,12 @@ import enum
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 from ontology.model import Entity, Graph, Relation, Source
+
+if TYPE_CHECKING:
+    from store.listing import EntityPage, EntityQuery
 
 ProgressCallback = Callable[[str, int, int], None]
 """Called as ``progress(stage, done, total)`` during long work (loads)."""
@@ -124,6 +127,10 @@ class GraphStore(Protocol):
         entities that are of any of these classes or their subclasses. Order: score
         descending, then id ascending; at most ``first`` hits.
         """
+
+    def list_entities(self, query: EntityQuery) -> EntityPage:
+        """A page of the entities matching ``query`` and how many match in all (see
+        :mod:`store.listing`): one round trip."""
 
     def relations(
         self,
