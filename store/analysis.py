@@ -326,12 +326,13 @@ def shortest_path(
     Unknown ids raise :class:`NotFound`.
 
     Undirected (the default here): any relation (or any of ``types``), followed in either
-    direction, valid at any time unless ``as_of`` is given. Directed (``schema`` required): only relations of
-    ``types`` (default: every type whose role says how explanations read it,
-    ``ts:explains``), each followed the way its role reads (supply, production, use,
-    kind-of and component forwards, listing and scope backwards, ownership both ways),
-    valid on ``as_of`` (today by default) — so the chain reads from an affected
-    organization towards a policy, and hubs (headquarters, competitors) are left out.
+    direction, valid at any time unless ``as_of`` is given. Directed (``schema``
+    required): only relations of ``types`` (default: every type whose role says how
+    explanations read it, ``ts:explains``), each followed the way its role reads
+    (supply, production, use, kind-of and component forwards, listing and scope
+    backwards, ownership both ways), valid on ``as_of`` (today by default) — so the
+    chain reads from an affected organization towards a policy, and hubs (headquarters,
+    competitors) are left out.
     """
     found = store.entities(sorted({start, end}))
     for node in (start, end):

@@ -103,7 +103,8 @@ relations:
 def test_a_rule_without_its_policy_is_refused(tmp_path: Path) -> None:
     problems = _problems(
         tmp_path,
-        """  - {id: r1, kind: PolicyRule, name: lonely, ruleDirection: both, inForceFrom: 2022-01-01}
+        """  - {id: r1, kind: PolicyRule, name: lonely, ruleDirection: both,
+     inForceFrom: 2022-01-01}
 """,
     )
     assert any("exactly one policy" in p.message for p in problems), problems
