@@ -28,6 +28,7 @@ from api.graphql_schema import build_graphql_schema
 from api.limits import ApiLimits
 from api.loaders import offload
 from api.ontology_types import build_ontology_types
+from api.response_cache import ResponseCache
 from ontology.errors import LimitExceeded, StoreUnavailable
 from ontology.schema import Schema
 from store.base import GraphStore
@@ -61,7 +62,10 @@ def create_app(store: GraphStore, schema: Schema, limits: ApiLimits) -> FastAPI:
         openapi_url=None,
     )
     app.include_router(router, prefix=GRAPHQL_PATH)
-    app.add_middleware(BodyLimit, max_bytes=limits.max_body_bytes)
+    version = getattr(store, "version", None)
+    if callable(version):  # a store that cannot tell its graph's version is not cached
+        app.add_middleware(ResponseCache, path=GRAPHQL_PATH, version=version)
+    app.add_middleware(BodyLimit, max_bytes=limits.max_body_bytes)  # outside the cache
     if limits.cors_origins:
         # Only the configured origins; without any, no CORS headers are sent at all and
         # browsers keep pages of other origins from reading answers.
