@@ -214,14 +214,14 @@ def test_review_command_refuses_a_bad_date(tmp_path: Path) -> None:
 
 # Curated files below a threshold today, with the share they must not fall under (a ratchet:
 # raise the floor when a file improves, remove the entry when it meets the threshold).
-# Each is a known gap: policy-rule records and taxonomy links that cite a generic source
-# without an excerpt, and sources whose page shows no publication date.
-EVIDENCE_FLOORS: dict[str, float] = {"rules.yaml": 0.015, "taxonomy.yaml": 0.06}
+# Each is a known gap: policy-rule records that cite a generic source without an excerpt,
+# and sources whose page shows no publication date (encyclopedia and glossary entries).
+EVIDENCE_FLOORS: dict[str, float] = {"rules.yaml": 0.015}
 SOURCE_FLOORS: dict[str, float] = {
     "sources.yaml": 0.58,
     "standards.yaml": 0.39,
     "rules.yaml": 0.55,
-    "taxonomy.yaml": 0.0,
+    "taxonomy.yaml": 0.3,
     "jurisdictions.yaml": 0.0,
 }
 
@@ -245,7 +245,7 @@ def test_curated_facts_have_no_detectable_type_misuse_or_uncertain_certainty() -
     review = review_paths([CURATED_DIR], as_of=AS_OF)
     for check in ("kind-of-across-kinds", "kind-of-also-other", "competitors-without-market"):
         assert not _subjects(review, check), check
-    owned = {"article.yaml", "context.yaml", "supply-chain.yaml"}
+    owned = {"article.yaml", "context.yaml", "supply-chain.yaml", "taxonomy.yaml"}
     certain = {
         f.subject
         for f in review.findings
