@@ -25,23 +25,25 @@ venv: $(STAMP)
 
 # Output goes to stderr so that `eval "$$(make -s neo4j-start)"` sees only the exports.
 # uv (from PyPI) installs several times faster than pip; if it cannot be had or fails,
-# pip does the same install. A uv already on the PATH is used as it is. Bytecode is
-# compiled at install, as pip does: with PYTHONDONTWRITEBYTECODE set, every start would
-# otherwise compile pandas, rdflib and the rest again.
+# pip does the same install. A uv already on the PATH is used as it is. Bytecode: the dev
+# install compiles it all, as pip does (with PYTHONDONTWRITEBYTECODE set, every test run
+# would compile it again); the serve-only install leaves it to `make serve`, whose server
+# writes the bytecode of what it imports on its first start (a fraction of what is
+# installed), so the first answer comes sooner and later starts are as fast.
 UV := $(shell command -v uv 2>/dev/null)
 define install
 	@test -n "$(PYTHON)" || { echo "python3.11 or python3 is required" >&2; exit 1; }
 	@test -x $(BIN)/python || { echo "→ creating $(VENV)" >&2; $(PYTHON) -m venv $(VENV) >&2; }
 	@echo "→ installing $(2) into $(VENV) (first run only; about a minute)" >&2
 	@{ { [ -n "$(UV)" ] || $(BIN)/python -m pip install --quiet --disable-pip-version-check uv >&2; } && \
-	   $(or $(UV),$(BIN)/python -m uv) pip install --quiet --compile-bytecode \
+	   $(or $(UV),$(BIN)/python -m uv) pip install --quiet $(3) \
 	     --python $(BIN)/python -e '$(1)' >&2; } || \
 	 { echo "→ uv unavailable, installing with pip" >&2; \
 	   $(BIN)/python -m pip install --quiet --disable-pip-version-check -e '$(1)' >&2; }
 endef
 
 $(STAMP): pyproject.toml
-	$(call install,.[dev],the project with its test and lint tools)
+	$(call install,.[dev],the project with its test and lint tools,--compile-bytecode)
 	@touch $@ $(SERVE_STAMP)
 
 # The serve-only install: the project and its runtime dependencies, no test tools. A full
@@ -76,7 +78,8 @@ test: lint
 
 serve: $(SERVE_STAMP)
 	@echo "→ starting techsov serve" >&2
-	@$(BIN)/techsov serve $(if $(PORT),--port $(PORT)) $(if $(HOST),--host $(HOST))
+	@env -u PYTHONDONTWRITEBYTECODE $(BIN)/techsov serve $(if $(PORT),--port $(PORT)) \
+	  $(if $(HOST),--host $(HOST))
 
 # Usage: eval "$$(make -s neo4j-start)"
 neo4j-start: venv
