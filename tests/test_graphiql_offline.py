@@ -151,7 +151,13 @@ def test_graphiql_renders_and_runs_a_query_with_the_network_off(
         page.goto(f"{base_url}/graphql")
         page.wait_for_selector(".graphiql-execute-button", timeout=30_000)
         assert "Loading" not in page.inner_text("#graphiql")[:40]
-        with page.expect_response(lambda r: r.request.method == "POST") as answered:
+
+        # GraphiQL also POSTs its schema introspection: wait for the example query's answer.
+        def is_answer(response: Any) -> bool:
+            request = response.request
+            return request.method == "POST" and "suppliersExposedTo" in (request.post_data or "")
+
+        with page.expect_response(is_answer, timeout=60_000) as answered:
             page.click(".graphiql-execute-button")
         answer = answered.value.json()
         assert "errors" not in answer, answer
