@@ -190,20 +190,27 @@ def merge_results(figures: dict[str, dict[str, Any]], path: Path = RESULTS) -> N
         ("search_p95_ms", "p95_ms"),
         ("search_p50_ms", "p50_ms"),
     ):
-        results[key] = {
-            label: {s: f[s][field] for s in ("embedded", "neo4j") if s in f}
-            for label, f in figures.items()
-        }
-    results["search_top1_agreement"] = {
-        label: f["top1_agreement"] for label, f in figures.items() if "top1_agreement" in f
-    }
-    results["search_detail"] = figures
+        results.setdefault(key, {}).update(
+            {
+                label: {s: f[s][field] for s in ("embedded", "neo4j") if s in f}
+                for label, f in figures.items()
+            }
+        )
+    results.setdefault("search_top1_agreement", {}).update(
+        {label: f["top1_agreement"] for label, f in figures.items() if "top1_agreement" in f}
+    )
+    results.setdefault("search_detail", {}).update(figures)
     path.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
 
 
 def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m bench.search_latency")
-    parser.add_argument("--graph", type=Path, help="a folder written by `techsov import`")
+    parser.add_argument(
+        "--graph",
+        type=Path,
+        help="a folder written by `techsov import` (without it and without --synth: "
+        "the data sets at ../shared/data, imported here)",
+    )
     parser.add_argument("--synth", default="", help="synthetic sizes too, e.g. L")
     parser.add_argument("--cache", type=Path, default=Path("build/bench-search"))
     parser.add_argument("--queries", type=int, default=300)
@@ -222,11 +229,11 @@ def main(argv: Sequence[str] | None = None) -> None:
     try:
         if args.graph is not None:
             real = build_graph([args.graph], run_shacl=False)
-        else:
+            figures["real"] = bench_graph("real", real, driver, args.queries, args.repeats)
+        elif not args.synth:
             from bench.screening import real_graph
 
-            real = real_graph()
-        figures["real"] = bench_graph("real", real, driver, args.queries, args.repeats)
+            figures["real"] = bench_graph("real", real_graph(), driver, args.queries, args.repeats)
         for size in filter(None, args.synth.split(",")):
             graph = synth_entities(size, args.cache)
             figures[size] = bench_graph(size, graph, driver, args.queries, args.repeats)

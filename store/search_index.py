@@ -52,6 +52,11 @@ EXACT = 1.0
 PINYIN_WEIGHT = 0.9
 WORD_CREDIT = {"exact": 1.0, "prefix": 0.9, "fuzzy1": 0.8, "fuzzy2": 0.7}
 MAX_QUERY_WORDS = 12
+MEMBERSHIP_WORDS = 64
+MAX_SCORED = 1000
+"""Candidates scored per query at most: a one- or two-letter prefix can match tens of
+thousands of entities; beyond this many, the exact-word matches and then the first by id
+are scored (Neo4j likewise re-scores a bounded number of Lucene's best)."""
 
 _TO_SIMPLIFIED = opencc.OpenCC("t2s")
 
@@ -354,45 +359,70 @@ class SearchIndex:
     def empty(cls) -> SearchIndex:
         return cls.build(())
 
-    def _word_candidates(self, word: str, last: bool) -> set[str]:
-        found: set[str] = set(self.postings.get(word, ()))
+    def matching_words(self, word: str, last: bool) -> set[str]:
+        """The indexed words ``word`` matches (exactly what :func:`word_match` accepts)."""
+        found: set[str] = {word} if word in self.postings else set()
         if last:
             i = bisect_left(self.vocabulary, word)
             while i < len(self.vocabulary) and self.vocabulary[i].startswith(word):
-                found.update(self.postings[self.vocabulary[i]])
+                found.add(self.vocabulary[i])
                 i += 1
         edits = max_edits(word)
         if edits:
             near = {w for d in _deletions(word, edits) for w in self.deletions.get(d, ())}
-            for w in near:
-                if OSA.distance(word, w, score_cutoff=edits) <= edits:
-                    found.update(self.postings[w])
+            found |= {w for w in near if OSA.distance(word, w, score_cutoff=edits) <= edits}
         return found
 
+    def _union(self, words: set[str]) -> set[str]:
+        out: set[str] = set()
+        for w in words:
+            out |= self.postings[w]
+        return out
+
     def candidates(self, query: Query) -> set[str]:
+        return self._candidates(query)[0]
+
+    def _candidates(self, query: Query) -> tuple[set[str], list[set[str]]]:
+        """Entities having, for every query word, a word it matches (in any field: the
+        scorer then asks for one field). The rarest word's entities are the start; a
+        common word filters them by membership rather than by building its whole set."""
         if query.cjk:
-            sets = [set(self.chars.get(ch, ())) for ch in dict.fromkeys(query.cjk)]
-        else:
-            last = len(query.words) - 1
-            sets = [self._word_candidates(w, i == last) for i, w in enumerate(query.words)]
-        if not sets:
-            return set()
-        sets.sort(key=len)
-        out = set(sets[0])
-        for s in sets[1:]:
-            out &= s
+            sets = sorted((self.chars.get(ch, frozenset()) for ch in set(query.cjk)), key=len)
+            out = set(sets[0]) if sets else set()
+            for chars in sets[1:]:
+                out &= chars
+            return out, []
+        last = len(query.words) - 1
+        groups = [self.matching_words(w, i == last) for i, w in enumerate(query.words)]
+        sized = sorted(groups, key=lambda g: sum(len(self.postings[w]) for w in g))
+        out = self._union(sized[0]) if sized else set()
+        for group in sized[1:]:
             if not out:
                 break
+            if len(group) <= MEMBERSHIP_WORDS:
+                postings = [self.postings[w] for w in group]
+                out = {e for e in out if any(e in p for p in postings)}
+            else:
+                out &= self._union(group)
         if query.compact:
-            out |= self._word_candidates(query.compact, True)
-        return out
+            out |= self._union(self.matching_words(query.compact, True))
+        return out, groups
 
     def search(self, text: str, allowed: frozenset[str] | None, first: int) -> list[SearchHit]:
         """Hits for ``text`` among entities whose kind is in ``allowed`` (None: all)."""
         query = Query.parse(text)
         if first <= 0 or query.empty:
             return []
-        ids = self.candidates(query)
+        ids, groups = self._candidates(query)
         if allowed is not None:
             ids = {i for i in ids if self.kinds[i] in allowed}
-        return rank(query, ((i, self.fields[i]) for i in ids), first)
+        if len(ids) > MAX_SCORED:
+            exact = set().union(*(self.postings.get(w, frozenset()) for w in query.words))
+            ids = set(sorted(ids, key=lambda i: (i not in exact, i))[:MAX_SCORED])
+        if not groups or query.compact:
+            return rank(query, ((i, self.fields[i]) for i in ids), first)
+
+        def could_match(f: Field) -> bool:  # every query word has a word in f it matches
+            return all(any(w in g for w in f.words) for g in groups)
+
+        return rank(query, ((i, [f for f in self.fields[i] if could_match(f)]) for i in ids), first)
