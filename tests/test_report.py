@@ -83,8 +83,22 @@ def report_graph() -> Graph:
         rel("mic", "appliesTo", "china"),
         rel("ec", "targets", "euv", "controls on EUV tools", effect="restricts-trade"),
         rel("ec", "names", "listed", "the listed firm is named"),
+        # The rule versions the exposure analysis evaluates (see store/rules.py).
+        rel("mic-rule", "ruleOf", "mic"), rel("mic-rule", "covers", "lithography"),
+        rel("mic-rule", "imposedBy", "china"), rel("mic-rule", "appliesIn", "china"),
+        rel("ec-rule", "ruleOf", "ec"), rel("ec-rule", "covers", "euv"),
+        rel("ec-rule", "imposedBy", "netherlands"), rel("ec-rule", "appliesIn", "china"),
     ]  # fmt: skip
-    return graph_of(entities, relations)
+    graph = graph_of(entities, relations)
+    rules = {
+        "mic-rule": {"ruleDirection": "promotes-domestic", "inForceFrom": date(2015, 5, 8)},
+        "ec-rule": {"ruleDirection": "both", "inForceFrom": date(2019, 1, 1)},
+    }
+    for rule_id, attributes in rules.items():
+        graph.entities[rule_id] = Entity(
+            id=rule_id, kind="PolicyRule", name=rule_id, attributes=attributes
+        )
+    return graph
 
 
 @pytest.fixture
