@@ -214,13 +214,13 @@ def test_review_command_refuses_a_bad_date(tmp_path: Path) -> None:
 
 # Curated files below a threshold today, with the share they must not fall under (a ratchet:
 # raise the floor when a file improves, remove the entry when it meets the threshold).
-# Each is a known gap: policy-rule records that cite a generic source without an excerpt,
-# and sources whose page shows no publication date (encyclopedia and glossary entries).
-EVIDENCE_FLOORS: dict[str, float] = {"rules.yaml": 0.015}
+# Each is a known gap: sources whose page shows no publication date (encyclopedia and
+# glossary entries, news pages without a visible day).
+EVIDENCE_FLOORS: dict[str, float] = {}
 SOURCE_FLOORS: dict[str, float] = {
     "sources.yaml": 0.59,
     "standards.yaml": 0.39,
-    "rules.yaml": 0.55,
+    "rules.yaml": 0.57,
     "taxonomy.yaml": 0.3,
     "jurisdictions.yaml": 0.0,
 }
