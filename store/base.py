@@ -71,6 +71,15 @@ class LoadSummary:
     sources: ChangeCount = field(default_factory=ChangeCount)
     dry_run: bool = False
 
+    @classmethod
+    def unchanged(cls, counts: dict[str, int]) -> LoadSummary:
+        """The summary of a load that found everything (``counts``) already stored."""
+        return cls(
+            entities=ChangeCount(unchanged=counts["entities"]),
+            relations=ChangeCount(unchanged=counts["relations"]),
+            sources=ChangeCount(unchanged=counts["sources"]),
+        )
+
     @property
     def changed(self) -> bool:
         return any(

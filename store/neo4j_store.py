@@ -360,12 +360,7 @@ class Neo4jStore:
         returns at once, reporting everything unchanged. A load without one clears it.
         """
         if digest is not None and not dry_run and self._holds(digest):
-            c = self.counts()
-            return LoadSummary(
-                entities=ChangeCount(unchanged=c["entities"]),
-                relations=ChangeCount(unchanged=c["relations"]),
-                sources=ChangeCount(unchanged=c["sources"]),
-            )
+            return LoadSummary.unchanged(self.counts())
         self._check(graph)
         if dry_run:
             try:
@@ -429,6 +424,11 @@ class Neo4jStore:
         for a graph loaded without stored answers): what answer caches are keyed by."""
         version = self._read(q.GRAPH_STATE)[0]["version"]
         return None if version is None else str(version)
+
+    def holds_input(self, digest: str) -> bool:
+        """Whether the database holds the graph loaded from ``digest`` (see :meth:`load`),
+        with today's answers: a caller may then skip reading the input at all."""
+        return self._holds(digest)
 
     def _holds(self, digest: str) -> bool:
         """Whether the database holds the graph loaded from ``digest``, answers current."""

@@ -6,6 +6,7 @@ stores, so every other layer stays testable with explicit arguments.
 
 from __future__ import annotations
 
+import hashlib
 import time
 from pathlib import Path
 
@@ -18,6 +19,7 @@ from store.base import LoadSummary
 from techsov import http_socket, serve_workers
 from techsov.console import err_console, exits_on_error, progress_bar, set_debug, step
 from techsov.exports_commands import register as register_exports_commands
+from techsov.graph_cache import inputs_digest
 from techsov.import_commands import register as register_import_commands
 from techsov.ingest_commands import parse_source_texts
 from techsov.ingest_commands import register as register_ingest_commands
@@ -26,7 +28,7 @@ from techsov.review_commands import register as register_review_commands
 from techsov.screen_commands import register as register_screen_commands
 from techsov.settings import Settings
 from techsov.synth_commands import register as register_synth_commands
-from techsov.wiring import api_limits, neo4j_store, read_graph, serving_store
+from techsov.wiring import api_limits, data_paths, neo4j_store, read_graph, serving_store
 
 app = typer.Typer(
     name="techsov",
@@ -73,6 +75,14 @@ def summary_table(summary: LoadSummary) -> Table:
     return table
 
 
+def load_digest(paths: list[Path], source_texts: list[str]) -> str:
+    """What a load's input is, as one digest: the fact files, the ontology and validation
+    code (:func:`techsov.graph_cache.inputs_digest`), and the ``--source-text`` pairs."""
+    files = [Path(pair.partition("=")[2]) for pair in source_texts]
+    pairs = "\n".join(sorted(source_texts)).encode()
+    return hashlib.sha256(inputs_digest(paths, files).encode() + b"\0" + pairs).hexdigest()
+
+
 @app.command()
 @exits_on_error
 def load(
@@ -94,10 +104,17 @@ def load(
     settings = Settings()
     schema = default_schema()
     texts = parse_source_texts(source_text or [])
-    graph = read_graph(settings, schema, paths or (), source_texts=texts)
+    digest = load_digest(data_paths(settings, paths or ()), source_text or [])
     started = time.perf_counter()
-    with neo4j_store(settings, schema) as store, progress_bar(progress) as bar:
-        summary = store.load(graph, dry_run=dry_run, progress=bar)
+    with neo4j_store(settings, schema) as store:
+        if not dry_run and store.holds_input(digest):
+            # The database holds the graph of these very inputs: nothing to read or write.
+            summary = LoadSummary.unchanged(store.counts())
+        else:
+            graph = read_graph(settings, schema, paths or (), source_texts=texts)
+            started = time.perf_counter()
+            with progress_bar(progress) as bar:
+                summary = store.load(graph, dry_run=dry_run, progress=bar, digest=digest)
     err_console.print(summary_table(summary))
     err_console.print(f"done in {time.perf_counter() - started:.2f} s")
 

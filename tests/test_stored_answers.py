@@ -193,3 +193,21 @@ def test_lazy_answers_are_computed_per_day_and_equal_live_ones(curated: Graph) -
         live = suppliers_exposed_to(store, SCHEMA, policy, max_depth=3, first=10)
         assert stored is not None and rows(stored) == rows(live)
     assert store.stored_exposures(policy, max_depth=3, first=10, as_of=DAY) is None
+
+
+@pytest.mark.neo4j
+def test_a_load_of_the_input_digest_already_held_changes_nothing_and_reads_no_graph(
+    neo4j_db: neo4j.Driver,
+) -> None:
+    graph = random_graph(SCHEMA, 21, Size(firms=12))
+    store = Neo4jStore(neo4j_db, database="neo4j", schema=SCHEMA, today=lambda: DAY)
+    assert not store.holds_input("inputs-1")
+    store.load(graph, digest="inputs-1")
+    assert store.holds_input("inputs-1") and not store.holds_input("inputs-2")
+    # The digest says the input is unchanged: the graph passed is not even looked at.
+    summary = store.load(Graph(), digest="inputs-1")
+    assert not summary.changed
+    assert summary.relations.unchanged == len(graph.relations)
+    assert store.snapshot() == graph
+    store.load(graph)  # a load without a digest cannot vouch for its input
+    assert not store.holds_input("inputs-1")
