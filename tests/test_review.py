@@ -220,7 +220,7 @@ EVIDENCE_FLOORS: dict[str, float] = {}
 SOURCE_FLOORS: dict[str, float] = {
     "sources.yaml": 0.59,
     "standards.yaml": 0.39,
-    "rules.yaml": 0.57,
+    "rules.yaml": 0.61,
     "taxonomy.yaml": 0.3,
     "jurisdictions.yaml": 0.0,
 }
