@@ -13,11 +13,16 @@ import argparse
 import shlex
 import sys
 import tempfile
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
+
+from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
 from bench.measure import REPO_ROOT
 from bench.runner import BenchConfig, run
 from ingest.synth import SIZES
+from techsov.console import err_console
 from techsov.neo4j_server import Neo4jCredentials, Neo4jLauncher
 from techsov.settings import Settings
 
@@ -80,9 +85,40 @@ def parse(argv: list[str]) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
+@contextmanager
+def _progress() -> Iterator[Callable[[str], None]]:
+    """The runner's log lines, and on a terminal a spinner naming the step under way with
+    the time the whole run has taken so far: a benchmark runs for many minutes and must
+    never look stuck. In a pipe or CI log only the lines are written."""
+    if not err_console.is_terminal:
+        yield lambda message: print(message, file=sys.stderr)
+        return
+    with Progress(
+        SpinnerColumn(),
+        TextColumn("{task.description}"),
+        TimeElapsedColumn(),
+        console=err_console,
+        transient=True,
+    ) as bar:
+        task = bar.add_task("starting", total=None)
+
+        def log(message: str) -> None:
+            bar.console.print(message, highlight=False, soft_wrap=True)
+            bar.update(
+                task, description=f"benchmark running · last: {message.splitlines()[0][:70]}"
+            )
+
+        yield log
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     args = parse(argv)
+    with _progress() as log:
+        return _run(args, argv, log)
+
+
+def _run(args: argparse.Namespace, argv: list[str], log: Callable[[str], None]) -> int:
     config = BenchConfig(
         sizes=args.sizes,
         out=args.out,
@@ -97,6 +133,7 @@ def main(argv: list[str] | None = None) -> int:
         soak_seconds=args.soak_seconds,
         database=args.database,
         command="python -m bench " + shlex.join(_redacted(argv)),
+        log=log,
     )
     if args.neo4j_uri:
         credentials = Neo4jCredentials(args.neo4j_uri, args.neo4j_user, args.neo4j_password)

@@ -8,11 +8,15 @@ documented keys, and that no request failed.
 
 from __future__ import annotations
 
+import io
 import json
 from pathlib import Path
 
+import pytest
 from neo4j import Driver
+from rich.console import Console
 
+import bench.__main__ as bench_main
 from bench.runner import BenchConfig, run
 from techsov.neo4j_server import Neo4jCredentials
 from techsov.settings import Settings
@@ -68,3 +72,23 @@ def test_benchmark_runs_on_a_tiny_graph_and_reports_every_key_without_errors(
     assert tiny["yaml_equals_bulk"] is True
     assert "| load ÷ naive" in (out / "latest.md").read_text(encoding="utf-8").replace("**", "")
     assert (out / "scaling.png").stat().st_size > 0
+
+
+def test_bench_progress_shows_a_spinner_on_a_terminal_and_plain_lines_elsewhere(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    screen = io.StringIO()
+    terminal = Console(file=screen, force_terminal=True, width=120)
+    monkeypatch.setattr(bench_main, "err_console", terminal)
+    with bench_main._progress() as log:
+        log("== size S: 1000 firms")
+    shown = screen.getvalue()
+    assert "== size S: 1000 firms" in shown
+    assert "benchmark running" in shown  # the spinner's line, redrawn while the step runs
+
+    piped = Console(file=io.StringIO(), force_terminal=False)
+    monkeypatch.setattr(bench_main, "err_console", piped)
+    with bench_main._progress() as log:
+        log("load: 10 relations in 0.1 s")
+    assert capsys.readouterr().err == "load: 10 relations in 0.1 s\n"
+    assert piped.file.getvalue() == ""  # type: ignore[attr-defined]
