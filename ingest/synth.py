@@ -15,6 +15,10 @@ size. So the generator imitates what supply-chain data looks like:
   produce products or technologies;
 * every policy kind of the ontology issues policies that target technology subtrees (or
   products), and the listings among them name about 1% of the firms;
+* every policy carries a machine-readable rule (``PolicyRule``) that states the same scope:
+  the targeted subtrees (narrower kinds included), the issuing country as imposer, the
+  countries it applies to, a direction by policy kind, an in-force date; a share of the
+  policies has a second, amending version from a later date;
 * relations carry validity dates, confidences and a cited source.
 
 The output is plain files: ``entities.csv``/``relations.csv``/``sources.csv`` for the bulk
@@ -58,6 +62,12 @@ spreads through a domain's supply chain first, leaking into others through the r
 LISTED_SHARE = 0.01
 """Share of firms that listings (and sanctions) name."""
 
+AMENDED_SHARE = 0.25
+"""Share of policies whose rule has a second, amending version (one more covered subtree)."""
+
+INVOKING_SHARE = 0.3
+"""Share of export controls whose rule also applies to the parties a listing names."""
+
 MANIFEST = "manifest.json"
 _EPOCH = date(2005, 1, 1).toordinal()
 _SPAN_DAYS = date(2024, 12, 31).toordinal() - _EPOCH
@@ -100,6 +110,20 @@ _SOURCES = (
     ("synth-gazette", "Synthetic official gazette", "government-notice"),
     ("synth-taxonomy", "Synthetic technology taxonomy", "taxonomy"),
 )
+
+
+@dataclass(frozen=True)
+class _PolicySpec:
+    """What the generator stated about a policy, restated by its rule."""
+
+    pid: str
+    kind: str
+    name: str
+    issuer: int  # index into _COUNTRIES
+    where: tuple[int, ...]  # the countries it applies to
+    techs: tuple[str, ...]  # the roots of the targeted subtrees
+    level: int  # their taxonomy level
+    since: str  # first day in force
 
 
 @dataclass
@@ -160,15 +184,20 @@ class _Generator:
         self.tech_level: list[int] = []
         self.standards: list[str] = []
         self.policies: list[tuple[str, str]] = []  # (id, kind)
+        self.specs: list[_PolicySpec] = []
+        self.listings: list[str] = []
+        self.by_level: dict[int, list[str]] = {}
+        # Rules draw from their own stream, so adding them left every other fact unchanged.
+        self.rule_rng = random.Random(f"rules-{seed}")
         self.gov: list[str] = []  # government bodies, two per country
         self.sdos: list[str] = []
 
     # -- plumbing ------------------------------------------------------------------------
 
-    def day(self, after: str = "") -> str:
+    def day(self, after: str = "", rng: random.Random | None = None) -> str:
         """A date in the first half of the span, or one at least 30 days after ``after``."""
         start = _DAY_INDEX[after] + 30 if after else 0
-        return _DAYS[start + self.rng.randrange(_SPAN_DAYS // 2)]
+        return _DAYS[start + (rng or self.rng).randrange(_SPAN_DAYS // 2)]
 
     def entity(
         self,
@@ -191,9 +220,10 @@ class _Generator:
         quals: dict[str, str] | None = None,
         dated: float = 0.0,
         ending: float = 0.0,
+        rng: random.Random | None = None,
     ) -> None:
         """One relation; ``dated``/``ending`` are the chances of validFrom/validTo."""
-        rng = self.rng
+        rng = rng or self.rng
         vf = self.day() if dated and rng.random() < dated else ""
         vt = self.day(vf) if vf and ending and rng.random() < ending else ""
         conf = f"{rng.choice(_CONFIDENCES):g}"
@@ -219,6 +249,7 @@ class _Generator:
         self.supply()
         self.ownership()
         self.activities()
+        self.rules_()
         return self.stats
 
     def jurisdictions(self) -> None:
@@ -366,7 +397,8 @@ class _Generator:
             issuer = rng.choices(range(len(_COUNTRIES)), cum_weights=_zipf(len(_COUNTRIES), 1.3))[0]
             since = self.day()
             attrs = {"reference": f"SYN-{since[:4]}-{k + 1:05d}"}
-            self.entity(pid, kind, f"{self.name()} {kind} {k + 1}", attrs)
+            pname = f"{self.name()} {kind} {k + 1}"
+            self.entity(pid, kind, pname, attrs)
             self.rel("issuedBy", pid, self.gov[2 * issuer + rng.randint(0, 1)], "synth-gazette")
             where = (
                 {issuer} if not restricts else {rng.randrange(len(_COUNTRIES)) for _ in range(2)}
@@ -374,18 +406,99 @@ class _Generator:
             for c in sorted(where):
                 self.rel("appliesTo", pid, country_id(_COUNTRIES[c][0]), "synth-gazette")
             level = rng.choices((1, 2, 3, 4), weights=(0.05, 0.35, 0.4, 0.2))[0]
-            for tech in sorted(set(rng.sample(by_level[level], rng.randint(1, 3)))):
+            techs = sorted(set(rng.sample(by_level[level], rng.randint(1, 3))))
+            for tech in techs:
                 self.rel("targets", pid, tech, "synth-gazette", {"effect": effect}, dated=1.0)
+            self.specs.append(
+                _PolicySpec(
+                    pid, kind, pname, issuer, tuple(sorted(where)), tuple(techs), level, since
+                )
+            )
             if effect == "promotes-domestic" and self.standards and rng.random() < 0.3:
                 self.rel("promotes", pid, rng.choice(self.standards), "synth-gazette")
             if schema.is_a(kind, "EntityListing") or schema.is_a(kind, "Sanction"):
                 listing_ids.append(pid)
+        self.listings = listing_ids
+        self.by_level = by_level
         named = rng.sample(range(self.n), max(1, round(self.n * LISTED_SHARE)))
         for j, firm in enumerate(sorted(named)):
             policy = listing_ids[j % len(listing_ids)]
             self.rel("names", policy, self.fid[firm], "synth-gazette", dated=1.0)
             if rng.random() < 0.5:
                 self.rel("harmedBy", self.fid[firm], policy, "synth-filings")
+
+    def rules_(self) -> None:
+        """One rule version per policy, restating what the policy's facts say (targeted
+        subtrees, issuer, countries), and for :data:`AMENDED_SHARE` of them an amending
+        version from a later date that covers one more subtree. Every date falls before
+        2025, so the rules are in force today."""
+        rng = self.rule_rng
+        for spec in self.specs:
+            direction, extra = self._rule_direction(spec)
+            first = f"rule-{spec.pid}"
+            self._rule_version(first, spec, direction, extra, spec.techs, spec.since, None)
+            if rng.random() < AMENDED_SHARE:
+                pool = [t for t in self.by_level[spec.level] if t not in spec.techs]
+                techs = tuple(sorted((*spec.techs, rng.choice(pool)))) if pool else spec.techs
+                since = self.day(spec.since, rng)
+                self._rule_version(f"{first}-v2", spec, direction, extra, techs, since, first)
+
+    def _rule_direction(self, spec: _PolicySpec) -> tuple[str, dict[str, str]]:
+        """Whom the rule restricts, by policy kind: export controls both sides of the trade
+        (some only exporters or only users, some also the parties a listing names),
+        sanctions both sides, listings only the parties they name (half of them with the
+        50% affiliates rule), every other kind promotes domestic capability."""
+        rng, schema = self.rule_rng, self.schema
+        extra: dict[str, str] = {}
+        if schema.is_a(spec.kind, "EntityListing"):  # a kind of export control: checked first
+            if rng.random() < 0.5:
+                extra["ownershipThreshold"] = "0.5"
+            return "lists", extra
+        if schema.is_a(spec.kind, "ExportControl"):
+            roll = rng.random()
+            direction = (
+                "both" if roll < 0.6 else "restricts-exporters" if roll < 0.8 else "cuts-off-users"
+            )
+            if self.listings and rng.random() < INVOKING_SHARE:
+                extra["invokes"] = rng.choice(self.listings)
+            return direction, extra
+        if schema.is_a(spec.kind, "Sanction"):
+            return "both", extra
+        return "promotes-domestic", extra
+
+    def _rule_version(
+        self,
+        rid: str,
+        spec: _PolicySpec,
+        direction: str,
+        extra: dict[str, str],
+        techs: Sequence[str],
+        since: str,
+        amends: str | None,
+    ) -> None:
+        rng = self.rule_rng
+        attrs = {
+            "ruleDirection": direction,
+            "ruleAction": "amends" if amends else "enacts",
+            "inForceFrom": since,
+        }
+        if "ownershipThreshold" in extra:
+            attrs["ownershipThreshold"] = extra["ownershipThreshold"]
+        label = f"{spec.name} rule" + (f" (amended {since})" if amends else "")
+        self.entity(rid, "PolicyRule", label, attrs)
+        src = "synth-gazette"
+        self.rel("ruleOf", rid, spec.pid, src, rng=rng)
+        if amends:
+            self.rel("amends", rid, amends, src, rng=rng)
+        issuer = country_id(_COUNTRIES[spec.issuer][0])
+        self.rel("imposedBy", rid, issuer, src, rng=rng)
+        for c in spec.where:
+            if c != spec.issuer:
+                self.rel("appliesIn", rid, country_id(_COUNTRIES[c][0]), src, rng=rng)
+        for tech in techs:
+            self.rel("covers", rid, tech, src, {"includeNarrower": "true"}, rng=rng)
+        if "invokes" in extra:
+            self.rel("invokes", rid, extra["invokes"], src, rng=rng)
 
     def supply(self) -> None:
         """Buyers in tiers 0-4 each pick about five suppliers from the next tier (one in
@@ -527,7 +640,9 @@ def generate(
         raise ValueError(f"formats must be among {', '.join(FORMATS)}; got {list(formats)}")
     schema = schema if schema is not None else default_schema()
     out.mkdir(parents=True, exist_ok=True)
-    plain = frozenset(p for p, d in schema.properties.items() if d.datatype in ("float", "date"))
+    plain = frozenset(
+        p for p, d in schema.properties.items() if d.datatype in ("float", "date", "bool")
+    )
     sinks: list[Sink] = []
     if "csv" in formats:
         sinks.append(CsvSink(out, schema))

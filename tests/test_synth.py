@@ -12,6 +12,7 @@ import statistics
 import subprocess
 import sys
 from collections import Counter
+from datetime import date
 from pathlib import Path
 
 import networkx as nx
@@ -214,3 +215,53 @@ def test_synth_command_writes_a_graph_the_bulk_reader_accepts(tmp_path: Path) ->
 def test_synth_command_needs_exactly_one_of_firms_and_size(tmp_path: Path) -> None:
     result = CliRunner().invoke(app, ["synth", "--out", str(tmp_path)])
     assert result.exit_code != 0
+
+
+def test_every_policy_has_a_rule_that_restates_its_targets_and_issuer(
+    small_graph: Graph, schema: Schema
+) -> None:
+    rules: dict[str, list[str]] = {}
+    for src, dst in _edges(small_graph, "ruleOf"):
+        rules.setdefault(dst, []).append(src)
+    policies = [e.id for e in small_graph.entities.values() if schema.is_a(e.kind, "Policy")]
+    assert sorted(rules) == sorted(policies)
+    covers = Counter(_edges(small_graph, "covers"))
+    imposed = dict(_edges(small_graph, "imposedBy"))
+    seat = dict(_edges(small_graph, "headquarteredIn"))
+    issuer = dict(_edges(small_graph, "issuedBy"))
+    amends = dict(_edges(small_graph, "amends"))
+    for policy in policies:
+        versions = rules[policy]
+        enacting = [v for v in versions if v not in amends]
+        assert len(enacting) == 1, policy
+        for version in versions:
+            assert imposed[version] == seat[issuer[policy]]
+        targets = {t for s, t in _edges(small_graph, "targets") if s == policy}
+        assert {t for (s, t) in covers if s == enacting[0]} == targets
+    for later, earlier in amends.items():
+        first = small_graph.entities[earlier].attributes["inForceFrom"]
+        then = small_graph.entities[later].attributes["inForceFrom"]
+        assert isinstance(first, date) and isinstance(then, date)
+        assert first < then < date(2025, 1, 1)
+        assert small_graph.entities[later].attributes["ruleAction"] == "amends"
+    assert 0 < len(amends) < len(policies)
+
+
+def test_synthetic_policies_expose_organizations_today_in_every_direction(
+    small_graph: Graph, schema: Schema
+) -> None:
+    from store.analysis import exposure
+    from store.embedded_store import EmbeddedStore
+
+    store = EmbeddedStore(schema)
+    store.load(small_graph)
+    policies = sorted(e.id for e in small_graph.entities.values() if schema.is_a(e.kind, "Policy"))
+    sizes: list[int] = []
+    kinds: set[str] = set()
+    for policy in policies:
+        found = exposure(store, schema, policy, max_depth=1, first=10_000)
+        assert found.rule is not None, policy  # every policy has a rule in force today
+        sizes.append(len(found.exposures))
+        kinds.update(e.kind for e in found.exposures if e.depth == 0)
+    assert sum(size > 0 for size in sizes) >= 0.9 * len(policies)
+    assert {"restricted", "cut-off", "technology", "named"} <= kinds
