@@ -10,6 +10,7 @@ request's loaders. Ids that cannot be entity ids are answered without a store ca
 
 from __future__ import annotations
 
+import threading
 from datetime import date
 from enum import Enum
 from functools import partial
@@ -41,7 +42,10 @@ from api.types import (
     ExposureNode,
     PolicyImpactNode,
     RelationNode,
+    RelationTypeList,
+    bind_ontology_enums,
     relation_path,
+    relation_types,
 )
 from ontology.schema import Schema
 from store import analysis, questions
@@ -163,8 +167,10 @@ class QueryRoot(ExposureFields, StandardsFields, ScreeningFields):
             "most maxLength long. Directed (the default): only relations whose role explains "
             "(supply, production, use, ownership, kind-of, components, listings, rule "
             "scope), each read from the affected entity towards the policy, valid on asOf "
-            "(today by default), or the relation `types` given. directed: false follows "
-            "any relation in either direction, valid at any time unless asOf is given."
+            "(today by default), or the relation types given (`types` as names, `typeIn` "
+            "as `RelationType` values; both may be given, and their union is followed). "
+            "directed: false follows any relation in either direction, valid at any time "
+            "unless asOf is given."
         )
     )
     async def path(
@@ -176,9 +182,11 @@ class QueryRoot(ExposureFields, StandardsFields, ScreeningFields):
         directed: bool | None = True,
         types: list[str] | None = None,
         as_of: date | None = None,
+        type_in: RelationTypeList = None,
     ) -> list[RelationNode] | None:
         ctx = info.context
         length = ctx.limits.check_depth(_or(max_length, DEFAULT_MAX_LENGTH), "maxLength")
+        types = relation_types(types, type_in)
         found = await answer_for(
             ctx,
             [(str(from_), None, "from"), (str(to), None, "to")],
@@ -249,6 +257,16 @@ def build_graphql_schema(
     convert entities with these same types). ``limits`` only adds the document
     limiters, so the printed SDL does not depend on them."""
     limits = limits or ApiLimits()
+    with _BUILDING:
+        bind_ontology_enums(types.relation_type, (QueryRoot, "path", "type_in"))
+        return _build(types, limits)
+
+
+_BUILDING = threading.Lock()
+"""Building binds the enum-typed fields of the static classes to one ontology's enums."""
+
+
+def _build(types: OntologyTypes, limits: ApiLimits) -> TechsovGraphQLSchema:
     return TechsovGraphQLSchema(
         query=_query_type(types),
         types=types.object_types,

@@ -18,9 +18,10 @@ import enum
 import re
 from collections.abc import Sequence
 from datetime import date
-from typing import Any, cast
+from typing import Annotated, Any, cast
 
 import strawberry
+from strawberry.annotation import StrawberryAnnotation
 from strawberry.scalars import JSON
 
 from api.context import ApiContext, Info
@@ -58,6 +59,47 @@ def decode_cursor(cursor: str) -> str:
     if _RELATION_ID.fullmatch(relation_id) is None:
         raise BadRequest(f"invalid cursor {cursor[:100]!r}")
     return relation_id
+
+
+RelationTypeList = Annotated[
+    list[Any] | None,
+    strawberry.argument(description="Relation types as `RelationType` values; see `types`."),
+]
+"""An argument of ``RelationType`` values. The enum is generated from the ontology when a
+schema is built, after these static classes exist, so the argument's GraphQL type is
+bound then (:func:`bind_ontology_enums`)."""
+
+
+def relation_types(names: Sequence[str] | None, members: Sequence[Any] | None) -> list[str] | None:
+    """The union of a ``[String!]`` and a ``[RelationType!]`` argument (null: neither)."""
+    if names is None and members is None:
+        return None
+    return list(dict.fromkeys([*(names or ()), *(m.value for m in members or ())]))
+
+
+def bind_ontology_enums(relation_type: type[enum.Enum], *enum_typed: tuple[type, str, str]) -> None:
+    """Give the enum-typed arguments and fields of the static classes the enum of the
+    ontology a schema is being built for.
+
+    ``Relation.relationType`` and ``relations(typeIn:)`` are declared once, here, but
+    their type exists only per ontology; Strawberry reads a field's type when a schema
+    is converted, so the schema builder binds them right before (under its lock).
+    ``enum_typed`` adds ``(class, field, argument)`` triples of other static fields.
+    """
+    as_list = StrawberryAnnotation(list[relation_type] | None)  # type: ignore[valid-type]
+    for cls, field_name, argument in ((EntityNode, "relations", "type_in"), *enum_typed):
+        field = _strawberry_field(cls, field_name)
+        for arg in field.arguments:
+            if arg.python_name == argument:
+                arg.type_annotation = as_list
+    _strawberry_field(RelationNode, "relation_type").type_annotation = StrawberryAnnotation(
+        relation_type
+    )
+
+
+def _strawberry_field(cls: type, python_name: str) -> Any:
+    definition = cls.__strawberry_definition__  # type: ignore[attr-defined]
+    return next(f for f in definition.fields if f.python_name == python_name)
 
 
 def json_value(value: Any) -> Any:
@@ -151,6 +193,14 @@ class RelationNode:
     target_id: strawberry.Private[str]
     citations: strawberry.Private[tuple[model.Provenance, ...]]
 
+    @strawberry.field(
+        description=(
+            "The ontology relation name as a `RelationType` value (the same name as `type`)."
+        )
+    )
+    def relation_type(self, info: Info) -> Any:  # typed per ontology: bind_ontology_enums
+        return info.context.types.relation_type[self.type]
+
     @classmethod
     def of(cls, rel: model.Relation) -> RelationNode:
         return cls(
@@ -238,7 +288,13 @@ class EntityNode:
     wikidata: str | None
     description: str | None
 
-    @strawberry.field(description="This entity's relations, a page at a time.")
+    @strawberry.field(
+        description=(
+            "This entity's relations, a page at a time. `types` (names) and `typeIn` "
+            "(`RelationType` values) may both be given: the relations of any type named "
+            "in either are listed."
+        )
+    )
     async def relations(
         self,
         info: Info,
@@ -246,16 +302,18 @@ class EntityNode:
         types: list[str] | None = None,
         first: int | None = DEFAULT_RELATIONS_FIRST,
         after: str | None = None,
+        type_in: RelationTypeList = None,
     ) -> RelationConnection:
         ctx = info.context
         first = ctx.limits.check_first(DEFAULT_RELATIONS_FIRST if first is None else first)
         direction = direction or DirectionArg.BOTH
+        named = relation_types(types, type_in)
         wanted = None
-        if types is not None:
-            unknown = sorted(set(types) - set(ctx.schema.relations))
+        if named is not None:
+            unknown = sorted(set(named) - set(ctx.schema.relations))
             if unknown:
                 raise BadRequest(f"unknown relation type(s): {', '.join(unknown)}")
-            wanted = tuple(sorted(set(types)))
+            wanted = tuple(sorted(set(named)))
         after_id = decode_cursor(after) if after is not None else None
         page = await ctx.loaders.relation_pages.load(
             PageRequest(str(self.id), direction.store_direction, wanted, first, after_id)
