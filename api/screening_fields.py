@@ -1,4 +1,5 @@
-"""GraphQL root field ``screen``: names screened against the graph (:mod:`store.screening`).
+"""GraphQL root fields ``screen`` and ``screenConnection`` (its results a page at a time):
+names screened against the graph (:mod:`store.screening`).
 
 The ``Query`` root inherits :class:`ScreeningFields`. Each input gives its best candidates
 with a score and the features that matched, the listings that name each candidate on
@@ -9,13 +10,15 @@ before the store is asked; screening only reads.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 
 import strawberry
 
 from api.context import Info
 from api.loaders import offload
-from api.types import EntityNode, ExposureNode, entity_field, is_entity_id
+from api.page_types import encode_offset, page_of
+from api.types import EntityNode, ExposureNode, PageInfo, entity_field, is_entity_id
 from ontology.errors import BadRequest, NotFound
 from store.screening import (
     DEFAULT_CANDIDATES,
@@ -30,6 +33,7 @@ from store.screening import (
 MAX_INPUTS = 1000
 MAX_CANDIDATES = 20
 DEFAULT_DEPTH = 2
+DEFAULT_SCREEN_FIRST = 100
 
 
 @strawberry.input(name="ScreenInput", description="A name to screen, as a supplier file gives it.")
@@ -117,25 +121,44 @@ class ScreenResultNode:
         )
 
 
-@strawberry.type
-class ScreeningFields:
-    @strawberry.field(
-        description=(
-            "Screen names against the graph: per input the best candidates with scores and "
-            "matched features, the listings naming each on asOf, and its exposure to the "
-            "given policies with paths. Reads only."
-        )
-    )
-    async def screen(
-        self,
+@strawberry.type(name="ScreenResultEdge")
+class ScreenResultEdge:
+    cursor: str
+    node: ScreenResultNode
+
+
+@strawberry.type(
+    name="ScreenResultConnection",
+    description="A page of screening results, one per input in the inputs' order.",
+)
+class ScreenResultConnection:
+    edges: list[ScreenResultEdge]
+    page_info: PageInfo
+    total_count: int = strawberry.field(description="The number of inputs.")
+
+
+@dataclass(frozen=True)
+class _Screening:
+    """A screening request with its arguments checked against the limits."""
+
+    inputs: list[ScreenInput]
+    as_of: date | None
+    policies: list[str]
+    depth: int
+    candidates: int
+    threshold: float
+
+    @classmethod
+    def of(
+        cls,
         info: Info,
         entities: list[ScreenInputNode],
-        as_of: date | None = None,
-        policies: list[strawberry.ID] | None = None,
-        max_depth: int | None = DEFAULT_DEPTH,
-        candidates: int | None = DEFAULT_CANDIDATES,
-        threshold: float | None = DEFAULT_THRESHOLD,
-    ) -> list[ScreenResultNode]:
+        as_of: date | None,
+        policies: list[strawberry.ID] | None,
+        max_depth: int | None,
+        candidates: int | None,
+        threshold: float | None,
+    ) -> _Screening:
         ctx = info.context
         if len(entities) > MAX_INPUTS:
             raise BadRequest(f"entities: at most {MAX_INPUTS} names per request")
@@ -157,15 +180,81 @@ class ScreeningFields:
             )
             for i, e in enumerate(entities, start=1)
         ]
+        return cls(
+            inputs=inputs,
+            as_of=as_of,
+            policies=[str(p) for p in policies or ()],
+            depth=depth,
+            candidates=count,
+            threshold=DEFAULT_THRESHOLD if threshold is None else threshold,
+        )
+
+    async def run(self, info: Info, inputs: list[ScreenInput]) -> list[ScreenResultNode]:
+        ctx = info.context
         results = await offload(
             screen,
             ctx.store,
             ctx.schema,
             inputs,
-            as_of=as_of,
-            policies=[str(p) for p in policies or ()],
-            max_depth=depth,
-            candidates=count,
-            threshold=DEFAULT_THRESHOLD if threshold is None else threshold,
+            as_of=self.as_of,
+            policies=self.policies,
+            max_depth=self.depth,
+            candidates=self.candidates,
+            threshold=self.threshold,
         )
         return [ScreenResultNode.of(r) for r in results]
+
+
+@strawberry.type
+class ScreeningFields:
+    @strawberry.field(
+        description=(
+            "Screen names against the graph: per input the best candidates with scores and "
+            "matched features, the listings naming each on asOf, and its exposure to the "
+            "given policies with paths. Reads only."
+        )
+    )
+    async def screen(
+        self,
+        info: Info,
+        entities: list[ScreenInputNode],
+        as_of: date | None = None,
+        policies: list[strawberry.ID] | None = None,
+        max_depth: int | None = DEFAULT_DEPTH,
+        candidates: int | None = DEFAULT_CANDIDATES,
+        threshold: float | None = DEFAULT_THRESHOLD,
+    ) -> list[ScreenResultNode]:
+        request = _Screening.of(info, entities, as_of, policies, max_depth, candidates, threshold)
+        return await request.run(info, request.inputs)
+
+    @strawberry.field(
+        description=(
+            "`screen` a page at a time: the results of the inputs `first` after `after`, "
+            "in the inputs' order, with the number of inputs as `totalCount`. Only the "
+            "page's inputs are screened; each input's result is the one `screen` gives."
+        )
+    )
+    async def screen_connection(
+        self,
+        info: Info,
+        entities: list[ScreenInputNode],
+        as_of: date | None = None,
+        policies: list[strawberry.ID] | None = None,
+        max_depth: int | None = DEFAULT_DEPTH,
+        candidates: int | None = DEFAULT_CANDIDATES,
+        threshold: float | None = DEFAULT_THRESHOLD,
+        first: int | None = DEFAULT_SCREEN_FIRST,
+        after: str | None = None,
+    ) -> ScreenResultConnection:
+        request = _Screening.of(info, entities, as_of, policies, max_depth, candidates, threshold)
+        count = info.context.limits.check_first(DEFAULT_SCREEN_FIRST if first is None else first)
+        page = page_of(request.inputs, after, count)
+        results = await request.run(info, page.items)
+        return ScreenResultConnection(
+            edges=[
+                ScreenResultEdge(cursor=encode_offset(page.start + i), node=r)
+                for i, r in enumerate(results)
+            ],
+            page_info=page.page_info,
+            total_count=len(request.inputs),
+        )
