@@ -58,9 +58,12 @@ RELATION_CORE: tuple[Column, ...] = (
 STORE_INTERNAL_ENTITY: tuple[Column, ...] = (
     Column("search_keys", STRING_LIST),
     Column("search_text", STRING),
+    Column("search_words", STRING),
+    Column("search_cjk", STRING),
+    Column("search_fields", STRING_LIST),
     Column("hash", STRING),
 )
-"""Entity properties only the Neo4j store writes (search keys, full-text input, digest)."""
+"""Entity properties only the Neo4j store writes (search keys, full-text inputs, digest)."""
 STORE_HASH = Column("hash", STRING)
 """The digest the Neo4j store writes on every relationship and source, too."""
 

@@ -44,6 +44,7 @@ from ontology.model import Entity, Graph, Relation, Source
 from ontology.schema import Schema
 from store.neo4j_queries import ENTITY_LABEL, SOURCE_LABEL
 from store.neo4j_records import content_hash, search_keys
+from store.neo4j_search import search_properties
 
 ENTITIES_CSV, RELATIONS_CSV, SOURCES_CSV = "entities.csv", "relations.csv", "sources.csv"
 COMMAND_FILE = "import-command.txt"
@@ -159,6 +160,7 @@ def write_neo4j_admin_csv(
         entity = graph.entities[row["id"]]
         row["search_keys"] = search_keys(entity)
         row["search_text"] = "\n".join(dict.fromkeys([*entity.all_names(), *row["search_keys"]]))
+        row.update(search_properties(entity))
         row["hash"] = content_hash(entity)
     for row in rel_rows:
         row["hash"] = content_hash(graph.relations[row["id"]])

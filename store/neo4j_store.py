@@ -517,6 +517,15 @@ class Neo4jStore:
         path = record["path"]
         return True, None if path is None else [self._relation(m) for m in path]
 
+    def bookmarks(self) -> list[str]:
+        """The bookmarks of the newest writes this store made or was told of.
+
+        Handing them to a store on another driver (another process, another machine) as
+        ``neo4j.GraphDatabase.bookmark_manager(initial_bookmarks=...)`` makes its reads
+        wait for a cluster member that has those writes, e.g. an API replica after a load.
+        """
+        return sorted(self._bookmarks.get_bookmarks())
+
     def _session(self) -> neo4j.Session:
         # Share the reads' bookmark manager so reads right after a load see it.
         return self._driver.session(database=self._database, bookmark_manager=self._bookmarks)

@@ -253,6 +253,11 @@ class ReadOnlyDriver:
         self.calls += 1
         return self._driver.execute_query(*args, **kwargs)
 
+    @property
+    def execute_query_bookmark_manager(self) -> Any:
+        # Reads wait on the bookmarks of earlier writes: part of the read path, not a write.
+        return self._driver.execute_query_bookmark_manager
+
     def session(self, *args: Any, **kwargs: Any) -> Any:
         raise AssertionError("a read opened a session instead of a read transaction")
 
