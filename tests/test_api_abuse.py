@@ -22,9 +22,9 @@ from typing import Any
 import httpx
 import pytest
 import schemathesis
-import uvicorn
 from api_fixtures import curated_embedded, make_client
 from hypothesis import HealthCheck, given, settings
+from live_server import serving
 from schemathesis.core.result import Ok
 
 from api.app import create_app
@@ -42,21 +42,8 @@ CLIENT_CODES = {"BAD_REQUEST", "LIMIT_EXCEEDED", "NOT_FOUND", "WRONG_KIND", "AMB
 def base_url() -> Iterator[str]:
     """A uvicorn server on 127.0.0.1 (a free port) in a thread of this process."""
     app = create_app(curated_embedded(), SCHEMA, LIMITS)
-    server = uvicorn.Server(
-        uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning", lifespan="off")
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not server.started:
-        assert thread.is_alive() and time.monotonic() < deadline, "uvicorn did not start"
-        time.sleep(0.05)
-    port = server.servers[0].sockets[0].getsockname()[1]
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=30)
+    with serving(app) as url:
+        yield url
 
 
 # ------------------------------------------------------------------------ the abuses

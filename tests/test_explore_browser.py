@@ -10,8 +10,6 @@ Nothing leaves the machine: a request to any other origin fails the test.
 from __future__ import annotations
 
 import os
-import shutil
-import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -20,7 +18,7 @@ from urllib.parse import urlsplit
 
 import httpx
 import pytest
-import uvicorn
+from live_server import chromium_executable, serving
 from PIL import Image, ImageStat
 
 from api.app import create_app
@@ -39,40 +37,17 @@ RELATION = (
 )
 
 
-def _chromium() -> str:
-    found = shutil.which("chromium") or shutil.which("chromium-browser")
-    if found is None:
-        message = "Debian's chromium is not installed (.ci/run installs it)"
-        if os.environ.get("CI"):
-            pytest.fail(message)
-        pytest.skip(message)
-    return found
-
-
 @pytest.fixture(scope="module", params=STORES)
 def base_url(request: pytest.FixtureRequest) -> Iterator[str]:
     """The app on 127.0.0.1 (a free port), over the curated graph in the store named."""
     app = create_app(curated_store(request), default_schema(), ApiLimits())
-    server = uvicorn.Server(
-        uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning", lifespan="off")
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not server.started:
-        assert thread.is_alive() and time.monotonic() < deadline, "uvicorn did not start"
-        time.sleep(0.05)
-    port = server.servers[0].sockets[0].getsockname()[1]
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=30)
+    with serving(app) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
-    executable = _chromium()
+    executable = chromium_executable()
     # Chromium's sandbox refuses to start as root (CI runs as root); it is a test browser
     # on loopback pages only.
     args = ["--no-sandbox"] if os.geteuid() == 0 else []

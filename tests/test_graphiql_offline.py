@@ -13,16 +13,13 @@ import hashlib
 import json
 import os
 import re
-import shutil
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
-import uvicorn
+from live_server import chromium_executable, serving
 from PIL import Image, ImageStat
 
 from api.app import create_app
@@ -63,34 +60,11 @@ def test_graphql_answers_a_browser_with_the_local_page_and_serves_its_assets() -
 playwright = pytest.importorskip("playwright.sync_api")
 
 
-def _chromium() -> str:
-    found = shutil.which("chromium") or shutil.which("chromium-browser")
-    if found is None:
-        message = "Debian's chromium is not installed (.ci/run installs it)"
-        if os.environ.get("CI"):
-            pytest.fail(message)
-        pytest.skip(message)
-    return found
-
-
 @pytest.fixture(scope="module")
 def base_url() -> Iterator[str]:
     app = create_app(curated_embedded(), default_schema(), ApiLimits())
-    server = uvicorn.Server(
-        uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning", lifespan="off")
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not server.started:
-        assert thread.is_alive() and time.monotonic() < deadline, "uvicorn did not start"
-        time.sleep(0.05)
-    port = server.servers[0].sockets[0].getsockname()[1]
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=30)
+    with serving(app) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
@@ -101,7 +75,7 @@ def offline_browser() -> Iterator[Any]:
     if os.geteuid() == 0:
         args.append("--no-sandbox")  # the sandbox refuses root; loopback pages only
     with playwright.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=_chromium(), args=args)
+        browser = p.chromium.launch(executable_path=chromium_executable(), args=args)
         try:
             yield browser
         finally:

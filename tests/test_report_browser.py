@@ -6,12 +6,12 @@ anywhere (the report is one self-contained file).
 from __future__ import annotations
 
 import os
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+from live_server import chromium_executable
 from PIL import Image, ImageStat
 
 from exports.report import write_report
@@ -21,23 +21,13 @@ from tests.test_report import SCHEMA, report_graph
 playwright = pytest.importorskip("playwright.sync_api")
 
 
-def _chromium() -> str:
-    found = shutil.which("chromium") or shutil.which("chromium-browser")
-    if found is None:
-        message = "Debian's chromium is not installed (.ci/run installs it)"
-        if os.environ.get("CI"):
-            pytest.fail(message)
-        pytest.skip(message)
-    return found
-
-
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
     args = ["--proxy-server=http://127.0.0.1:9"]  # offline
     if os.geteuid() == 0:
         args.append("--no-sandbox")
     with playwright.sync_playwright() as p:
-        launched = p.chromium.launch(executable_path=_chromium(), args=args)
+        launched = p.chromium.launch(executable_path=chromium_executable(), args=args)
         try:
             yield launched
         finally:
