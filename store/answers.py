@@ -122,4 +122,3 @@ def cut(stored: Iterable[Exposure], max_depth: int, first: int) -> list[Exposure
             break
         out.append(exposure)
     return out
-

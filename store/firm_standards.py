@@ -12,6 +12,7 @@ from datetime import date
 
 from ontology.schema import Schema
 from store.base import Direction, GraphStore
+from store.exposure import PRODUCTION
 from store.standards import (
     DECLARES,
     DEVELOPS,
@@ -20,7 +21,6 @@ from store.standards import (
     MEMBER_OF,
     ORGANIZATION,
     PRODUCT,
-    PRODUCTION,
     PROMOTES,
     PUBLISHED_BY,
     STANDARD,
@@ -72,7 +72,8 @@ def standards_of(
     sells. Order: standard id, then role, then path."""
     _require(store, schema, firm, ORGANIZATION)
     orgs = _group(store, firm, as_of)
-    types = [*_ROLE_OF_TYPE, MEMBER_OF, *PRODUCTION]
+    production = schema.with_role(PRODUCTION)
+    types = [*_ROLE_OF_TYPE, MEMBER_OF, *production]
     out_rels = store.edges(sorted(orgs), types, Direction.OUT, as_of)
     kinds = _kinds(store, (r.target for r in out_rels))
     found: list[FirmStandard] = []
@@ -84,7 +85,7 @@ def standards_of(
             found.append(FirmStandard(r.target, _ROLE_OF_TYPE[r.type], path))
         elif r.type == MEMBER_OF and schema.is_a(kind, STANDARDS_BODY):
             body_paths.append((r.target, path))
-        elif r.type in PRODUCTION and schema.is_a(kind, PRODUCT):
+        elif r.type in production and schema.is_a(kind, PRODUCT):
             product_paths.append((r.target, path))
     bodies, products = _best(body_paths), _best(product_paths)
     found += _through_bodies(store, bodies, as_of)
@@ -152,10 +153,11 @@ def _must_implement(
         return []
     mandates = mandates_of(store, dict.fromkeys(governed, ()), as_of)
     markets = _markets(store, orgs, as_of)
+    production = schema.with_role(PRODUCTION)
     out = []
     for m in mandates:
         chain = governed[m.standard]
-        maker = next((r.source for r in chain if r.type in PRODUCTION), "")
+        maker = next((r.source for r in chain if r.type in production), "")
         sells = markets.get(maker) or [r for o in sorted(orgs) for r in markets.get(o, [])]
         for market in sells:
             if market.target == m.jurisdiction:

@@ -43,7 +43,6 @@ MEMBER_OF, COMMITTEE_OF, DECLARES = "memberOf", "committeeOf", "declaresEssentia
 MANDATORY_IN, MANDATES, APPLIES_TO = "mandatoryIn", "mandates", "appliesTo"
 IMPLEMENTS, GOVERNS, USES, BROADER = "implements", "governs", "uses", "broader"
 COMPONENT_OF = "componentOf"
-PRODUCTION = ("produces", "develops")
 HEADQUARTERS, ENTERS_MARKET = "headquarteredIn", "entersMarket"
 SUBSIDIARY = ("subsidiaryOf", "ownedBy")
 STANDARD, STANDARDS_BODY, ORGANIZATION = "Standard", "StandardsBody", "Organization"

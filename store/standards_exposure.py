@@ -15,6 +15,7 @@ from datetime import date
 from ontology.errors import BadRequest
 from ontology.schema import Schema
 from store.base import Direction, GraphStore
+from store.exposure import PRODUCTION
 from store.standards import (
     APPLIES_TO,
     GOVERNS,
@@ -25,7 +26,6 @@ from store.standards import (
     ORGANIZATION,
     POLICY,
     PRODUCT,
-    PRODUCTION,
     STANDARD,
     TECHNOLOGY,
     USES,
@@ -93,7 +93,7 @@ def _within(
     kinds = _kinds(store, (n for n, _ in reached))
     products = sorted({n for n, _ in reached if schema.is_a(kinds.get(n, ""), PRODUCT)})
     if products:
-        made = store.edges(products, list(PRODUCTION), Direction.IN, as_of)
+        made = store.edges(products, list(schema.with_role(PRODUCTION)), Direction.IN, as_of)
         cands += [
             ((r.source, std), (r, *p))
             for (n, std), p in reached.items()
@@ -123,9 +123,10 @@ def _must_implement(
     kinds = _kinds(store, (n for n, _ in reached))
     orgs = sorted({n for n, _ in reached if schema.is_a(kinds.get(n, ""), ORGANIZATION)})
     markets = _markets(store, orgs, as_of)
+    production = schema.with_role(PRODUCTION)
     makers: dict[tuple[str, str], list[str]] = {}
     for (node, std), path in sorted(reached.items()):
-        if path[0].type in PRODUCTION:
+        if path[0].type in production:
             makers.setdefault((path[0].target, std), []).append(node)
     out = []
     for m in mandates:
