@@ -9,31 +9,34 @@ contract grows here without touching the other root fields.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import replace
 from datetime import date
 from typing import Annotated
 
 import strawberry
 
 from api.context import Info
+from api.identifiers import answer_for
 from api.loaders import offload
-from api.prefetch import prefetch_relations
-from api.types import EntityNode, ExposureNode, RelationNode, is_entity_id, relation_path
-from ontology.errors import NotFound
+from api.prefetch import asks_for, prefetch_relations
+from api.rule_inputs import PolicyRuleInput, build_rule, checked_id
+from api.types import (
+    DependencyNode,
+    EntityNode,
+    ExposureNode,
+    PolicyImpactNode,
+    RelationNode,
+    relation_path,
+)
 from ontology.schema import Schema
-from store import analysis
+from store import analysis, questions
 from store.base import GraphStore
 from store.exposure import Beneficiary, Evaluation
-from store.rules import Coverage, RuleVersion, hypothetical
+from store.rules import RuleVersion
 
 DEFAULT_FIRST = 100
 DEFAULT_DEPTH = 3
-
-
-def _id(entity_id: str) -> str:
-    if not is_entity_id(entity_id):
-        raise NotFound(f"no entity with id {entity_id[:100]!r}")
-    return entity_id
+DEFAULT_EXPOSURE_FIRST = DEFAULT_FIRST
+DEFAULT_MAX_DEPTH = DEFAULT_DEPTH
 
 
 def _or(value: int | None, default: int) -> int:
@@ -192,74 +195,6 @@ class ExposureDiffNode:
     changed: list[ExposureChangeNode]
 
 
-@strawberry.input(name="RuleCoverageInput")
-class CoverageInput:
-    item: strawberry.ID
-    include_narrower: bool = True
-    include_components: bool = False
-
-
-@strawberry.input(
-    name="PolicyRuleInput",
-    description=(
-        "A hypothetical rule. With `policy`, it starts from the version of that policy's "
-        "rule in force on asOf (and uses the policy's names and benefitsFrom facts); every "
-        "field given replaces that version's, `alsoCovers` adds to its coverage. Without "
-        "`policy`, it starts empty (direction both)."
-    ),
-)
-class PolicyRuleInput:
-    policy: strawberry.ID | None = None
-    direction: str | None = None
-    covers: list[CoverageInput] | None = None
-    also_covers: list[CoverageInput] | None = None
-    excludes: list[strawberry.ID] | None = None
-    imposed_by: list[strawberry.ID] | None = None
-    applies_in: list[strawberry.ID] | None = None
-    invokes: list[strawberry.ID] | None = None
-    exempts: list[strawberry.ID] | None = None
-    ownership_threshold: float | None = None
-    reach: str | None = None
-
-
-def _coverage(items: Sequence[CoverageInput]) -> tuple[Coverage, ...]:
-    return tuple(
-        Coverage(_id(str(c.item)), c.include_narrower, c.include_components) for c in items
-    )
-
-
-def _ids(values: Sequence[strawberry.ID] | None) -> tuple[str, ...] | None:
-    return None if values is None else tuple(sorted({_id(str(v)) for v in values}))
-
-
-def _pairs(values: Sequence[strawberry.ID] | None) -> tuple[tuple[str, None], ...] | None:
-    found = _ids(values)
-    return None if found is None else tuple((v, None) for v in found)
-
-
-def build_rule(base: RuleVersion | None, spec: PolicyRuleInput) -> RuleVersion:
-    """The hypothetical rule a request describes (see :class:`PolicyRuleInput`)."""
-    policy = _id(str(spec.policy)) if spec.policy is not None else None
-    covers = _coverage(spec.covers) if spec.covers is not None else None
-    rule = hypothetical(
-        base,
-        policy,
-        direction=spec.direction,
-        covers=covers,
-        excludes=_ids(spec.excludes),
-        imposers=_ids(spec.imposed_by),
-        targets=_ids(spec.applies_in),
-        invokes=_pairs(spec.invokes),
-        exempts=_pairs(spec.exempts),
-        ownership_threshold=spec.ownership_threshold,
-        reach=spec.reach,
-    )
-    if spec.also_covers:
-        extra = _coverage(spec.also_covers)
-        rule = replace(rule, covers=(*rule.covers, *extra))
-    return rule
-
-
 def _what_if(
     store: GraphStore,
     schema: Schema,
@@ -271,7 +206,7 @@ def _what_if(
 ) -> Evaluation:
     base = None
     if spec.policy is not None:
-        base = analysis.current_rule(store, schema, _id(str(spec.policy)), as_of)
+        base = analysis.current_rule(store, schema, checked_id(str(spec.policy)), as_of)
     rule = build_rule(base, spec)
     return analysis.what_if(store, schema, rule, max_depth=max_depth, as_of=as_of, first=first)
 
@@ -308,7 +243,7 @@ class ExposureFields:
             analysis.exposure,
             ctx.store,
             ctx.schema,
-            _id(str(policy)),
+            checked_id(str(policy)),
             max_depth=ctx.limits.check_depth(_or(max_depth, DEFAULT_DEPTH), "maxDepth"),
             as_of=as_of,
             first=ctx.limits.check_first(_or(first, DEFAULT_FIRST)),
@@ -339,7 +274,7 @@ class ExposureFields:
             analysis.exposure_diff,
             ctx.store,
             ctx.schema,
-            _id(str(policy)),
+            checked_id(str(policy)),
             from_date=from_,
             to_date=to,
             max_depth=ctx.limits.check_depth(_or(max_depth, DEFAULT_DEPTH), "maxDepth"),
@@ -388,9 +323,93 @@ class ExposureFields:
         return ExposureAnswerNode.of(found)
 
 
-def path_options(
-    directed: bool | None, types: list[str] | None, as_of: date | None
-) -> dict[str, object]:
-    """Keyword arguments of :func:`store.analysis.shortest_path` for the ``path`` field:
-    directed (the default) or undirected, with the relation types and date asked."""
-    return {"directed": directed is not False, "types": types, "as_of": as_of}
+@strawberry.type
+class SupplyChainFields:
+    """The first questions served: who a policy exposes (as a plain list), what a firm
+    depends on, what a policy reaches directly."""
+
+    @strawberry.field(
+        description=(
+            "Organizations exposed to a policy, closest first, each with the path of "
+            "facts that explains its exposure."
+        )
+    )
+    async def suppliers_exposed_to(
+        self,
+        info: Info,
+        policy: strawberry.ID,
+        max_depth: int | None = DEFAULT_MAX_DEPTH,
+        as_of: date | None = None,
+        first: int | None = DEFAULT_EXPOSURE_FIRST,
+    ) -> list[ExposureNode]:
+        ctx = info.context
+        depth = ctx.limits.check_depth(_or(max_depth, DEFAULT_MAX_DEPTH), "maxDepth")
+        count = ctx.limits.check_first(_or(first, DEFAULT_EXPOSURE_FIRST))
+        exposures = await answer_for(
+            ctx,
+            [(str(policy), "Policy", "policy")],
+            lambda policy_id: offload(
+                questions.suppliers_exposed_to,
+                ctx.store,
+                ctx.schema,
+                policy_id,
+                max_depth=depth,
+                as_of=as_of,
+                first=count,
+            ),
+        )
+        await prefetch_relations(
+            info,
+            [r for e in exposures for r in e.path],
+            "path",
+            also=[e.supplier for e in exposures] if asks_for(info, "supplier") else (),
+        )
+        return [ExposureNode.of(e) for e in exposures]
+
+    @strawberry.field(
+        description="What a firm depends on upstream: suppliers, technologies, countries."
+    )
+    async def dependencies(
+        self,
+        info: Info,
+        firm: strawberry.ID,
+        max_depth: int | None = DEFAULT_MAX_DEPTH,
+        as_of: date | None = None,
+    ) -> list[DependencyNode]:
+        ctx = info.context
+        depth = ctx.limits.check_depth(_or(max_depth, DEFAULT_MAX_DEPTH), "maxDepth")
+        found = await answer_for(
+            ctx,
+            [(str(firm), "Organization", "firm")],
+            lambda firm_id: offload(
+                analysis.dependencies,
+                ctx.store,
+                ctx.schema,
+                firm_id,
+                max_depth=depth,
+                as_of=as_of,
+            ),
+        )
+        await prefetch_relations(
+            info,
+            [r for d in found for r in d.path],
+            "path",
+            also=[d.entity for d in found] if asks_for(info, "entity") else (),
+        )
+        return [DependencyNode.of(d) for d in found]
+
+    @strawberry.field(
+        description="What a policy reaches directly: technologies, named entities, firms."
+    )
+    async def policy_impact(
+        self, info: Info, policy: strawberry.ID, as_of: date | None = None
+    ) -> PolicyImpactNode:
+        ctx = info.context
+        impact = await answer_for(
+            ctx,
+            [(str(policy), "Policy", "policy")],
+            lambda policy_id: offload(
+                analysis.policy_impact, ctx.store, ctx.schema, policy_id, as_of=as_of
+            ),
+        )
+        return PolicyImpactNode(impact=impact)

@@ -11,10 +11,9 @@ request's loaders. Ids that cannot be entity ids are answered without a store ca
 from __future__ import annotations
 
 import threading
-from datetime import date
 from enum import Enum
 from functools import partial
-from typing import Annotated, Any
+from typing import Any
 
 import strawberry
 from strawberry.extensions import (
@@ -25,185 +24,32 @@ from strawberry.extensions import (
 )
 from strawberry.schema.config import StrawberryConfig
 
-from api.context import Info
+from api.entity_fields import EntityFields, PathFields
 from api.errors import TechsovGraphQLSchema
-from api.exposure_fields import ExposureFields, path_options
-from api.identifiers import answer_for, find_entity
+from api.exposure_fields import ExposureFields, SupplyChainFields
 from api.limits import ApiLimits, ResultSizeLimiter
 from api.list_fields import query_fields
-from api.loaders import offload
 from api.ontology_types import OntologyTypes, build_ontology_types
-from api.prefetch import asks_for, prefetch_relations
 from api.screening_fields import ScreeningFields
 from api.standards_fields import StandardsFields
-from api.types import (
-    DependencyNode,
-    EntityNode,
-    ExposureNode,
-    PolicyImpactNode,
-    RelationNode,
-    RelationTypeList,
-    bind_ontology_enums,
-    relation_path,
-    relation_types,
-)
+from api.types import bind_ontology_enums
 from ontology.schema import Schema
-from store import analysis, questions
 
-DEFAULT_EXPOSURE_FIRST = 100
-DEFAULT_MAX_DEPTH = 3
-DEFAULT_MAX_LENGTH = 4
 DOCUMENT_CACHE_SIZE = 256
 """Distinct GraphQL documents kept parsed (clients reuse a few texts)."""
 
 
-def _or(value: int | None, default: int) -> int:
-    """Arguments with defaults are nullable (as the contract publishes them); ``null``
-    means the default."""
-    return default if value is None else value
-
-
 @strawberry.type(name="Query")
-class QueryRoot(ExposureFields, StandardsFields, ScreeningFields):
-    @strawberry.field(
-        description=(
-            "The entity with this id (or the only one with this exact name or alias), "
-            "or null when there is none."
-        )
-    )
-    async def entity(self, info: Info, id: strawberry.ID) -> EntityNode | None:
-        found = await find_entity(info.context, str(id))
-        return None if found is None else info.context.node(found)
-
-    @strawberry.field(
-        description=(
-            "Organizations exposed to a policy, closest first, each with the path of "
-            "facts that explains its exposure."
-        )
-    )
-    async def suppliers_exposed_to(
-        self,
-        info: Info,
-        policy: strawberry.ID,
-        max_depth: int | None = DEFAULT_MAX_DEPTH,
-        as_of: date | None = None,
-        first: int | None = DEFAULT_EXPOSURE_FIRST,
-    ) -> list[ExposureNode]:
-        ctx = info.context
-        depth = ctx.limits.check_depth(_or(max_depth, DEFAULT_MAX_DEPTH), "maxDepth")
-        count = ctx.limits.check_first(_or(first, DEFAULT_EXPOSURE_FIRST))
-        exposures = await answer_for(
-            ctx,
-            [(str(policy), "Policy", "policy")],
-            lambda policy_id: offload(
-                questions.suppliers_exposed_to,
-                ctx.store,
-                ctx.schema,
-                policy_id,
-                max_depth=depth,
-                as_of=as_of,
-                first=count,
-            ),
-        )
-        await prefetch_relations(
-            info,
-            [r for e in exposures for r in e.path],
-            "path",
-            also=[e.supplier for e in exposures] if asks_for(info, "supplier") else (),
-        )
-        return [ExposureNode.of(e) for e in exposures]
-
-    @strawberry.field(
-        description="What a firm depends on upstream: suppliers, technologies, countries."
-    )
-    async def dependencies(
-        self,
-        info: Info,
-        firm: strawberry.ID,
-        max_depth: int | None = DEFAULT_MAX_DEPTH,
-        as_of: date | None = None,
-    ) -> list[DependencyNode]:
-        ctx = info.context
-        depth = ctx.limits.check_depth(_or(max_depth, DEFAULT_MAX_DEPTH), "maxDepth")
-        found = await answer_for(
-            ctx,
-            [(str(firm), "Organization", "firm")],
-            lambda firm_id: offload(
-                analysis.dependencies,
-                ctx.store,
-                ctx.schema,
-                firm_id,
-                max_depth=depth,
-                as_of=as_of,
-            ),
-        )
-        await prefetch_relations(
-            info,
-            [r for d in found for r in d.path],
-            "path",
-            also=[d.entity for d in found] if asks_for(info, "entity") else (),
-        )
-        return [DependencyNode.of(d) for d in found]
-
-    @strawberry.field(
-        description="What a policy reaches directly: technologies, named entities, firms."
-    )
-    async def policy_impact(
-        self, info: Info, policy: strawberry.ID, as_of: date | None = None
-    ) -> PolicyImpactNode:
-        ctx = info.context
-        impact = await answer_for(
-            ctx,
-            [(str(policy), "Policy", "policy")],
-            lambda policy_id: offload(
-                analysis.policy_impact, ctx.store, ctx.schema, policy_id, as_of=as_of
-            ),
-        )
-        return PolicyImpactNode(impact=impact)
-
-    @strawberry.field(
-        description=(
-            "The shortest chain of relations between two entities, or null when none is at "
-            "most maxLength long. Directed (the default): only relations whose role explains "
-            "(supply, production, use, ownership, kind-of, components, listings, rule "
-            "scope), each read from the affected entity towards the policy, valid on asOf "
-            "(today by default), or the relation types given (`types` as names, `typeIn` "
-            "as `RelationType` values; both may be given, and their union is followed). "
-            "directed: false follows any relation in either direction, valid at any time "
-            "unless asOf is given."
-        )
-    )
-    async def path(
-        self,
-        info: Info,
-        from_: Annotated[strawberry.ID, strawberry.argument(name="from")],
-        to: strawberry.ID,
-        max_length: int | None = DEFAULT_MAX_LENGTH,
-        directed: bool | None = True,
-        types: list[str] | None = None,
-        as_of: date | None = None,
-        type_in: RelationTypeList = None,
-    ) -> list[RelationNode] | None:
-        ctx = info.context
-        length = ctx.limits.check_depth(_or(max_length, DEFAULT_MAX_LENGTH), "maxLength")
-        types = relation_types(types, type_in)
-        found = await answer_for(
-            ctx,
-            [(str(from_), None, "from"), (str(to), None, "to")],
-            lambda start, end: offload(
-                questions.shortest_path,
-                ctx.store,
-                start,
-                end,
-                max_length=length,
-                schema=ctx.schema,
-                **path_options(directed, types, as_of),  # type: ignore[arg-type]
-            ),
-        )
-        if found is None:
-            return None
-        await prefetch_relations(info, found)
-        return relation_path(found)
+class QueryRoot(
+    ExposureFields,
+    StandardsFields,
+    ScreeningFields,
+    EntityFields,
+    SupplyChainFields,
+    PathFields,
+):
+    """The root fields, composed per feature: each base class is one feature's fields,
+    declared in its own module with its types; the order is the published SDL's."""
 
 
 def _query_type(types: OntologyTypes) -> type[QueryRoot]:
@@ -258,7 +104,7 @@ def build_graphql_schema(
     limiters, so the printed SDL does not depend on them."""
     limits = limits or ApiLimits()
     with _BUILDING:
-        bind_ontology_enums(types.relation_type, (QueryRoot, "path", "type_in"))
+        bind_ontology_enums(types.relation_type, (PathFields, "path", "type_in"))
         return _build(types, limits)
 
 
