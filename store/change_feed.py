@@ -1,0 +1,317 @@
+"""The change feed: what changed since a version, and who became exposed because of it.
+
+Analysts ask "what changed since last week?" and, more pointedly, "which suppliers are
+newly exposed to this policy, and which facts made them so?". Both are answered from the
+store's known-time history (:mod:`store.history`): the facts a version changed come from
+:meth:`changes`, and an exposure change is the difference between the policy's exposure
+evaluated on the graph as known at ``since`` (:meth:`at_version`) and on the latest graph,
+both on the same valid-time date. An exposure change names its *causes*: the changes since
+``since`` to the facts on the path that explains it (the new path for a supplier that became
+exposed, the old one for a supplier that stopped being) — its relations and the entities
+they link. A supplier whose path holds no changed fact still appears, with no causes: the
+change then lies in the rule's reach (its scope or taxonomy) rather than on its own chain.
+
+Written over the store interface only, so both stores give the same feed by construction.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from typing import Literal, Protocol
+
+from ontology.errors import BadRequest, NotFound
+from ontology.schema import Schema
+from store import analysis
+from store.base import GraphStore
+from store.exposure import Exposure
+from store.history import FactChange, GraphVersion
+from store.listing import EntityQuery
+
+POLICY = "Policy"
+ExposureShift = Literal["exposed", "unexposed"]
+MAX_POLICIES = 1000
+"""Policies a watchlist evaluates when it names none (every policy the graph holds)."""
+
+
+class HistoryStore(GraphStore, Protocol):
+    """A store that keeps its known-time history (both stores do)."""
+
+    def versions(self) -> list[GraphVersion]: ...
+
+    def changes(self, since: int, until: int | None = None) -> list[FactChange]: ...
+
+    def at_version(self, version: int) -> GraphStore: ...
+
+
+@dataclass(frozen=True)
+class ExposureChange:
+    """A supplier that became exposed to ``policy`` or stopped being, and why."""
+
+    policy: str
+    supplier: str
+    shift: ExposureShift
+    exposure: Exposure
+    """The exposure after (``exposed``) or before (``unexposed``) the change."""
+    causes: list[FactChange]
+
+
+@dataclass(frozen=True)
+class PolicyExposureChanges:
+    policy: str
+    since: int
+    until: int
+    as_of: date
+    exposed: list[ExposureChange]
+    unexposed: list[ExposureChange]
+
+    @property
+    def all(self) -> list[ExposureChange]:
+        return self.exposed + self.unexposed
+
+
+@dataclass(frozen=True)
+class WatchedEntity:
+    """What changed about one watched entity: its own facts and its exposures."""
+
+    entity: str
+    changes: list[FactChange]
+    exposure_changes: list[ExposureChange]
+
+
+@dataclass(frozen=True)
+class ChangeDigest:
+    """Everything a reader of "changes since" wants at once (CLI, mail, webhook)."""
+
+    since: int
+    until: int
+    versions: list[GraphVersion]
+    """The versions after ``since`` up to ``until``."""
+    changes: list[FactChange]
+    exposures: list[PolicyExposureChanges] = field(default_factory=list)
+
+    def counts(self) -> dict[str, dict[str, int]]:
+        """``{fact kind: {change kind: n}}`` for the headline."""
+        out: dict[str, dict[str, int]] = {}
+        for c in self.changes:
+            by_change = out.setdefault(c.kind, {})
+            by_change[c.change] = by_change.get(c.change, 0) + 1
+        return out
+
+
+def latest_version(store: HistoryStore) -> int:
+    versions = store.versions()
+    return versions[-1].number if versions else 0
+
+
+def resolve_since(store: HistoryStore, since: str) -> int:
+    """The version number ``since`` names: a version number, or an ISO date or timestamp
+    (the version known then: the last one loaded at or before it; 0 before any load).
+
+    A timestamp without a zone is UTC. A version beyond the latest is a bad request."""
+    text = since.strip()
+    versions = store.versions()
+    latest = versions[-1].number if versions else 0
+    if text.isdigit():
+        number = int(text)
+        if number > latest:
+            raise BadRequest(f"since: no version {number} (the latest is {latest})")
+        return number
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        raise BadRequest(
+            f"since: {since[:100]!r} is neither a version number nor an ISO timestamp"
+        ) from None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    known = [v.number for v in versions if _utc(v.loaded_at) <= moment]
+    return known[-1] if known else 0
+
+
+def _utc(moment: datetime) -> datetime:
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+
+
+def store_at(store: HistoryStore, version: int, latest: int) -> GraphStore | None:
+    """The graph as known at ``version`` (``None`` before the first load)."""
+    if version <= 0:
+        return None
+    return store if version >= latest else store.at_version(version)
+
+
+def _evaluate(
+    store: GraphStore | None,
+    schema: Schema,
+    policy: str,
+    as_of: date,
+    max_depth: int,
+) -> list[Exposure]:
+    """The exposures of ``policy``; none when that graph does not hold the policy."""
+    if store is None:
+        return []
+    try:
+        found = analysis.exposure(
+            store, schema, policy, max_depth=max_depth, as_of=as_of, first=analysis.UNBOUNDED_FIRST
+        )
+    except NotFound:
+        return []
+    return found.exposures
+
+
+def _index(changes: Iterable[FactChange]) -> dict[tuple[str, str], list[FactChange]]:
+    out: dict[tuple[str, str], list[FactChange]] = {}
+    for c in changes:
+        out.setdefault((c.kind, c.id), []).append(c)
+    return out
+
+
+ByFact = dict[tuple[str, str], list[FactChange]]
+
+
+def causes(exposure: Exposure, by_fact: ByFact) -> list[FactChange]:
+    """The changes to the facts of ``exposure``'s path: its relations in path order, then
+    the entities they link (the supplier first)."""
+    out: list[FactChange] = []
+    for r in exposure.path:
+        out.extend(by_fact.get(("relation", r.id), ()))
+    seen: set[str] = set()
+    for entity in [exposure.supplier] + [e for r in exposure.path for e in (r.source, r.target)]:
+        if entity not in seen:
+            seen.add(entity)
+            out.extend(by_fact.get(("entity", entity), ()))
+    return out
+
+
+def exposure_changes(
+    store: HistoryStore,
+    schema: Schema,
+    policy: str,
+    since: int,
+    *,
+    as_of: date | None = None,
+    max_depth: int = 3,
+    feed: Sequence[FactChange] | None = None,
+) -> PolicyExposureChanges:
+    """Who became exposed to ``policy`` or stopped being between the graph as known at
+    ``since`` and the latest graph, both evaluated on ``as_of`` (today by default).
+
+    ``policy`` must be a policy of the latest graph or of the graph at ``since``."""
+    latest = latest_version(store)
+    day = as_of or date.today()
+    old = store_at(store, since, latest)
+    _require_policy(schema, policy, [store, old])
+    before = _evaluate(old, schema, policy, day, max_depth)
+    after = _evaluate(store, schema, policy, day, max_depth) if since < latest else before
+    changes = list(feed) if feed is not None else store.changes(since)
+    by_fact = _index(changes)
+    was = {e.supplier for e in before}
+    now = {e.supplier for e in after}
+    return PolicyExposureChanges(
+        policy=policy,
+        since=since,
+        until=latest,
+        as_of=day,
+        exposed=[
+            ExposureChange(policy, e.supplier, "exposed", e, causes(e, by_fact))
+            for e in after
+            if e.supplier not in was
+        ],
+        unexposed=[
+            ExposureChange(policy, e.supplier, "unexposed", e, causes(e, by_fact))
+            for e in before
+            if e.supplier not in now
+        ],
+    )
+
+
+def _require_policy(schema: Schema, policy: str, stores: Sequence[GraphStore | None]) -> None:
+    for s in stores:
+        if s is None:
+            continue
+        found = s.entities([policy]).get(policy)
+        if found is not None:
+            if not schema.is_a(found.kind, POLICY):
+                raise NotFound(f"{policy!r} is a {found.kind}, not a {POLICY}")
+            return
+    raise NotFound(f"no entity with id {policy!r}")
+
+
+def touches(change: FactChange, entity: str) -> bool:
+    """Whether ``change`` is about ``entity`` or a relation of it (before or after)."""
+    if change.kind == "entity":
+        return change.id == entity
+    if change.kind != "relation":
+        return False
+    return any(
+        payload is not None and entity in (payload.get("source"), payload.get("target"))
+        for payload in (change.before, change.after)
+    )
+
+
+def all_policies(store: GraphStore) -> list[str]:
+    """Every policy the graph holds, by id."""
+    page = store.list_entities(EntityQuery(kinds=(POLICY,), first=MAX_POLICIES))
+    return list(page.ids)
+
+
+def watchlist(
+    store: HistoryStore,
+    schema: Schema,
+    entities: Sequence[str],
+    since: int,
+    *,
+    policies: Sequence[str] | None = None,
+    as_of: date | None = None,
+    max_depth: int = 3,
+) -> list[WatchedEntity]:
+    """Per watched entity (in the given order): the changes since ``since`` touching it,
+    and its exposure changes under ``policies`` (every policy of the graph by default)."""
+    feed = store.changes(since)
+    chosen = list(policies) if policies is not None else all_policies(store)
+    shifts = [
+        exposure_changes(store, schema, p, since, as_of=as_of, max_depth=max_depth, feed=feed)
+        for p in chosen
+    ]
+    return watch(entities, feed, shifts)
+
+
+def watch(
+    entities: Sequence[str],
+    feed: Sequence[FactChange],
+    shifts: Sequence[PolicyExposureChanges],
+) -> list[WatchedEntity]:
+    """Per entity, the changes of ``feed`` touching it and its exposure ``shifts``."""
+    return [
+        WatchedEntity(
+            entity=e,
+            changes=[c for c in feed if touches(c, e)],
+            exposure_changes=[x for s in shifts for x in s.all if x.supplier == e],
+        )
+        for e in entities
+    ]
+
+
+def digest(
+    store: HistoryStore,
+    schema: Schema,
+    since: int,
+    *,
+    policies: Sequence[str] = (),
+    as_of: date | None = None,
+    max_depth: int = 3,
+) -> ChangeDigest:
+    """The changes since ``since`` and, for each of ``policies``, its exposure changes."""
+    feed = store.changes(since)
+    versions = [v for v in store.versions() if v.number > since]
+    return ChangeDigest(
+        since=since,
+        until=latest_version(store),
+        versions=versions,
+        changes=feed,
+        exposures=[
+            exposure_changes(store, schema, p, since, as_of=as_of, max_depth=max_depth, feed=feed)
+            for p in policies
+        ],
+    )
