@@ -27,6 +27,7 @@ from strawberry.schema.config import StrawberryConfig
 from api.entity_fields import EntityFields, PathFields
 from api.errors import TechsovGraphQLSchema
 from api.exposure_fields import ExposureFields, SupplyChainFields
+from api.history_fields import HistoryFields
 from api.limits import ApiLimits, ResultSizeLimiter
 from api.list_fields import query_fields
 from api.ontology_types import OntologyTypes, build_ontology_types
@@ -47,6 +48,7 @@ class QueryRoot(
     EntityFields,
     SupplyChainFields,
     PathFields,
+    HistoryFields,
 ):
     """The root fields, composed per feature: each base class is one feature's fields,
     declared in its own module with its types; the order is the published SDL's."""
