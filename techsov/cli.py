@@ -20,6 +20,7 @@ from techsov import http_socket, serve_workers
 from techsov.console import err_console, exits_on_error, progress_bar, set_debug, step
 from techsov.exports_commands import register as register_exports_commands
 from techsov.graph_cache import inputs_digest
+from techsov.history_commands import register as register_history_commands
 from techsov.import_commands import register as register_import_commands
 from techsov.ingest_commands import parse_source_texts
 from techsov.ingest_commands import register as register_ingest_commands
@@ -55,6 +56,7 @@ register_import_commands(app)
 register_exports_commands(app)
 register_review_commands(app)
 register_screen_commands(app)
+register_history_commands(app)
 
 PathsArg = typer.Argument(
     None, help="Fact files or folders (default: TECHSOV_DATA_PATHS, else the curated set)."
