@@ -60,6 +60,20 @@ class Settings(BaseSettings):
         description="Maven-layout repository of the test server's jars (default ~/.m2/repository).",
     )
 
+    watchlists_path: Path | None = Field(
+        default=None,
+        description=(
+            "YAML file of watchlists (name, url, entities, policies): after each load that "
+            "makes a new version, each concerned watchlist's url gets a POST of the changes. "
+            "Unset: no webhook calls."
+        ),
+    )
+    webhook_attempts: int = Field(default=3, ge=1, le=10, description="Tries per webhook call.")
+    webhook_timeout_s: float = Field(default=5.0, gt=0, description="Time per webhook try.")
+    webhook_total_s: float = Field(
+        default=30.0, gt=0, description="Time all webhook calls of one load may take."
+    )
+
     @property
     def uses_neo4j(self) -> bool:
         return bool(self.neo4j_uri)

@@ -37,6 +37,7 @@ from ontology.errors import BadSetting
 from ontology.schema import Schema
 from store.change_feed import HistoryStore, exposure_changes, latest_version, watch
 from techsov.change_digest import policy_json, version_json, watched_json
+from techsov.settings import Settings
 
 Post = Callable[[str, bytes, float], int]
 """``post(url, body, timeout_s)`` → the HTTP status; raises ``OSError`` when no answer."""
@@ -230,3 +231,29 @@ def notify(
     for d in done:
         report(d.describe())
     return done
+
+
+def after_load(
+    settings: Settings,
+    schema: Schema,
+    store: HistoryStore,
+    version_before: int,
+    report: Callable[[str], None],
+    post: Post = urllib_post,
+) -> list[Delivery]:
+    """The webhook calls a committed load owes its watchlists (none when not configured).
+
+    A bad watchlists file is reported like a failed call: the load stands."""
+    if settings.watchlists_path is None:
+        return []
+    try:
+        watchlists = read_watchlists(settings.watchlists_path)
+    except BadSetting as exc:
+        report(f"webhooks skipped: {exc.message}")
+        return []
+    retry = Retry(
+        attempts=settings.webhook_attempts,
+        timeout_s=settings.webhook_timeout_s,
+        total_s=settings.webhook_total_s,
+    )
+    return notify(store, schema, watchlists, version_before, post=post, retry=retry, report=report)
