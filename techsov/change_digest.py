@@ -19,6 +19,7 @@ from store.change_feed import ChangeDigest, ExposureChange, PolicyExposureChange
 from store.history import FactChange, GraphVersion
 
 MAX_EVIDENCE = 200
+PLURAL = {"entity": "entities", "relation": "relations", "source": "sources"}
 
 
 @dataclass(frozen=True)
@@ -114,7 +115,8 @@ def headline(d: ChangeDigest) -> str:
         return f"No changes since version {d.since} (the latest is {d.until})."
     span = f"version {d.until}" if d.since + 1 == d.until else f"versions {d.since + 1}-{d.until}"
     parts = [
-        f"{kind}s " + ", ".join(f"{n} {change}" for change, n in sorted(by.items()))
+        f"{PLURAL.get(kind, kind)} "
+        + ", ".join(f"{n} {change}" for change, n in sorted(by.items()))
         for kind, by in sorted(d.counts().items())
     ]
     return f"{len(d.changes)} changes in {span}: " + "; ".join(parts)

@@ -34,7 +34,6 @@ from techsov.change_digest import (
 )
 from techsov.console import err_console, exits_on_error
 from techsov.settings import Settings
-from techsov.wiring import serving_store
 
 
 class ChangesFormat(enum.StrEnum):
@@ -108,6 +107,8 @@ def changes_command(
 ) -> None:
     """What changed since a version or time: facts, and who became or stopped being exposed."""
     when = _date(as_of)
+    from techsov.wiring import serving_store  # reads the fact files: only when run
+
     settings = Settings()
     schema = default_schema()
     with serving_store(settings, schema) as store:
