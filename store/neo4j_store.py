@@ -184,6 +184,7 @@ class Neo4jStore:
         self._bookmarks = bookmark_manager or driver.execute_query_bookmark_manager
         self._type_names = {r.neo4j_type: r.name for r in schema.relations.values()}
         self._all_types = sorted(self._type_names)
+        self._searcher = neo4j_search.Searcher(self._read)
 
     # --- plumbing --------------------------------------------------------------------------
 
@@ -245,7 +246,7 @@ class Neo4jStore:
 
     def search(self, query: str, kinds: Sequence[str] | None, first: int) -> list[SearchHit]:
         """See :meth:`store.base.GraphStore.search` and :mod:`store.neo4j_search`."""
-        return neo4j_search.search(self._read, query, kinds, first)
+        return self._searcher.search(query, kinds, first)
 
     def list_entities(self, query: EntityQuery) -> EntityPage:
         """See :mod:`store.listing` and :mod:`store.neo4j_listing` (one statement)."""

@@ -27,7 +27,6 @@ Pinyin fields score 0.9 of what the name itself would, as they are a reading of 
 from __future__ import annotations
 
 import re
-from bisect import bisect_left
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -39,6 +38,7 @@ from rapidfuzz.distance import OSA
 
 from ontology.model import Entity, normalize
 from store.base import SearchHit
+from store.search_vocabulary import Vocabulary, max_edits
 
 # Han ideographs (with extensions and compatibility forms), kana and hangul: scripts
 # written without spaces between words, matched by substring rather than by word.
@@ -81,14 +81,6 @@ def tokens(key: str) -> tuple[str, ...]:
 def cjk_text(key: str) -> str:
     """The key's Chinese/Japanese/Korean characters, run together."""
     return "".join(_CJK.findall(key))
-
-
-@lru_cache(maxsize=65536)
-def max_edits(word: str) -> int:
-    """How many edits a query word may be away from an indexed word (see module doc)."""
-    if len(word) < 4 or any(ch.isdigit() for ch in word):
-        return 0
-    return 1 if len(word) <= 7 else 2
 
 
 @dataclass(frozen=True)
@@ -287,26 +279,6 @@ def rank(
 # --- the embedded index -------------------------------------------------------------------
 
 
-def _indexed_edits(length: int) -> int:
-    """Deletions indexed for a word of ``length`` letters: enough for every query word
-    that may be :func:`max_edits` away from it (4-7 letters: 1 edit, 8+: 2)."""
-    if length >= 6:
-        return 2
-    return 1 if length >= 3 else 0
-
-
-def _deletions(word: str, edits: int) -> set[str]:
-    """``word`` with up to ``edits`` letters deleted (itself included): two words within
-    ``edits`` edits always share one (the symmetric-delete method), so fuzzy neighbours
-    are found by lookups instead of comparing against the whole vocabulary."""
-    out = {word}
-    frontier = {word}
-    for _ in range(edits):
-        frontier = {w[:i] + w[i + 1 :] for w in frontier for i in range(len(w)) if len(w) > 1}
-        out |= frontier
-    return out
-
-
 @dataclass(frozen=True)
 class SearchIndex:
     """Postings from words (and Chinese characters) to entities, for candidates.
@@ -314,14 +286,13 @@ class SearchIndex:
     A candidate has, for every query word, an indexed word matching it (exactly, by
     prefix for the last word, or within :func:`max_edits`); for a Chinese query, every
     character of it. Prefixes are found by bisecting the sorted vocabulary, fuzzy
-    neighbours through the words' deletions (:func:`_deletions`).
+    neighbours through the words' deletions (:class:`store.search_vocabulary.Vocabulary`).
     """
 
     fields: Mapping[str, tuple[Field, ...]]
     kinds: Mapping[str, str]
     postings: Mapping[str, frozenset[str]]
-    vocabulary: tuple[str, ...]
-    deletions: Mapping[str, tuple[str, ...]]
+    vocabulary: Vocabulary
     chars: Mapping[str, frozenset[str]]
 
     @classmethod
@@ -339,19 +310,11 @@ class SearchIndex:
                     postings.setdefault(w, set()).add(entity.id)
                 for ch in f.cjk:
                     chars.setdefault(ch, set()).add(entity.id)
-        vocabulary = tuple(sorted(postings))
-        deletions: dict[str, list[str]] = {}
-        for w in vocabulary:
-            if any(ch.isdigit() for ch in w):
-                continue  # never a fuzzy match: query words with digits are exact
-            for d in _deletions(w, _indexed_edits(len(w))):
-                deletions.setdefault(d, []).append(w)
         return cls(
             fields=MappingProxyType(fields),
             kinds=MappingProxyType(kinds),
             postings={w: frozenset(ids) for w, ids in postings.items()},
-            vocabulary=vocabulary,
-            deletions={d: tuple(ws) for d, ws in deletions.items()},
+            vocabulary=Vocabulary.build(postings),
             chars=MappingProxyType({c: frozenset(ids) for c, ids in chars.items()}),
         )
 
@@ -361,17 +324,7 @@ class SearchIndex:
 
     def matching_words(self, word: str, last: bool) -> set[str]:
         """The indexed words ``word`` matches (exactly what :func:`word_match` accepts)."""
-        found: set[str] = {word} if word in self.postings else set()
-        if last:
-            i = bisect_left(self.vocabulary, word)
-            while i < len(self.vocabulary) and self.vocabulary[i].startswith(word):
-                found.add(self.vocabulary[i])
-                i += 1
-        edits = max_edits(word)
-        if edits:
-            near = {w for d in _deletions(word, edits) for w in self.deletions.get(d, ())}
-            found |= {w for w in near if OSA.distance(word, w, score_cutoff=edits) <= edits}
-        return found
+        return self.vocabulary.matching(word, last)
 
     def _union(self, words: set[str]) -> set[str]:
         out: set[str] = set()
