@@ -23,17 +23,11 @@ from typing import Any
 
 from rdflib import RDFS, SKOS
 
-from ingest.fields import as_list
-from ingest.reader import YamlFile, YamlScalar, read_yaml_files
-from ingest.records import (
-    Defaults,
-    Origin,
-    read_defaults,
-    read_entity,
-    read_relation,
-    read_source,
-)
+from ingest.checks import Records
+from ingest.reader import YamlFile, read_yaml_files
+from ingest.records import Origin
 from ingest.rules import load_rules
+from ingest.validate import read_yaml_records
 from ontology.errors import Problem
 from ontology.model import Entity, Relation, Source
 from ontology.schema import Schema, default_schema
@@ -245,32 +239,16 @@ def _read_facts(files: Sequence[YamlFile], schema: Schema) -> _Facts:
     ignored: list[Problem] = []  # the validator reports these; the review keeps what parsed
     for file in files:
         facts.files.append(file.name)
-        top = file.top
-        defaults = Defaults()
-        d = top.get("defaults")
-        if d is not None and not _is_null(d.value):
-            defaults = read_defaults(file.name, d.value, ignored)
-        for section in ("sources", "entities", "relations"):
-            f = top.get(section)
-            items = as_list(f.value) if f is not None and not _is_null(f.value) else None
-            for item in items or ():
-                if section == "sources":
-                    s = read_source(file.name, item, rules, ignored)
-                    if s is not None and s.source is not None:
-                        facts.sources.setdefault(s.source.id, (s.source, s.origin))
-                elif section == "entities":
-                    e = read_entity(file.name, item, schema, rules, ignored)
-                    if e is not None and e.entity is not None:
-                        facts.entities.setdefault(e.entity.id, (e.entity, e.origin))
-                else:
-                    r = read_relation(file.name, item, schema, rules, defaults, ignored)
-                    if r is not None and r.relation is not None:
-                        facts.relations.append((r.relation, r.origin))
+        records = Records([], [], [])
+        read_yaml_records(file, schema, rules, records, ignored)
+        for s in records.sources:
+            if s.source is not None:
+                facts.sources.setdefault(s.source.id, (s.source, s.origin))
+        for e in records.entities:
+            if e.entity is not None:
+                facts.entities.setdefault(e.entity.id, (e.entity, e.origin))
+        facts.relations += [(r.relation, r.origin) for r in records.relations if r.relation]
     return facts
-
-
-def _is_null(value: object) -> bool:
-    return isinstance(value, YamlScalar) and value.kind == "null"
 
 
 def _has_evidence(rel: Relation) -> bool:

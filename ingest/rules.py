@@ -58,9 +58,26 @@ class Rules:
     references: dict[str, str] = field(default_factory=dict)  # qualifier -> class name
     acyclic: tuple[AcyclicRule, ...] = ()
     totals: tuple[TotalRule, ...] = ()
+    _answers: dict[tuple[str, type, object], str | None] = field(
+        default_factory=dict, repr=False, compare=False
+    )
 
     def value_problem(self, prop: str, value: object) -> str | None:
-        """What is wrong with ``value`` for property ``prop``, or ``None`` if it is fine."""
+        """What is wrong with ``value`` for property ``prop``, or ``None`` if it is fine.
+
+        Answers are remembered per (property, value): a bulk read asks about a few thousand
+        distinct values a million times."""
+        key = (prop, type(value), value)
+        try:
+            return self._answers[key]
+        except KeyError:
+            pass
+        except TypeError:  # an unhashable value
+            return self._value_problem(prop, value)
+        answer = self._answers[key] = self._value_problem(prop, value)
+        return answer
+
+    def _value_problem(self, prop: str, value: object) -> str | None:
         allowed = self.allowed_values.get(prop)
         if allowed is not None and value not in allowed:
             return f"must be one of {', '.join(allowed)}; found {value!r}"

@@ -1,10 +1,11 @@
 """What every importer shares: the import record, ids, dates, countries and validation.
 
-An importer turns one data set into records of the curated YAML format (``sources``,
-``entities``, ``relations`` as mappings with the same fields), so imported facts meet exactly
-the rules curated facts meet: :func:`validate_import` hands them to
-:func:`ingest.validate.collect_parsed`, and every problem points at the data-set file and
-row the record came from. Entity ids inside one import are scoped to its data set
+An importer turns one data set into records with the fields of the curated format
+(``sources``, ``entities``, ``relations`` as mappings of field name to Python value), so
+imported facts meet exactly the rules curated facts meet: :func:`validate_import` hands each
+record, at the data-set file and row it came from, to the one record validator
+(:mod:`ingest.records`, through :func:`ingest.validate.collect_inputs`), and every problem
+points at that file and row. Entity ids inside one import are scoped to its data set
 (``eto-p37``); entity resolution (:mod:`ingest.resolve`) later decides which of them are
 the same real-world entity as a curated one or as an entry of another data set.
 """
@@ -14,7 +15,7 @@ from __future__ import annotations
 import hashlib
 import re
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -22,8 +23,8 @@ from typing import Any
 
 from unidecode import unidecode
 
-from ingest.reader import YamlField, YamlFile, YamlList, YamlMap, YamlScalar, YamlValue
-from ingest.validate import collect_parsed
+from ingest.validate import collect_inputs
+from ingest.values import RecordInput, native_record
 from ontology.errors import Problem
 from ontology.model import Graph
 from ontology.schema import Schema
@@ -276,44 +277,20 @@ def citation(source: str, evidence: str | None = None) -> dict[str, str]:
 # ---------------------------------------------------------------- validation
 
 
-def to_tree(value: object, line: int) -> YamlValue:
-    """A record value as the YAML reader would have parsed it, every node at ``line``."""
-    if isinstance(value, Mapping):
-        fields = {str(k): YamlField(str(k), line, to_tree(v, line)) for k, v in value.items()}
-        return YamlMap(fields, line)
-    if isinstance(value, list | tuple):
-        return YamlList(tuple(to_tree(v, line) for v in value), line)
-    if value is None:
-        return YamlScalar(None, "null", line)
-    if isinstance(value, bool):
-        return YamlScalar(value, "bool", line)
-    if isinstance(value, int):
-        return YamlScalar(value, "int", line)
-    if isinstance(value, float):
-        return YamlScalar(value, "float", line)
-    if isinstance(value, date):
-        return YamlScalar(value.isoformat(), "timestamp", line)
-    return YamlScalar(str(value), "str", line)
-
-
-def record_files(
-    sections: Sequence[tuple[str, str, Record, Place | None]],
-) -> list[YamlFile]:
-    """Group ``(file label, section, record, place)`` into parsed YAML files: one per data-set
-    file, each record at the line it was read from, so problems point at the data."""
-    grouped: dict[str, dict[str, list[YamlValue]]] = {}
-    for label, section, record, place in sections:
-        line = place.line if place is not None else 1
-        name = place.file if place is not None else label
-        grouped.setdefault(name, {}).setdefault(section, []).append(to_tree(record, line))
-    files: list[YamlFile] = []
-    for name, by_section in grouped.items():
-        fields = {
-            section: YamlField(section, 1, YamlList(tuple(items), 1))
-            for section, items in by_section.items()
-        }
-        files.append(YamlFile(name, Path(name), YamlMap(fields, 1)))
-    return files
+def record_inputs(
+    label: str,
+    sources: Sequence[Record],
+    entities: Sequence[tuple[Record, Place | None]],
+    relations: Sequence[tuple[Record, Place | None]],
+) -> Iterator[tuple[str, RecordInput]]:
+    """Each record as the validator reads it, at the data-set file and line it came from
+    (``label`` for records with no place, such as the data set's own source)."""
+    for record in sources:
+        yield "sources", native_record(label, 1, record)
+    for section, placed in (("entities", entities), ("relations", relations)):
+        for record, place in placed:
+            file, line = (place.file, place.line) if place is not None else (label, 1)
+            yield section, native_record(file, line, record)
 
 
 def validate_records(
@@ -327,12 +304,8 @@ def validate_records(
 ) -> tuple[Graph, list[Problem]]:
     """Check records with the curated rules; SHACL only when asked, as for bulk facts
     (every rule it checks is also checked record by record, and it is slow at this size)."""
-    sections: list[tuple[str, str, Record, Place | None]] = [
-        (label, "sources", s, None) for s in sources
-    ]
-    sections += [(label, "entities", e, p) for e, p in entities]
-    sections += [(label, "relations", r, p) for r, p in relations]
-    return collect_parsed(record_files(sections), schema, run_shacl=run_shacl)
+    inputs = record_inputs(label, sources, entities, relations)
+    return collect_inputs(inputs, schema, run_shacl=run_shacl)
 
 
 def validate_import(
