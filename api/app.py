@@ -64,7 +64,12 @@ def create_app(store: GraphStore, schema: Schema, limits: ApiLimits) -> FastAPI:
     app.include_router(router, prefix=GRAPHQL_PATH)
     version = getattr(store, "version", None)
     if callable(version):  # a store that cannot tell its graph's version is not cached
-        app.add_middleware(ResponseCache, path=GRAPHQL_PATH, version=version)
+        app.add_middleware(
+            ResponseCache,
+            path=GRAPHQL_PATH,
+            version=version,
+            version_blocks=store.kind != "embedded",  # in-process: one attribute read
+        )
     app.add_middleware(BodyLimit, max_bytes=limits.max_body_bytes)  # outside the cache
     if limits.cors_origins:
         # Only the configured origins; without any, no CORS headers are sent at all and

@@ -39,6 +39,7 @@ REPO_ROOT = Path(__file__).resolve().parents[1]
 HOST = "127.0.0.1"
 START_TIMEOUT_S = 180.0
 SAMPLE_EVERY_S = 5.0
+REQUEST_TIMEOUT_S = 60.0
 MAX_REQUESTS = 10_000_000
 """A hard stop besides the clock, whatever the machine's speed."""
 
@@ -172,16 +173,91 @@ async def wait_ready(client: httpx.AsyncClient, process: subprocess.Popen[bytes]
     raise RuntimeError(f"the server was not ready within {START_TIMEOUT_S:.0f} s")
 
 
-async def ask(client: httpx.AsyncClient, name: str) -> str | None:
-    """One query; ``None`` when answered in full, else what went wrong."""
+class Connection:
+    """One keep-alive HTTP/1.1 connection sending pre-encoded GraphQL POSTs.
+
+    The load generator shares the machine's cores with the server it measures, so each
+    request must cost it as little as possible: the request bytes are built once per
+    query, and an answer is read by its ``Content-Length`` (the server never chunks a
+    GraphQL answer) and checked with one JSON parse. A general client's per-request
+    work (URL handling, header objects, a pool shared by every task) made the client,
+    not the server, the limit of the soak.
+    """
+
+    def __init__(self, host: str, port: int) -> None:
+        self.host = host
+        self.port = port
+        self._reader: asyncio.StreamReader | None = None
+        self._writer: asyncio.StreamWriter | None = None
+
+    async def _open(self) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
+        if self._reader is None or self._writer is None:
+            self._reader, self._writer = await asyncio.open_connection(self.host, self.port)
+        return self._reader, self._writer
+
+    async def close(self) -> None:
+        if self._writer is not None:
+            self._writer.close()
+            with contextlib.suppress(OSError):
+                await self._writer.wait_closed()
+        self._reader = self._writer = None
+
+    async def post(self, request: bytes) -> tuple[int, bytes]:
+        """Send ``request``; the status and body of the answer."""
+        try:
+            reader, writer = await self._open()
+            writer.write(request)
+            head = await reader.readuntil(b"\r\n\r\n")
+            status, length, closing = _parse_head(head)
+            body = await reader.readexactly(length)
+        except (OSError, asyncio.IncompleteReadError, asyncio.LimitOverrunError, ValueError):
+            await self.close()
+            raise
+        if closing:
+            await self.close()
+        return status, body
+
+
+def _parse_head(head: bytes) -> tuple[int, int, bool]:
+    """Status, ``Content-Length`` and whether the server closes, from a response head."""
+    lines = head.decode("latin-1").split("\r\n")
+    status = int(lines[0].split(" ", 2)[1])
+    length, closing = -1, False
+    for line in lines[1:]:
+        name, _, value = line.partition(":")
+        name = name.strip().lower()
+        if name == "content-length":
+            length = int(value)
+        elif name == "connection" and value.strip().lower() == "close":
+            closing = True
+    if length < 0:
+        raise ValueError("an answer without Content-Length")
+    return status, length, closing
+
+
+def encode_request(host: str, port: int, name: str) -> bytes:
+    """The whole HTTP request for one query of the mix."""
     document, variables = QUERIES[name]
+    body = json.dumps({"query": document, "variables": variables}).encode()
+    head = (
+        f"POST /graphql HTTP/1.1\r\nHost: {host}:{port}\r\n"
+        f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n"
+    )
+    return head.encode("ascii") + body
+
+
+async def ask(connection: Connection, name: str, request: bytes) -> str | None:
+    """One query; ``None`` when answered in full, else what went wrong."""
     try:
-        response = await client.post("/graphql", json={"query": document, "variables": variables})
-    except httpx.HTTPError as exc:
+        status, content = await connection.post(request)
+    except (OSError, asyncio.IncompleteReadError, asyncio.LimitOverrunError, ValueError) as exc:
         return f"transport: {type(exc).__name__}"
-    if response.status_code != 200:
-        return f"http {response.status_code}"
-    body = response.json()
+    if status != 200:
+        return f"http {status}"
+    try:
+        body = json.loads(content)
+    except ValueError:
+        return "not JSON"
     if body.get("errors"):
         codes = sorted({e.get("extensions", {}).get("code", "?") for e in body["errors"]})
         return f"graphql {','.join(codes)}"
@@ -190,17 +266,16 @@ async def ask(client: httpx.AsyncClient, name: str) -> str | None:
     return None
 
 
-async def soak(base_url: str, pid: int, results: Results) -> None:
+async def soak(host: str, port: int, pid: int, results: Results) -> None:
     names = list(QUERIES)
+    requests = {name: encode_request(host, port, name) for name in names}
     latencies: list[float] = []
     errors: Counter[str] = Counter()
     by_query: Counter[str] = Counter()
-    limits = httpx.Limits(
-        max_connections=results.clients, max_keepalive_connections=results.clients
-    )
-    async with httpx.AsyncClient(base_url=base_url, timeout=60.0, limits=limits) as client:
+    connections = [Connection(host, port) for _ in range(results.clients)]
+    try:
         for name in names:  # warm-up, not counted; also checks that the graph is the curated one
-            problem = await ask(client, name)
+            problem = await ask(connections[0], name, requests[name])
             if problem is not None:
                 raise RuntimeError(
                     f"warm-up query {name!r} failed ({problem}): is the curated graph loaded?"
@@ -211,12 +286,17 @@ async def soak(base_url: str, pid: int, results: Results) -> None:
         budget = [MAX_REQUESTS]
 
         async def one_client(number: int) -> None:
-            i = number
+            i, connection = number, connections[number]
             while time.monotonic() < deadline and budget[0] > 0:
                 budget[0] -= 1
                 name = names[i % len(names)]
                 started = time.perf_counter()
-                problem = await ask(client, name)
+                try:
+                    async with asyncio.timeout(REQUEST_TIMEOUT_S):
+                        problem = await ask(connection, name, requests[name])
+                except TimeoutError:
+                    await connection.close()
+                    problem = "timeout"
                 latencies.append(time.perf_counter() - started)
                 by_query[name] += 1
                 if problem is not None:
@@ -231,9 +311,22 @@ async def soak(base_url: str, pid: int, results: Results) -> None:
         started = time.monotonic()
         await asyncio.gather(sample_memory(), *(one_client(n) for n in range(results.clients)))
         elapsed = time.monotonic() - started
+    finally:
+        for connection in connections:
+            await connection.close()
     results.rss_end_mb = rss_mb(pid)
     results.rss_samples_mb.append(round(results.rss_end_mb, 1))
     results.rss_max_mb = max(results.rss_samples_mb)
+    _summarize(results, latencies, errors, by_query, elapsed)
+
+
+def _summarize(
+    results: Results,
+    latencies: list[float],
+    errors: Counter[str],
+    by_query: Counter[str],
+    elapsed: float,
+) -> None:
     latencies.sort()
     results.requests = len(latencies)
     results.errors = sum(errors.values())
@@ -289,7 +382,7 @@ def main(argv: list[str] | None = None) -> int:
             async def run() -> None:
                 async with httpx.AsyncClient(base_url=f"http://{HOST}:{port}") as probe:
                     await wait_ready(probe, process)
-                await soak(f"http://{HOST}:{port}", process.pid, results)
+                await soak(HOST, port, process.pid, results)
 
             asyncio.run(run())
         except RuntimeError as exc:
