@@ -26,7 +26,12 @@ evaluation applies them (README, "What exposed to a policy means"):
    ``ownershipThreshold`` by a named party.
 4. *Tiers.* Suppliers (``supplier``) and owners or subsidiaries (``ownership``; with a
    threshold, only subsidiaries owned at least that much) of exposed organizations, up to
-   ``max_depth``.
+   ``max_depth``. A ``supplies`` fact that names its ``item`` carries exposure only when
+   that item is within the rule's reach: in scope, a product using an item in scope, what
+   an item in scope goes into, or a broader kind of an item in scope (which may contain
+   it). A battery maker is not exposed to a chip measure because it sells batteries to a
+   chip designer. A fact without an item carries exposure (what flows is unknown), and so
+   does every fact of a rule without a scope (a list bars all trade with those it names).
 5. *Beneficiaries* (``benefitsFrom`` facts, organizations the rule exempts, everything a
    grant names, domestic firms of a domestic-promotion policy at any depth) are never
    exposed and are not expanded.
@@ -113,6 +118,13 @@ class _Evaluator:
         self.store, self.schema, self.rule, self.day = store, schema, rule, day
         self.suffix: Path = (rule.rule_of,) if rule.rule_of is not None else ()
         self._places: dict[str, frozenset[str]] = {}
+        self.reach_items: frozenset[str] | None = None
+        """Items a ``supplies`` fact may name and still carry exposure; ``None``: any."""
+
+    def carries(self, supply: Relation) -> bool:
+        """Whether a ``supplies`` fact carries exposure to its supplier (rule 4)."""
+        item = supply.properties.get("item")
+        return self.reach_items is None or not isinstance(item, str) or item in self.reach_items
 
     def edges(
         self, nodes: Iterable[str], roles: tuple[str, ...], direction: Direction
@@ -183,6 +195,18 @@ class _Evaluator:
             if r.source in kinds and self._is(kinds[r.source].kind, ORGANIZATION)
         ]
         return full, dependents
+
+    def broader(self, items: Iterable[str]) -> set[str]:
+        """The broader kinds of ``items``, any number of steps up (``KindOfRole``)."""
+        seen: set[str] = set()
+        frontier = sorted(set(items))
+        for _ in range(MAX_LEVELS):
+            if not frontier:
+                break
+            rels = self.edges(frontier, (KIND_OF,), Direction.OUT)
+            frontier = sorted({r.target for r in rels} - seen)
+            seen.update(frontier)
+        return seen
 
     def consumers(self, scope: dict[str, Path], excluded: set[str]) -> dict[str, Path]:
         """What items in scope go into, any number of steps up (``ComponentRole``
@@ -315,9 +339,11 @@ def _direct(
     items, dependents = ev.with_products(scope, excluded) if scope else ({}, [])
     producers = ev.producers(items)
     users: list[tuple[str, Path]] = []
-    if rule.direction in CUTS_OFF and scope:
-        users = [*dependents, *ev.buyers(producers, items)]
-        users += ev.producers(ev.consumers(scope, excluded))
+    if scope:
+        consumers = ev.consumers(scope, excluded)
+        ev.reach_items = frozenset(items) | frozenset(consumers) | frozenset(ev.broader(scope))
+        if rule.direction in CUTS_OFF:
+            users = [*dependents, *ev.buyers(producers, items), *ev.producers(consumers)]
     named = ev.named(policy)
     affiliates = ev.affiliates(named)
     benefit = ev.beneficiaries(policy)
@@ -383,6 +409,7 @@ def _tier(
     out: list[Candidate] = [
         (r.source, "supplier", (r, *settled[r.target][1]))
         for r in ev.edges(frontier, (SUPPLY,), Direction.IN)
+        if ev.carries(r)
     ]
     if ev.rule.ownership_threshold is None:
         for r in ev.edges(frontier, (OWNERSHIP,), Direction.BOTH):

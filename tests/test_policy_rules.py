@@ -302,6 +302,35 @@ def test_an_export_control_reaches_its_own_exporters_and_the_users_abroad(load: 
     ]
 
 
+def test_a_supply_carries_exposure_only_when_its_item_is_within_the_rules_reach(
+    load: Any,
+) -> None:
+    b = world()
+    firm(b, "us-designer", "us", "logic")  # a foreign producer of what the act promotes
+    firm(b, "cn-battery", "china", "battery")
+    firm(b, "tw-foundry", "netherlands", "logic")
+    firm(b, "kr-generalist", "japan")
+    firm(b, "kr-unknown", "japan")
+    b.relation("supplies", "cn-battery", "us-designer", properties={"item": "battery"})
+    b.relation("supplies", "tw-foundry", "us-designer", properties={"item": "logic"})
+    b.relation("supplies", "kr-generalist", "us-designer", properties={"item": "chips"})
+    b.relation("supplies", "kr-unknown", "us-designer")  # what flows is not stated
+    b.entity("act", "IndustrialPolicy")
+    add_rule(
+        b, "act-v1", "act", "promotes-domestic", date(2023, 1, 1),
+        covers=["logic"], imposers=["eu"],
+    )  # fmt: skip
+    store = load(b.build())
+    found = exposure(store, SCHEMA, "act", max_depth=1, as_of=DAY)
+    # The battery maker sells nothing the act reaches; the broader "chips" may hold logic.
+    assert who(found.exposures) == [
+        ("kr-generalist", "supplier", 1),
+        ("kr-unknown", "supplier", 1),
+        ("us-designer", "technology", 0),
+    ]
+    assert [b.entity for b in found.beneficiaries] == ["tw-foundry"]
+
+
 # --------------------------------------------------------------------------- taxonomy
 
 
