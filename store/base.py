@@ -13,12 +13,13 @@ from __future__ import annotations
 import enum
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 from ontology.model import Entity, Graph, Relation, Source
 
 if TYPE_CHECKING:
+    from store.history import FactChange, GraphVersion
     from store.listing import EntityPage, EntityQuery
 
 ProgressCallback = Callable[[str, int, int], None]
@@ -172,5 +173,24 @@ class GraphStore(Protocol):
 
     def snapshot(self) -> Graph:
         """Every entity, relation and source: what exports read."""
+
+    # Known time (see store.history): every load that changes the graph is a version.
+
+    def versions(self) -> list[GraphVersion]:
+        """Every version, oldest first (empty before the first load)."""
+
+    def version_at(self, when: datetime) -> int | None:
+        """The version known at ``when``: the last loaded at or before it (None: none)."""
+
+    def graph_at(self, known_at: int) -> Graph:
+        """The whole graph as known at version ``known_at`` (UnknownVersion if none)."""
+
+    def changes(self, since: int, until: int | None = None) -> list[FactChange]:
+        """What versions ``since`` (exclusive) to ``until`` (inclusive; None: the latest)
+        changed, ordered by version, then fact kind, then id."""
+
+    def at_version(self, version: int) -> GraphStore:
+        """The store as known at ``version``: itself at the latest version, else a
+        read-only in-memory store of :meth:`graph_at` (the same on every store)."""
 
     def close(self) -> None: ...

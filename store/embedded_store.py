@@ -28,7 +28,7 @@ import threading
 from bisect import bisect_right
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import date
+from datetime import date, datetime
 from types import MappingProxyType
 from typing import Any, TypeVar
 
@@ -55,6 +55,9 @@ from store.base import (
     RelationPage,
     SearchHit,
 )
+from store.embedded_history import History
+from store.history import FactChange, GraphVersion
+from store.history_log import VersionReaders, version_at
 from store.listing import EntityPage, EntityQuery
 from store.search_index import SearchIndex
 
@@ -123,6 +126,7 @@ class _State:
     # (policy, day) -> top exposures. Filled by readers; a lost race computes twice.
     lazy: dict[tuple[str, date], tuple[Exposure, ...]] = field(default_factory=dict)
     version: int = 0  # which load published this state (see EmbeddedStore.version)
+    history: History = field(default_factory=History)  # see store.embedded_history
 
     @classmethod
     def empty(cls) -> _State:
@@ -242,6 +246,7 @@ class EmbeddedStore:
         self._precompute = precompute
         self._eager = eager
         self._versions = itertools.count(1)
+        self._readers: VersionReaders[int, EmbeddedStore] = VersionReaders(self._reader_at)
         # Serializes loads, so each summary is computed against the state it replaces.
         # Readers never take it.
         self._lock = threading.Lock()
@@ -262,8 +267,13 @@ class EmbeddedStore:
         *,
         dry_run: bool = False,
         progress: ProgressCallback | None = None,
+        digest: str | None = None,
     ) -> LoadSummary:
         """Replace the stored graph with ``graph`` atomically (see the module docstring).
+
+        A load that changes the graph records a new version in the known-time history
+        (:mod:`store.embedded_history`), published with the graph; ``digest`` names the
+        input it was read from.
 
         The new state is built even for a dry run, so a dry run fails exactly when the
         real load would. Unexpected errors (including one raised by ``progress``) are
@@ -285,7 +295,10 @@ class EmbeddedStore:
             )
             if not dry_run:
                 answered = self._answered(new, progress)
-                self._state = replace(answered, version=next(self._versions))
+                history = current.history
+                if summary.changed:
+                    history = history.advance(_graph(current), graph, digest)
+                self._state = replace(answered, version=next(self._versions), history=history)
             return summary
 
     def _answered(self, state: _State, progress: ProgressCallback | None) -> _State:
@@ -335,6 +348,33 @@ class EmbeddedStore:
             reader._state = state
             stored = state.lazy[key] = top_exposures(reader, self._schema, policy)
         return cut(stored, max_depth, first)
+
+    # -- known time (see store.history) --------------------------------------------------
+
+    def versions(self) -> list[GraphVersion]:
+        return list(self._state.history.versions)
+
+    def version_at(self, when: datetime) -> int | None:
+        """The version known at ``when`` (``None``: no version yet then)."""
+        return version_at(self.versions(), when)
+
+    def graph_at(self, known_at: int) -> Graph:
+        state = self._state
+        return state.history.graph_at(_graph(state), known_at)
+
+    def changes(self, since: int, until: int | None = None) -> list[FactChange]:
+        state = self._state
+        return state.history.changes(_graph(state), since, until)
+
+    def at_version(self, version: int) -> EmbeddedStore:
+        """This store as known at ``version``: itself at the latest version, else a
+        read-only store of the graph as known then (search finds nothing in it)."""
+        if version == self._state.history.latest:
+            return self
+        return self._readers.get(version)
+
+    def _reader_at(self, version: int) -> EmbeddedStore:
+        return EmbeddedStore.traversal_reader(self.graph_at(version), self._schema)
 
     # -- reading -------------------------------------------------------------------------
 
@@ -419,6 +459,15 @@ class EmbeddedStore:
 
     def close(self) -> None:
         """Nothing to release: the graph lives exactly as long as this object."""
+
+
+def _graph(state: _State) -> Graph:
+    """The state's facts as a graph, without copying them (read only)."""
+    return Graph(
+        entities=state.entities,  # type: ignore[arg-type]
+        relations=state.relations,  # type: ignore[arg-type]
+        sources=state.sources,  # type: ignore[arg-type]
+    )
 
 
 def _incident(

@@ -24,7 +24,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from typing import Any, Generic, LiteralString, TypeVar, cast
 
 import neo4j
@@ -34,7 +34,8 @@ from neo4j.api import BookmarkManager
 from ontology.errors import LoadFailed, NotFound, StoreUnavailable
 from ontology.model import Entity, Graph, Relation, Source
 from ontology.schema import Schema
-from store import neo4j_listing, neo4j_search
+from store import neo4j_history, neo4j_listing, neo4j_search
+from store import neo4j_history_queries as hq
 from store import neo4j_queries as q
 from store.analysis import Exposure
 from store.answers import ANSWER_DEPTH, ANSWER_FIRST, ExposureAnswers, Today, policies_of
@@ -47,8 +48,14 @@ from store.base import (
     SearchHit,
 )
 from store.embedded_store import EmbeddedStore
+from store.exposure import Evaluation
+from store.history import FactChange, GraphVersion
+from store.history_log import VersionReaders, version_at
 from store.listing import EntityPage, EntityQuery
 from store.neo4j_answers import answer_row, exposures_from, is_current
+from store.neo4j_engine import Neo4jExposureEngine
+from store.neo4j_errors import is_outage as _is_outage
+from store.neo4j_errors import reason as _reason
 from store.neo4j_records import (
     ENTITY_CORE,
     RELATION_CORE,
@@ -60,42 +67,9 @@ from store.neo4j_records import (
     source_from,
     source_props,
 )
+from store.rules import RuleVersion
 
 _T = TypeVar("_T")
-
-# Server error codes that mean "the store cannot serve this now", not "the query is wrong".
-_OUTAGE_CODES = (
-    "Neo.ClientError.Transaction.TransactionTimedOut",
-    "Neo.ClientError.Transaction.TransactionTimedOutClientConfiguration",
-    "Neo.ClientError.Database.DatabaseNotFound",
-    "Neo.ClientError.Security.",
-    "Neo.TransientError.",
-    "Neo.DatabaseError.",
-)
-
-
-def _is_outage(exc: Exception) -> bool:
-    if isinstance(
-        exc,
-        neo4j_errors.ServiceUnavailable
-        | neo4j_errors.SessionExpired
-        | neo4j_errors.ConfigurationError
-        | neo4j_errors.ConnectionAcquisitionTimeoutError,
-    ):
-        return True
-    if isinstance(exc, neo4j_errors.Neo4jError):
-        code = exc.code or ""
-        return isinstance(exc, neo4j_errors.TransientError | neo4j_errors.AuthError) or any(
-            code.startswith(c) for c in _OUTAGE_CODES
-        )
-    return False
-
-
-def _reason(exc: Exception) -> str:
-    """A one-line cause: the driver's message without traces, parameters or credentials."""
-    message = getattr(exc, "message", None) or str(exc) or type(exc).__name__
-    first_line = str(message).strip().splitlines()[0] if str(message).strip() else ""
-    return f"{type(exc).__name__}: {first_line}"
 
 
 class _BatchMismatch(Exception):
@@ -185,6 +159,10 @@ class Neo4jStore:
         self._type_names = {r.neo4j_type: r.name for r in schema.relations.values()}
         self._all_types = sorted(self._type_names)
         self._searcher = neo4j_search.Searcher(self._read)
+        self._engine = Neo4jExposureEngine(
+            self._read, schema, self._types, self._type_names, self._relation
+        )
+        self._readers = VersionReaders[tuple[int, datetime | None], EmbeddedStore](self._reader_at)
 
     # --- plumbing --------------------------------------------------------------------------
 
@@ -298,6 +276,31 @@ class Neo4jStore:
             sources=(source_from(m) for m in record["sources"]),
         )
 
+    # --- known time (see store.history and store.neo4j_history) ----------------------------
+
+    def versions(self) -> list[GraphVersion]:
+        return neo4j_history.versions(self._read)
+
+    def version_at(self, when: datetime) -> int | None:
+        return version_at(self.versions(), when)
+
+    def graph_at(self, known_at: int) -> Graph:
+        return neo4j_history.graph_at(self._read, self._all_types, known_at, self._relation)
+
+    def changes(self, since: int, until: int | None = None) -> list[FactChange]:
+        return neo4j_history.changes(self._read, self._all_types, since, until, self._relation)
+
+    def at_version(self, version: int) -> Neo4jStore | EmbeddedStore:
+        """Itself at the latest version; else an in-memory reader of the graph as known
+        then, the same as the embedded store's (a few kept, least recently used out)."""
+        known = {v.number: v.loaded_at for v in self.versions()}
+        if known and version == max(known):
+            return self
+        return self._readers.get((version, known.get(version)))
+
+    def _reader_at(self, key: tuple[int, datetime | None]) -> EmbeddedStore:
+        return EmbeddedStore.traversal_reader(self.graph_at(key[0]), self._schema)
+
     def close(self) -> None:
         """Nothing to release: the driver belongs to whoever passed it in and may be shared
         (other stores, health checks), so closing it here would break them."""
@@ -309,7 +312,7 @@ class Neo4jStore:
         statements = q.schema_statements(
             [*self._schema.entity_kinds, q.SOURCE_LABEL], self._all_types
         )
-        return {**statements, **neo4j_search.SCHEMA}
+        return {**statements, **neo4j_search.SCHEMA, **hq.SCHEMA}
 
     def ensure_schema(self) -> list[str]:
         """Create the missing constraints and indexes; return the names created.
@@ -391,6 +394,10 @@ class Neo4jStore:
                 progress("read", 1, 1)
             plan = self._plan(graph, current)
             if plan.summary.changed:
+                sizes = {k: len(v) for k, v in vars(current).items()}
+                counts = {k: len(getattr(graph, k)) for k in sizes}
+                record = neo4j_history.record
+                record(tx, plan.rows, counts, sizes, digest, self._batch_size, self._relation)
                 self._apply(tx, plan, progress)
             self._store_answers(tx, plan.summary.changed, answers, digest)
             return plan.summary
@@ -481,6 +488,16 @@ class Neo4jStore:
             return None
         return exposures_from(records[0]["rows"], self._relation)
 
+    def evaluate_exposure(
+        self, rule: RuleVersion | None, day: date, *, policy: str | None, max_depth: int, first: int
+    ) -> Evaluation:
+        """Exposure to ``rule`` on ``day``, evaluated in the database (:mod:`.neo4j_engine`)."""
+        return self._engine.evaluate(rule, day, policy=policy, max_depth=max_depth, first=first)
+
+    def rule_versions(self, policy: str) -> list[RuleVersion]:
+        """``policy``'s rule versions, read once per graph version."""
+        return self._engine.rule_versions(self, policy, self.version())
+
     def shortest_path(
         self,
         start: str,
@@ -496,7 +513,7 @@ class Neo4jStore:
         ``day`` keeps relations valid then. Returns ``(answered, path)``: not answered
         when the query cannot take the question (a length beyond its literal bound, a
         path to itself), which the caller then evaluates live."""
-        if start == end or max_length > q.PATH_MAX_LENGTH:
+        if start == end or not 1 <= max_length <= q.PATH_MAX_LENGTH:
             return False, None
         chosen = {t: "both" for t in self._type_names.values()} if ways is None else ways
         by_way: dict[str, list[str]] = {"forward": [], "backward": [], "both": []}
@@ -508,10 +525,9 @@ class Neo4jStore:
             "end": end,
             "types": sorted(t for ts in by_way.values() for t in ts),
             "day": day,
-            "max_length": max_length,
             **{way: sorted(types) for way, types in by_way.items()},
         }
-        record = self._read(q.SHORTEST_PATH, params)[0]
+        record = self._read(q.SHORTEST_PATH[max_length], params)[0]
         for node, present in ((start, record["has_start"]), (end, record["has_end"])):
             if not present:
                 raise NotFound(f"no entity with id {node!r}")
