@@ -119,7 +119,8 @@ def headline(d: ChangeDigest) -> str:
         + ", ".join(f"{n} {change}" for change, n in sorted(by.items()))
         for kind, by in sorted(d.counts().items())
     ]
-    return f"{len(d.changes)} changes in {span}: " + "; ".join(parts)
+    count = f"{len(d.changes)} change" + ("" if len(d.changes) == 1 else "s")
+    return f"{count} in {span}: " + "; ".join(parts)
 
 
 def fact_state(payload: Mapping[str, object] | None, labels: Labels) -> str:
