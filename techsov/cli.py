@@ -19,6 +19,7 @@ from store.base import LoadSummary
 from store.change_feed import latest_version
 from techsov import http_socket, serve_workers
 from techsov.console import err_console, exits_on_error, progress_bar, set_debug, step
+from techsov.diff_command import register as register_diff_command
 from techsov.exports_commands import register as register_exports_commands
 from techsov.graph_cache import inputs_digest
 from techsov.history_commands import register as register_history_commands
@@ -59,6 +60,7 @@ register_exports_commands(app)
 register_review_commands(app)
 register_screen_commands(app)
 register_history_commands(app)
+register_diff_command(app)
 
 PathsArg = typer.Argument(
     None, help="Fact files or folders (default: TECHSOV_DATA_PATHS, else the curated set)."
