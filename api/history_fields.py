@@ -26,7 +26,6 @@ from api.types import EntityNode, PageInfo, SourceNode
 from ontology.errors import BadRequest
 from ontology.model import Relation
 from store import change_feed
-from store.base import GraphStore
 from store.change_feed import ExposureChange, HistoryStore, PolicyExposureChanges, WatchedEntity
 from store.history import FactChange, GraphVersion
 
@@ -287,13 +286,6 @@ class WatchedEntityNode:
         )
 
 
-def history_of(store: GraphStore) -> HistoryStore:
-    """The store as one that keeps history (both stores do)."""
-    if not all(hasattr(store, name) for name in ("versions", "changes", "at_version")):
-        raise BadRequest(f"the {store.kind} store keeps no history")
-    return cast(HistoryStore, store)
-
-
 def _changes_page(
     store: HistoryStore, since: str, after: str | None, first: int
 ) -> FactChangeConnection:
@@ -329,7 +321,7 @@ SINCE_HELP = "a version number, or an ISO date or timestamp (the version known t
 class HistoryFields:
     @strawberry.field(description="Every version of the graph: one per load that changed it.")
     async def graph_versions(self, info: Info) -> list[GraphVersionNode]:
-        store = history_of(info.context.store)
+        store = info.context.store
         return [GraphVersionNode.of(v) for v in await offload(store.versions)]
 
     @strawberry.field(
@@ -349,7 +341,7 @@ class HistoryFields:
     ) -> FactChangeConnection:
         ctx = info.context
         count = ctx.limits.check_first(_or(first, DEFAULT_CHANGES_FIRST))
-        return await offload(_changes_page, history_of(ctx.store), since, after, count)
+        return await offload(_changes_page, ctx.store, since, after, count)
 
     @strawberry.field(
         description=(
@@ -368,7 +360,7 @@ class HistoryFields:
     ) -> PolicyExposureChangesNode:
         ctx = info.context
         depth = ctx.limits.check_depth(_or(max_depth, DEFAULT_DEPTH), "maxDepth")
-        store = history_of(ctx.store)
+        store = ctx.store
         number = await offload(change_feed.resolve_since, store, since)
         found = await answer_for(
             ctx,
@@ -406,7 +398,7 @@ class HistoryFields:
         depth = ctx.limits.check_depth(_or(max_depth, DEFAULT_DEPTH), "maxDepth")
         watched = _ids(entities, MAX_WATCHED, "entities")
         chosen = None if policies is None else _ids(policies, MAX_WATCHED_POLICIES, "policies")
-        store = history_of(ctx.store)
+        store = ctx.store
         number = await offload(change_feed.resolve_since, store, since)
         arguments: list[tuple[str, str | None, str]] = [
             (e, None, f"entities[{i}]") for i, e in enumerate(watched)

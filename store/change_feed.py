@@ -18,15 +18,16 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
-from typing import Literal, Protocol
+from datetime import date, datetime
+from typing import Literal
 
-from ontology.errors import BadRequest, NotFound
+from ontology.errors import NotFound
 from ontology.schema import Schema
 from store import analysis
 from store.base import GraphStore
 from store.exposure import Exposure
 from store.history import FactChange, GraphVersion
+from store.history_log import UnknownVersion, version_at
 from store.listing import EntityQuery
 
 POLICY = "Policy"
@@ -35,14 +36,8 @@ MAX_POLICIES = 1000
 """Policies a watchlist evaluates when it names none (every policy the graph holds)."""
 
 
-class HistoryStore(GraphStore, Protocol):
-    """A store that keeps its known-time history (both stores do)."""
-
-    def versions(self) -> list[GraphVersion]: ...
-
-    def changes(self, since: int, until: int | None = None) -> list[FactChange]: ...
-
-    def at_version(self, version: int) -> GraphStore: ...
+HistoryStore = GraphStore
+"""Every store keeps its known-time history (:meth:`GraphStore.versions` and the rest)."""
 
 
 @dataclass(frozen=True)
@@ -109,29 +104,23 @@ def resolve_since(store: HistoryStore, since: str) -> int:
     """The version number ``since`` names: a version number, or an ISO date or timestamp
     (the version known then: the last one loaded at or before it; 0 before any load).
 
-    A timestamp without a zone is UTC. A version beyond the latest is a bad request."""
+    A timestamp without a zone is UTC. A version beyond the latest is
+    :class:`UnknownVersion`, and so is text that is neither."""
     text = since.strip()
     versions = store.versions()
     latest = versions[-1].number if versions else 0
     if text.isdigit():
         number = int(text)
         if number > latest:
-            raise BadRequest(f"since: no version {number} (the latest is {latest})")
+            raise UnknownVersion(f"since: no version {number} (the latest is {latest})")
         return number
     try:
         moment = datetime.fromisoformat(text)
     except ValueError:
-        raise BadRequest(
+        raise UnknownVersion(
             f"since: {since[:100]!r} is neither a version number nor an ISO timestamp"
         ) from None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    known = [v.number for v in versions if _utc(v.loaded_at) <= moment]
-    return known[-1] if known else 0
-
-
-def _utc(moment: datetime) -> datetime:
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+    return version_at(versions, moment) or 0
 
 
 def store_at(store: HistoryStore, version: int, latest: int) -> GraphStore | None:

@@ -18,7 +18,7 @@ from typing import Any
 
 import pytest
 
-from ontology.errors import BadRequest, NotFound
+from ontology.errors import NotFound
 from ontology.model import Entity, Graph, Provenance, Relation, Source
 from ontology.schema import default_schema
 from store.base import GraphStore
@@ -30,6 +30,7 @@ from store.change_feed import (
     watchlist,
 )
 from store.embedded_store import EmbeddedStore
+from store.history_log import UnknownVersion
 from techsov.history_commands import ChangesFormat, render_changes
 from techsov.settings import Settings
 from tests.api_fixtures import make_client
@@ -170,9 +171,9 @@ def test_since_takes_a_version_or_the_version_known_at_a_timestamp(store: Histor
     assert resolve_since(store, loaded[2].isoformat()) == 2
     assert resolve_since(store, (loaded[1] - timedelta(days=1)).isoformat()) == 0
     assert resolve_since(store, datetime.now(UTC).isoformat()) == 3
-    with pytest.raises(BadRequest, match="no version 9"):
+    with pytest.raises(UnknownVersion, match="no version 9"):
         resolve_since(store, "9")
-    with pytest.raises(BadRequest, match="neither a version number nor an ISO timestamp"):
+    with pytest.raises(UnknownVersion, match="neither a version number nor an ISO timestamp"):
         resolve_since(store, "last week")
 
 
