@@ -252,11 +252,14 @@ class EmbeddedStore:
         self._lock = threading.Lock()
 
     @classmethod
-    def traversal_reader(cls, graph: Graph, schema: Schema) -> EmbeddedStore:
-        """A store over ``graph`` that answers lookups and traversals (not search), with
-        no stored answers: what another store computes its stored answers on."""
+    def traversal_reader(
+        cls, graph: Graph, schema: Schema, *, searchable: bool = False
+    ) -> EmbeddedStore:
+        """A store over ``graph`` that answers lookups and traversals (and search when
+        ``searchable``), with no stored answers: what another store computes its stored
+        answers on, and what serves the graph as known at an earlier version."""
         reader = cls(schema, precompute=False)
-        reader._state = _build(graph, _Progress(None, PROGRESS_EVERY), searchable=False)
+        reader._state = _build(graph, _Progress(None, PROGRESS_EVERY), searchable=searchable)
         return reader
 
     # -- writing -------------------------------------------------------------------------
@@ -368,13 +371,13 @@ class EmbeddedStore:
 
     def at_version(self, version: int) -> EmbeddedStore:
         """This store as known at ``version``: itself at the latest version, else a
-        read-only store of the graph as known then (search finds nothing in it)."""
+        read-only store of the graph as known then (a few kept, least recently used out)."""
         if version == self._state.history.latest:
             return self
         return self._readers.get(version)
 
     def _reader_at(self, version: int) -> EmbeddedStore:
-        return EmbeddedStore.traversal_reader(self.graph_at(version), self._schema)
+        return EmbeddedStore.traversal_reader(self.graph_at(version), self._schema, searchable=True)
 
     # -- reading -------------------------------------------------------------------------
 

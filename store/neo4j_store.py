@@ -299,7 +299,8 @@ class Neo4jStore:
         return self._readers.get((version, known.get(version)))
 
     def _reader_at(self, key: tuple[int, datetime | None]) -> EmbeddedStore:
-        return EmbeddedStore.traversal_reader(self.graph_at(key[0]), self._schema)
+        graph = self.graph_at(key[0])
+        return EmbeddedStore.traversal_reader(graph, self._schema, searchable=True)
 
     def close(self) -> None:
         """Nothing to release: the driver belongs to whoever passed it in and may be shared
