@@ -9,8 +9,8 @@ into one entity and rewrites every fact onto the merged ids:
 * the id is the curated one when the cluster holds a curated entity (curated facts keep
   their ids), else a slug of the display name;
 * name, kind, description and attributes come from the highest-priority member (curated,
-  then ETO, then the US lists, then OpenSanctions); every other member's names become
-  aliases, so every source's spelling still finds the entity;
+  then each importer in the priority it declares in :mod:`ingest.importers.registry`);
+  every other member's names become aliases, so every source's spelling still finds the entity;
 * every fact keeps its provenance; an imported fact that repeats one already present
   (same relation, endpoints, dates and qualifiers) adds its provenance to it instead of
   becoming a second copy; a fact whose two ends merged into one entity is dropped.
@@ -28,6 +28,7 @@ from typing import Any
 
 from ingest.importers.common import Place, Record, SourceImport, slug, validate_records
 from ingest.importers.countries import country_code
+from ingest.importers.registry import CURATED, near_miss_sources, priority_of, refs_by_spelling
 from ingest.resolution.decisions import Decisions
 from ingest.resolution.matching import (
     AUTO_MERGE,
@@ -41,15 +42,12 @@ from ontology.errors import Problem
 from ontology.model import Graph
 from ontology.schema import Schema, default_schema
 
-CURATED = "curated"
-PRIORITY = (CURATED, "eto", "us-lists", "opensanctions")
 FAMILIES = (
     ("Organization", "organization"),
     ("Jurisdiction", "jurisdiction"),
     ("Policy", "policy"),
     ("Technology", "technology"),
 )
-NEAR_MISS_SOURCES = {CURATED, "eto"}
 _UNCOMPARED = ("recordId", "citation")
 
 
@@ -213,7 +211,7 @@ def resolve(
         if a in by_ref and b in by_ref
     }
     parents = _parent_links(imports)
-    scored = candidates(members, near_miss_sources=NEAR_MISS_SOURCES, apart=parents)
+    scored = candidates(members, near_miss_sources=near_miss_sources(), apart=parents)
     found, refused = cluster(members, scored, same, apart | parents)
     groups = found.clusters()
     final_id = _assign_ids(groups, by_uid)
@@ -287,7 +285,7 @@ def _refs(members: Sequence[Member]) -> dict[str, str]:
     names), unless another entry holds that ref."""
     by_ref = {m.ref: m.uid for m in members}
     for m in members:
-        if m.source in (CURATED, "eto") or not m.ref.startswith(f"{m.group}:"):
+        if not refs_by_spelling(m.source) or not m.ref.startswith(f"{m.group}:"):
             continue
         for name in (m.name, *m.record.get("aliases", ())):
             by_ref.setdefault(f"{m.group}:{name}", m.uid)
@@ -307,7 +305,7 @@ def _parent_links(imports: Sequence[SourceImport]) -> set[frozenset[str]]:
 
 
 def _priority(m: Member) -> tuple[int, str]:
-    return (PRIORITY.index(m.source) if m.source in PRIORITY else len(PRIORITY), m.ref)
+    return (priority_of(m.source), m.ref)
 
 
 def _assign_ids(groups: dict[str, list[str]], by_uid: dict[str, Member]) -> dict[str, str]:

@@ -1,5 +1,6 @@
 """CLI commands for public data sets: ``techsov import <source> PATH --out DIR`` and
-``techsov resolve``.
+``techsov resolve``. The import commands, their help and options come from the importer
+registry (:mod:`ingest.importers.registry`): nothing here names a data set.
 
 An import reads one data set, checks its records with the curated rules, keeps the version
 among the folder's staged versions, and re-resolves the whole graph (curated facts, every
@@ -10,15 +11,17 @@ made and the candidate matches left for an analyst; see ``ingest/IMPORT.md``.
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, get_type_hints
 
 import typer
 from rich.console import Console
 
 from ingest.importers.pipeline import import_source, resolve_folder, write_resolution
+from ingest.importers.registry import Importer, importers
 from ingest.resolution.evaluation import evaluate, load_labels
 from ingest.resolve import Resolution, final_by_ref
 from ontology.errors import ValidationFailed
@@ -61,11 +64,14 @@ def _run(
     released: str | None,
     curated: list[Path] | None,
     decisions: Path | None,
+    options: dict[str, str] | None = None,
 ) -> None:
     when = date.fromisoformat(released) if released else None
     try:
         with working(f"mapping {source} from {path} onto the ontology"):
-            imported, new = import_source(source, path, out, version=version, released=when)
+            imported, new = import_source(
+                source, path, out, version=version, released=when, options=options
+            )
         counts = imported.counts()
         skipped = ", ".join(f"{n} {why}" for why, n in sorted(imported.skipped.items()))
         err_console.print(
@@ -93,7 +99,10 @@ def _summary(resolution: Resolution, out: Path) -> None:
     )
 
 
-def _command(source: str, about: str) -> Callable[..., None]:
+def _command(spec: Importer, about: str) -> Callable[..., None]:
+    """The ``techsov import <name>`` command of one importer: the options every import has,
+    then the importer's own (:attr:`Importer.options`)."""
+
     @exits_on_error
     def command(
         path: PathArgument,
@@ -102,32 +111,41 @@ def _command(source: str, about: str) -> Callable[..., None]:
         released: ReleasedOption = None,
         curated: CuratedOption = None,
         decisions: DecisionsOption = None,
+        **options: str | None,
     ) -> None:
-        _run(source, path, out, version, released, curated, decisions)
+        given = {k: v for k, v in options.items() if v is not None}
+        _run(spec.name, path, out, version, released, curated, decisions, given)
 
+    hints = get_type_hints(command, include_extras=True)
+    base = [
+        p.replace(annotation=hints[p.name])
+        for p in inspect.signature(command).parameters.values()
+        if p.kind != p.VAR_KEYWORD
+    ]
+    own = [
+        inspect.Parameter(
+            option.name,
+            inspect.Parameter.KEYWORD_ONLY,
+            default=option.default,
+            annotation=Annotated[str | None, typer.Option(option.flag, help=option.help)],
+        )
+        for option in spec.options
+    ]
+    command.__signature__ = inspect.Signature([*base, *own])  # type: ignore[attr-defined]
+    command.__annotations__ = {p.name: p.annotation for p in (*base, *own)}
     command.__doc__ = f"Import {about}"
     return command
 
 
-for _name, _source, _about in (
-    ("eto", "eto", "the ETO Chip Explorer data (a folder with inputs.csv, providers.csv...)."),
-    (
-        "entity-list",
-        "us-lists",
-        "the US restricted-party lists: another name of `techsov import us-lists`.",
-    ),
-    (
-        "us-lists",
-        "us-lists",
-        "the US restricted-party lists (a folder with lists.json and the list extracts).",
-    ),
-    (
-        "opensanctions",
-        "opensanctions",
-        "the OpenSanctions tech-policy lists (a folder with the CSV files).",
-    ),
-):
-    import_app.command(_name)(_command(_source, _about))
+def _register_importers() -> None:
+    """One ``techsov import`` command per registered importer, and one per other name."""
+    for spec in importers().values():
+        import_app.command(spec.name)(_command(spec, spec.help))
+        for other, about in spec.other_names:
+            import_app.command(other)(_command(spec, about))
+
+
+_register_importers()
 
 
 @exits_on_error

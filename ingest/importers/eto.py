@@ -43,6 +43,7 @@ from ingest.importers.common import (
 )
 from ingest.importers.countries import country_code, country_name
 from ingest.importers.files import CsvSpec, check_files, number
+from ingest.importers.registry import Importer
 
 SOURCE = "eto"
 FILES = ("inputs.csv", "providers.csv", "provision.csv", "sequence.csv", "stages.csv")
@@ -317,3 +318,14 @@ def import_eto(
     builder.provision()
     builder.sequence()
     return builder.imp
+
+
+IMPORTER = Importer(
+    name=SOURCE,
+    help="the ETO Chip Explorer data (a folder with inputs.csv, providers.csv...).",
+    read=import_eto,
+    priority=1,
+    trusted_aliases=True,  # full names of a short provider name
+    near_misses=True,  # supply-chain firms: worth an analyst's look on a near-miss name
+    refs_by_spelling=False,  # keyed by provider id, not by name
+)

@@ -42,6 +42,7 @@ from ingest.importers.common import (
 )
 from ingest.importers.countries import country_code, country_name
 from ingest.importers.files import CsvSpec, check_files
+from ingest.importers.registry import Importer
 from ingest.importers.rounds import RoundEntry, listing_periods
 from ingest.importers.us_lists import entry_key
 
@@ -448,3 +449,11 @@ def import_opensanctions(
         else:
             builder.countermeasures()
     return builder.imp
+
+
+IMPORTER = Importer(
+    name=SOURCE,
+    help="the OpenSanctions tech-policy lists (a folder with the CSV files).",
+    read=import_opensanctions,
+    priority=3,
+)

@@ -11,30 +11,20 @@ decision takes effect on the next ``techsov resolve``. Load or serve the folder 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Mapping, Sequence
 from datetime import date
 from pathlib import Path
 
 import yaml
 
 from ingest.importers.common import SourceImport, validate_import
-from ingest.importers.eto import import_eto
-from ingest.importers.opensanctions import import_opensanctions
+from ingest.importers.registry import importer, priority_of
 from ingest.importers.staging import effective, stage, staged_sources
-from ingest.importers.us_lists import import_us_lists
 from ingest.resolution.decisions import load_decisions
 from ingest.resolve import Resolution, resolve
 from ingest.validate import build_graph
 from ontology.errors import ValidationFailed
 from ontology.schema import Schema, default_schema
-
-Importer = Callable[..., SourceImport]
-IMPORTERS: dict[str, Importer] = {
-    "eto": import_eto,
-    "us-lists": import_us_lists,
-    "opensanctions": import_opensanctions,
-}
-ORDER = ("curated", "eto", "us-lists", "opensanctions")
 
 
 def import_source(
@@ -45,12 +35,14 @@ def import_source(
     version: str | None = None,
     released: date | None = None,
     schema: Schema | None = None,
+    options: Mapping[str, str] | None = None,
 ) -> tuple[SourceImport, bool]:
-    """Read and check one data set, then stage it; returns it and whether it was new.
+    """Read and check one data set with the importer registered as ``source``, then stage
+    it; returns it and whether it was new. ``options``: the importer's own options.
 
     Raises :class:`ValidationFailed` (nothing staged) when a record breaks a rule.
     """
-    imported = IMPORTERS[source](path, version=version, released=released)
+    imported = importer(source).run(path, version=version, released=released, options=options)
     _, problems = validate_import(imported, schema)
     if problems:
         raise ValidationFailed(problems)
@@ -69,7 +61,7 @@ def resolve_folder(
     schema = schema or default_schema()
     graph = build_graph(curated, schema, run_shacl=False)
     imports = [imp for s in staged_sources(out) if (imp := effective(out, s)) is not None]
-    imports.sort(key=lambda i: ORDER.index(i.source) if i.source in ORDER else len(ORDER))
+    imports.sort(key=lambda i: priority_of(i.source))
     return resolve(graph, imports, load_decisions(decisions), schema, run_shacl=run_shacl)
 
 

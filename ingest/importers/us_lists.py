@@ -48,6 +48,7 @@ from ingest.importers.common import (
 )
 from ingest.importers.countries import country_code, country_name
 from ingest.importers.files import JsonSpec, check_files
+from ingest.importers.registry import Importer
 from ontology.names import name_keys
 
 SOURCE = "us-lists"
@@ -416,6 +417,20 @@ def import_us_lists(
         policy = builder.policy(list_id, kind, data_meta)
         builder.entries(list_id, file, policy, source_id)
     return builder.imp
+
+
+IMPORTER = Importer(
+    name=SOURCE,
+    help="the US restricted-party lists (a folder with lists.json and the list extracts).",
+    read=import_us_lists,
+    priority=2,
+    other_names=(
+        (
+            "entity-list",
+            "the US restricted-party lists: another name of `techsov import us-lists`.",
+        ),
+    ),
+)
 
 
 def reconcile(imported: SourceImport, list_id: str) -> dict[str, tuple[int, int]]:

@@ -51,6 +51,7 @@ from rapidfuzz import fuzz
 
 from ingest.importers.common import Place, Record
 from ingest.importers.countries import same_or_compatible
+from ingest.importers.registry import trusted_alias_sources
 from ingest.resolution.names import NameKey, all_keys, core_key, full_form, token_set
 from ontology.names import PLACE_WORDS
 
@@ -58,12 +59,11 @@ AUTO_MERGE = 0.9
 """Pairs scoring at least this merge without a decision."""
 REVIEW = 0.5
 """Pairs scoring at least this (and below :data:`AUTO_MERGE`) are listed for review."""
-TRUSTED_ALIASES = frozenset({"curated", "eto"})
-"""Sources whose aliases are as good as names: curated by analysts, or full names of a
-short provider name (ETO). List aliases also hold trade names, former names, parents'
-brands and front companies, so a match through one needs the countries to agree. (Only
-organizations' aliases come from list entries; importers name policies, countries and
-technologies themselves.)"""
+# Sources whose aliases are as good as names (registry.trusted_alias_sources): curated by
+# analysts, or an importer that declares so (full names of a short provider name). List
+# aliases also hold trade names, former names, parents' brands and front companies, so a
+# match through one needs the countries to agree. (Only organizations' aliases come from
+# list entries; importers name policies, countries and technologies themselves.)
 MAX_TOKEN_FREQUENCY = 40
 """Words used by more entities than this are too common to propose a near miss."""
 
@@ -111,7 +111,7 @@ class Member:
         own = [self.record["name"], *self.record.get("names", {}).values()]
         aliases = list(self.record.get("aliases", []))
         self.keys = all_keys([*own, *aliases])
-        trusted_aliases = self.source in TRUSTED_ALIASES or self.family != "organization"
+        trusted_aliases = self.source in trusted_alias_sources() or self.family != "organization"
         trusted = own + (aliases if trusted_aliases else [])
         self.official = frozenset(all_keys(trusted))
         self.tokens = token_set([*own, *aliases])
