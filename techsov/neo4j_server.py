@@ -27,7 +27,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 
 from neo4j import GraphDatabase
@@ -120,8 +120,12 @@ class Neo4jLauncher:
         stop_timeout_s: float = 30.0,
         log: Callable[[str], None] = _stderr,
         maven_repo: Path | None = None,
+        conf: Mapping[str, str] | None = None,
     ) -> None:
         self.version = version
+        # Settings replacing (or added to) the template's, e.g. a larger heap and
+        # transaction memory for the benchmark's server, which loads L in one transaction.
+        self.conf = dict(conf or {})
         self.maven_repo = maven_repo
         self._java_logged = False
         self.cache_dir = cache_dir
@@ -315,9 +319,13 @@ class Neo4jLauncher:
     def _prepare_home(self, home: Path, port: int) -> dict[str, str]:
         for name in _HOME_SUBDIRS:
             (home / name).mkdir()
-        (home / "conf" / "neo4j.conf").write_text(
-            _CONF_TEMPLATE.format(home=home, port=port), encoding="utf-8"
-        )
+        lines = [
+            line
+            for line in _CONF_TEMPLATE.format(home=home, port=port).splitlines()
+            if line.partition("=")[0] not in self.conf
+        ]
+        lines += [f"{key}={value}" for key, value in self.conf.items()]
+        (home / "conf" / "neo4j.conf").write_text("\n".join(lines) + "\n", encoding="utf-8")
         return self._server_env(home)
 
     @staticmethod
