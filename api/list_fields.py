@@ -206,7 +206,9 @@ def query_fields(types: OntologyTypes) -> type:
         ) -> Chokepoint:
             ctx = info.context
             tech = await resolve_entity(ctx, str(technology), None, "technology")
-            found = await offload(chokepoints.chokepoint, ctx.store, tech, as_of=as_of)
+            found = await offload(
+                chokepoints.chokepoint, ctx.store, tech, as_of=as_of, schema=ctx.schema
+            )
             await prefetch_relations(
                 info,
                 [s.relation for s in found.suppliers],

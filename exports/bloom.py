@@ -42,19 +42,29 @@ and the most specific class wins.
 
 from __future__ import annotations
 
+import json
 import statistics
 import time
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
-from exports import rows as R
+from exports import rows
+from exports.bloom_phrases import (
+    ENTITY_CAPTION,
+    phrases,
+    scene_action,
+    scene_action_cypher,
+    search_phrase_cypher,
+    template,
+)
+from exports.registry import Exporter, ExportOption, ExportSource
 from ontology.model import Graph
 from ontology.palette import PALETTE, families, family_colors
 from ontology.schema import ROOT_CLASS, Schema
-from store import analysis as A
-from store.neo4j_queries import ANSWERS_LABEL, SOURCE_LABEL
+from store.neo4j_queries import SOURCE_LABEL
 
 FORMAT_VERSION = "2.21.0"
 DEFAULT_RELATIONSHIP_COLOR = "#959AA1"
@@ -63,169 +73,19 @@ FAMILY_ICONS = {
     "actor": "1BA78CC1-ED89-46D5-9D2B-D78DC944A59D",  # group
     "jurisdiction": "59435072-6EE1-4BB0-869A-50F2FB447DEB",  # location
 }
-ENTITY_CAPTION = "name"
 SOURCE_CAPTION = "id"  # a source's title is optional; its id is always there
 TOOLTIP_KEYS = frozenset({"name", "kind", "description", "title", "publisher", "url"})
 SHARE = "share"
 
-SUPPLY_TIERS = 3
-"""Supplier tiers the exposure and supply-chain phrases follow upstream."""
-PATH_MAX_LENGTH = 6
-"""Longest chain the path phrase looks for (the API's default depth cap)."""
 
 _BLOOM_TYPE = {
-    R.STRING: "string",
-    R.DATE: "Date",
-    R.FLOAT: "number",
-    R.INT: "bigint",
-    R.BOOL: "boolean",
-    R.STRING_LIST: "array",
+    rows.STRING: "string",
+    rows.DATE: "Date",
+    rows.FLOAT: "number",
+    rows.INT: "bigint",
+    rows.BOOL: "boolean",
+    rows.STRING_LIST: "array",
 }
-
-
-@dataclass(frozen=True)
-class _Query:
-    """A search phrase and, when it starts from one node, the matching scene action."""
-
-    name: str  # the description Bloom shows under the phrase
-    text: str  # what the user types, with $param tokens
-    params: tuple[tuple[str, str], ...]  # ($name, suggestion label)
-    anchor: tuple[str, str]  # (variable, label) of the node the first parameter names
-    body: str  # Cypher from the anchor on, returning paths
-    action: str | None = None  # scene-action name, if the query makes sense from a node
-    start: str = ""  # Cypher binding the anchor(s), when not one node named by $param
-
-    @property
-    def phrase_start(self) -> str:
-        var, label = self.anchor
-        return self.start or f"MATCH ({var}:{label} {{{ENTITY_CAPTION}: {self.params[0][0]}}})"
-
-    @property
-    def action_start(self) -> str:
-        var, label = self.anchor
-        return f"UNWIND $nodes AS eid\nMATCH ({var}:{label}) WHERE elementId({var}) = eid"
-
-
-def _cypher_string(text: str) -> str:
-    return "'" + text.replace("\\", "\\\\").replace("'", "\\'") + "'"
-
-
-def _t(schema: Schema, *names: str) -> str:
-    """``:A|B`` for ontology relation names, in the schema's Neo4j spelling."""
-    return ":" + "|".join(schema.relations[n].neo4j_type for n in names)
-
-
-def _roles(schema: Schema, *roles: str) -> str:
-    """``:A|B`` for the relation types playing ``roles`` (``ts:relationRole``)."""
-    return _t(schema, *schema.with_role(*roles))
-
-
-def _queries(schema: Schema) -> list[_Query]:
-    """The analyst questions as Bloom phrases; labels and types come from the schema."""
-    org, pol = A.ORGANIZATION, A.POLICY
-    supplies, made = _roles(schema, "SupplyRole"), _roles(schema, "ProductionRole")
-    hq = _roles(schema, "HeadquartersRole")
-    broader, scope = _roles(schema, "KindOfRole"), _roles(schema, "ScopeRole")
-    hq_rel = schema.relations[schema.with_role("HeadquartersRole")[0]]
-    jurisdiction, supplied = hq_rel.range[0], schema.relations[schema.with_role("SupplyRole")[0]]
-    names = _roles(schema, "ListingRole")
-    named_label = schema.relations[schema.with_role("ListingRole")[0]].domain[0]
-    all_types = _t(schema, *schema.relation_types)
-    return [
-        _Query(
-            name=(
-                "Organizations a policy exposes under the rule version in force when the graph "
-                f"was loaded (up to {SUPPLY_TIERS} tiers), each with the facts that explain it: "
-                "the stored answer of the exposure analysis"
-            ),
-            text="suppliers exposed to $policy",
-            params=(("$policy", pol),),
-            anchor=("p", pol),
-            body=(
-                f"MATCH (a:{ANSWERS_LABEL} {{policy: p.id}})\n"
-                "UNWIND range(0, size(a.suppliers) - 1) AS i\n"
-                f"WITH a, i WHERE a.depths[i] <= {SUPPLY_TIERS}\n"
-                f"MATCH reach = (:{org} {{id: a.suppliers[i]}})\n"
-                "CALL (a, i) {\n"
-                "    UNWIND range(a.offsets[i], a.offsets[i + 1] - 1) AS j\n"
-                f"    MATCH fact = (:{ROOT_CLASS} {{id: a.rel_sources[j]}})"
-                f"-[r{all_types}]->(:{ROOT_CLASS} {{id: a.rel_targets[j]}})\n"
-                "    WHERE r.id = a.rel_ids[j]\n"
-                "    RETURN collect(fact) AS facts\n"
-                "}\n"
-                "RETURN reach, facts, null AS tier, null AS owner"
-            ),
-            action="Exposed suppliers",
-        ),
-        _Query(
-            name=(
-                f"Suppliers of an organization up to {SUPPLY_TIERS} tiers, what each of them "
-                "produces or develops, and where each is headquartered"
-            ),
-            text="supply chain of $firm",
-            params=(("$firm", supplied.range[0]),),
-            anchor=("f", org),
-            body=(
-                f"MATCH chain = (f)<-[{supplies}*0..{SUPPLY_TIERS}]-(o:{org})\n"
-                f"OPTIONAL MATCH product = (o)-[{made}]->()\n"
-                f"OPTIONAL MATCH seat = (o)-[{hq}]->(:{jurisdiction})\n"
-                "RETURN chain, product, seat"
-            ),
-            action="Supply chain",
-        ),
-        _Query(
-            name="Technologies and products a policy targets or its rules cover, with their "
-            "narrower kinds in the technology taxonomy",
-            text="what $policy targets",
-            params=(("$policy", pol),),
-            anchor=("p", pol),
-            body=(
-                f"MATCH path = (p)<-[{_roles(schema, 'RuleOfRole')}*0..1]-()-[{scope}]->()"
-                f"<-[{broader}*0..]-()\nRETURN path"
-            ),
-            action="What it targets",
-        ),
-        _Query(
-            name=(
-                "Shortest chain of facts between two entities, in either direction, "
-                f"at most {PATH_MAX_LENGTH} long"
-            ),
-            text="path from $a to $b",
-            params=(("$a", ROOT_CLASS), ("$b", ROOT_CLASS)),
-            anchor=("a", ROOT_CLASS),
-            start=(
-                f"MATCH (a:{ROOT_CLASS} {{{ENTITY_CAPTION}: $a}}), "
-                f"(b:{ROOT_CLASS} {{{ENTITY_CAPTION}: $b}})"
-            ),
-            body=(
-                "WHERE a <> b\n"
-                f"MATCH path = shortestPath((a)-[{all_types}*..{PATH_MAX_LENGTH}]-(b))\n"
-                "RETURN path"
-            ),
-        ),
-        _Query(
-            name="Organizations a listing or sanction names, and where they are headquartered",
-            text="who is named by $listing",
-            params=(("$listing", named_label),),
-            anchor=("l", named_label),
-            body=(
-                f"MATCH path = (l)-[{names}]->(o:{org})\n"
-                f"OPTIONAL MATCH seat = (o)-[{hq}]->(:{jurisdiction})\n"
-                "RETURN path, seat"
-            ),
-            action="Who it names",
-        ),
-    ]
-
-
-def search_phrase_cypher(schema: Schema) -> dict[str, str]:
-    """``{phrase text: Cypher}``: what each generated search phrase runs."""
-    return {q.text: f"{q.phrase_start}\n{q.body}" for q in _queries(schema)}
-
-
-def scene_action_cypher(schema: Schema) -> dict[str, str]:
-    """``{action name: Cypher}``: the scene actions, which start from ``$nodes``."""
-    return {q.action: f"{q.action_start}\n{q.body}" for q in _queries(schema) if q.action}
 
 
 # ------------------------------------------------------------------ styling
@@ -291,15 +151,15 @@ def _relationship_style(schema: Schema, name: str) -> tuple[str, int]:
 # ------------------------------------------------------------------ perspective parts
 
 
-def _class_columns(schema: Schema, cls: str) -> list[tuple[R.Column, bool]]:
+def _class_columns(schema: Schema, cls: str) -> list[tuple[rows.Column, bool]]:
     """(column, excluded) for the node properties of a class, in storage-model order."""
     if cls == SOURCE_LABEL:
-        return [(c, False) for c in R.SOURCE_COLUMNS] + [(R.STORE_HASH, True)]
+        return [(c, False) for c in rows.SOURCE_COLUMNS] + [(rows.STORE_HASH, True)]
     own = set(schema.attributes_of(cls)) if cls in schema.classes else set()
-    attrs = [c for c in R.attribute_columns(schema) if c.name in own]
+    attrs = [c for c in rows.attribute_columns(schema) if c.name in own]
     return [
-        *((c, False) for c in (*R.ENTITY_CORE, *attrs)),
-        *((c, True) for c in R.STORE_INTERNAL_ENTITY),
+        *((c, False) for c in (*rows.ENTITY_CORE, *attrs)),
+        *((c, True) for c in rows.STORE_INTERNAL_ENTITY),
     ]
 
 
@@ -341,12 +201,12 @@ def _category(schema: Schema, cls: str, cid: int, style: _Style, now: int) -> di
     }
 
 
-def _relation_property_columns(schema: Schema, name: str) -> list[R.Column]:
+def _relation_property_columns(schema: Schema, name: str) -> list[rows.Column]:
     skip = {"type", "source", "target"}
     own = set(schema.relations[name].qualifiers)
     return [
-        *(c for c in R.RELATION_CORE if c.name not in skip),
-        *(c for c in R.qualifier_columns(schema) if c.name in own),
+        *(c for c in rows.RELATION_CORE if c.name not in skip),
+        *(c for c in rows.qualifier_columns(schema) if c.name in own),
     ]
 
 
@@ -372,50 +232,6 @@ def _relationship_type(schema: Schema, name: str) -> dict[str, Any]:
     }
 
 
-def _template(schema: Schema, q: _Query, created: int) -> dict[str, Any]:
-    return {
-        "name": q.name,
-        "id": f"tmpl:{created}",
-        "createdAt": created,
-        "text": q.text,
-        "cypher": f"{q.phrase_start}\n{q.body}",
-        "isUpdateQuery": None,
-        "isWriteTransactionChecked": None,
-        "params": [
-            {
-                "name": pname,
-                "dataType": "String",
-                "suggestions": "property",
-                "cypher": None,
-                "suggestionLabel": label,
-                "suggestionProp": ENTITY_CAPTION,
-                "suggestionBoolean": False,
-                "collapsed": False,
-            }
-            for pname, label in q.params
-        ],
-        "hasCypherErrors": False,
-    }
-
-
-def _scene_action(
-    schema: Schema, q: _Query, categories: list[dict[str, Any]], created: int
-) -> dict[str, Any]:
-    label = q.anchor[1]
-    ids = [c["id"] for c in categories if any(schema.is_a(lbl, label) for lbl in c["labels"])]
-    return {
-        "name": q.action or "",
-        "id": str(uuid.uuid1()),
-        "createdAt": created,
-        "cypher": f"{q.action_start}\n{q.body}",
-        "isUpdateQuery": False,
-        "isWriteTransactionChecked": None,
-        "categories": ids,
-        "relationshipTypes": None,
-        "hasCypherErrors": False,
-    }
-
-
 def _path_segments(schema: Schema) -> list[dict[str, str]]:
     return [
         {"source": d, "relationshipType": r.neo4j_type, "target": t}
@@ -424,6 +240,36 @@ def _path_segments(schema: Schema) -> list[dict[str, str]]:
         for d in r.domain
         for t in r.range
     ]
+
+
+def _category_classes(schema: Schema, graph: Graph | None) -> list[str]:
+    """The classes that get a category (with ``graph``: those with nodes in it), most
+    specific first: Bloom styles a node by the first category holding one of its labels."""
+    in_use: set[str] | None = None
+    if graph is not None:
+        in_use = {lbl for e in graph.entities.values() for lbl in schema.labels(e.kind)}
+        if graph.sources:
+            in_use.add(SOURCE_LABEL)
+    classes = [k for k in _node_classes(schema) if in_use is None or k in in_use]
+    depth = {k: len(schema.classes[k].ancestors) if k in schema.classes else 1 for k in classes}
+    return sorted(classes, key=lambda k: (-depth[k], k == ROOT_CLASS, k))
+
+
+def _metadata(schema: Schema, ordered: list[str]) -> dict[str, Any]:
+    return {
+        "pathSegments": _path_segments(schema),
+        "indexes": [
+            *(
+                {
+                    "label": k,
+                    "type": "native",
+                    "propertyKeys": [{"key": "id", "metadataProp": False}],
+                }
+                for k in ordered
+            ),
+            {"label": None, "type": "native", "propertyKeys": []},
+        ],
+    }
 
 
 def build_perspective(
@@ -441,17 +287,9 @@ def build_perspective(
     """
     now = now_ms if now_ms is not None else int(time.time() * 1000)
     styles = _styles(schema, graph)
-    in_use: set[str] | None = None
-    if graph is not None:
-        in_use = {lbl for e in graph.entities.values() for lbl in schema.labels(e.kind)}
-        if graph.sources:
-            in_use.add(SOURCE_LABEL)
-    classes = [k for k in _node_classes(schema) if in_use is None or k in in_use]
-    depth = {k: len(schema.classes[k].ancestors) if k in schema.classes else 1 for k in classes}
-    # Most specific first: Bloom styles a node by the first category holding one of its labels.
-    ordered = sorted(classes, key=lambda k: (-depth[k], k == ROOT_CLASS, k))
+    ordered = _category_classes(schema, graph)
     categories = [_category(schema, k, i, styles[k], now) for i, k in enumerate(ordered, start=1)]
-    queries = _queries(schema)
+    queries = phrases(schema)
     return {
         "name": name,
         "id": str(uuid.uuid1()),
@@ -469,29 +307,16 @@ def build_perspective(
         },
         "relationshipTypes": [_relationship_type(schema, n) for n in schema.relation_types],
         # Newest first, as Bloom lists phrases it created later.
-        "templates": [_template(schema, q, now + len(queries) - i) for i, q in enumerate(queries)],
+        "templates": [template(q, now + len(queries) - i) for i, q in enumerate(queries)],
         "sceneActions": [
-            _scene_action(schema, q, categories, now + i) for i, q in enumerate(queries) if q.action
+            scene_action(schema, q, categories, now + i) for i, q in enumerate(queries) if q.action
         ],
         "hiddenRelationshipTypes": [],
         "hideUncategorisedData": False,
         "maxLimitToastMsgEnabled": False,
         "parentPerspectiveId": None,
         "palette": {"colors": list(PALETTE), "currentIndex": len(families(schema))},
-        "metadata": {
-            "pathSegments": _path_segments(schema),
-            "indexes": [
-                *(
-                    {
-                        "label": k,
-                        "type": "native",
-                        "propertyKeys": [{"key": "id", "metadataProp": False}],
-                    }
-                    for k in ordered
-                ),
-                {"label": None, "type": "native", "propertyKeys": []},
-            ],
-        },
+        "metadata": _metadata(schema, ordered),
     }
 
 
@@ -567,3 +392,50 @@ def build_grass(schema: Schema, *, graph: Graph | None = None) -> str:
             )
         )
     return "".join(out)
+
+
+PERSPECTIVE_FILE = "perspective.json"
+STYLE_FILE = "style.grass"
+
+
+def write_bloom(source: ExportSource, out: Path, options: Mapping[str, Any]) -> list[Path]:
+    """``perspective.json`` and ``style.grass`` into the folder ``out``; with
+    ``all_classes``, a category for every class rather than those with nodes."""
+    graph = None if options.get("all_classes") else source.graph()
+    perspective = build_perspective(source.schema, graph=graph)
+    (out / PERSPECTIVE_FILE).write_text(
+        json.dumps(perspective, ensure_ascii=False, separators=(",", ":")), encoding="utf-8"
+    )
+    (out / STYLE_FILE).write_text(build_grass(source.schema, graph=graph), encoding="utf-8")
+    return [out / PERSPECTIVE_FILE, out / STYLE_FILE]
+
+
+EXPORTERS = (
+    Exporter(
+        "bloom",
+        "Write a Bloom perspective (perspective.json) and a Browser style (style.grass).",
+        ".json",
+        write_bloom,
+        reads="store",
+        folder=True,
+        options=(
+            ExportOption(
+                "--all-classes",
+                "A category for every ontology class, not only those with nodes.",
+                default=False,
+                type=bool,
+            ),
+        ),
+    ),
+)
+
+__all__ = [
+    "EXPORTERS",
+    "PALETTE",
+    "build_grass",
+    "build_perspective",
+    "family_colors",
+    "scene_action_cypher",
+    "search_phrase_cypher",
+    "write_bloom",
+]

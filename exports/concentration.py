@@ -55,7 +55,8 @@ import networkx as nx
 
 from ontology.model import Graph, Relation
 from ontology.schema import Schema
-from store import analysis as A
+from store import analysis
+from store.chokepoints import market_production
 
 HIGHLY_CONCENTRATED = 2500.0
 MIN_KNOWN_SUPPLIERS = 4
@@ -63,9 +64,30 @@ MIN_KNOWN_SUPPLIERS = 4
 index reaches 2,500 by arithmetic alone (n equal shares give 10,000 / n)."""
 ENOUGH_STATED = 0.5
 SHARE, ITEM = "share", "item"
-FIRM = "Firm"
-PRODUCES, SUPPLIES, BROADER, HEADQUARTERS = "produces", "supplies", "broader", "headquarteredIn"
+"""Qualifiers (``ts:qualifier``) the method reads: a stated market share, the item supplied."""
 UNKNOWN_COUNTRY = "?"
+
+
+@dataclass(frozen=True)
+class _Roles:
+    """The relation types the method follows, read from the ontology's relation roles
+    (``ts:relationRole``): supply, headquarters and kind-of by their roles; production as
+    :func:`store.chokepoints.market_production` reads it (production that can state a
+    market share: ``develops`` states none, and research is not supply)."""
+
+    produces: frozenset[str]
+    supplies: frozenset[str]
+    kind_of: frozenset[str]
+    headquarters: frozenset[str]
+
+    @classmethod
+    def of(cls, schema: Schema) -> _Roles:
+        return cls(
+            produces=frozenset(market_production(schema)),
+            supplies=frozenset(schema.with_role("SupplyRole")),
+            kind_of=frozenset(schema.with_role("KindOfRole")),
+            headquarters=frozenset(schema.with_role("HeadquartersRole")),
+        )
 
 
 @dataclass(frozen=True)
@@ -120,11 +142,11 @@ def _valid(graph: Graph, as_of: date | None) -> list[Relation]:
     return [r for r in graph.relations.values() if r.valid_at(as_of)]
 
 
-def _narrower(relations: list[Relation]) -> dict[str, set[str]]:
+def _narrower(relations: list[Relation], roles: _Roles) -> dict[str, set[str]]:
     """For every technology, the technologies below it (transitively, itself excluded)."""
     children: dict[str, set[str]] = defaultdict(set)
     for r in relations:
-        if r.type == BROADER:
+        if r.type in roles.kind_of:
             children[r.target].add(r.source)
     below: dict[str, set[str]] = {}
 
@@ -163,69 +185,89 @@ def _allocate(stated: dict[str, float], unstated: list[str]) -> dict[str, float]
     return shares
 
 
-def chokepoints(graph: Graph, schema: Schema, *, as_of: date | None = None) -> list[Chokepoint]:
-    """Concentration of every technology that has a known supplier, most concentrated
-    first (ranking in the module docstring)."""
-    relations = _valid(graph, as_of)
-    hq: dict[str, str] = {}
-    for r in sorted(relations, key=lambda r: r.id):
-        if r.type == HEADQUARTERS:
-            hq.setdefault(r.source, r.target)
-    direct: dict[str, dict[str, list[Relation]]] = defaultdict(lambda: defaultdict(list))
+Direct = dict[str, dict[str, list[Relation]]]
+"""item -> supplier -> the facts that make it a supplier of the item."""
+
+
+def _direct_suppliers(relations: list[Relation], roles: _Roles) -> Direct:
+    """Producers of each item, and those supplying it to a firm that does not make it."""
+    direct: Direct = defaultdict(lambda: defaultdict(list))
     for r in relations:
-        if r.type == PRODUCES:
+        if r.type in roles.produces:
             direct[r.target][r.source].append(r)
     makers = {item: set(orgs) for item, orgs in direct.items()}
     for r in relations:
         item = r.properties.get(ITEM)
-        if r.type == SUPPLIES and isinstance(item, str) and r.target not in makers.get(item, ()):
-            direct[item][r.source].append(r)
-    below = _narrower(relations)
-    items = {e.id for e in graph.entities.values() if schema.is_a(e.kind, A.TECHNOLOGY)}
-    out: list[Chokepoint] = []
-    for item in sorted(items):
-        via: dict[str, list[Relation]] = defaultdict(list)
-        stated: dict[str, float] = {}
-        for org, rels in direct.get(item, {}).items():
-            via[org].extend(rels)
-            given = [x for r in rels if (x := _share(r)) is not None]
-            if given:
-                stated[org] = max(given)
-        for narrower in sorted(below.get(item, ())):
-            for org, rels in direct.get(narrower, {}).items():
-                via[org].extend(r for r in rels if r.type == PRODUCES)
-        via = {org: rels for org, rels in via.items() if rels}
-        if not via:
-            continue
-        shares = _allocate(stated, sorted(set(via) - set(stated)))
-        suppliers = tuple(
-            sorted(
-                (
-                    SupplierShare(
-                        supplier=org,
-                        share=shares[org],
-                        stated=org in stated,
-                        country=hq.get(org),
-                        via=tuple(sorted(via[org], key=lambda r: r.id)),
-                    )
-                    for org in via
-                ),
-                key=lambda s: (-s.share, s.supplier),
-            )
+        supplied = isinstance(item, str) and r.target not in makers.get(item, ())
+        if r.type in roles.supplies and supplied:
+            direct[str(item)][r.source].append(r)
+    return direct
+
+
+def _chokepoint(
+    item: str,
+    direct: Direct,
+    below: set[str],
+    hq: dict[str, str],
+    roles: _Roles,
+) -> Chokepoint | None:
+    """The concentration of ``item``'s known suppliers (``None``: it has none)."""
+    via: dict[str, list[Relation]] = defaultdict(list)
+    stated: dict[str, float] = {}
+    for org, rels in direct.get(item, {}).items():
+        via[org].extend(rels)
+        given = [x for r in rels if (x := _share(r)) is not None]
+        if given:
+            stated[org] = max(given)
+    for narrower in sorted(below):
+        for org, rels in direct.get(narrower, {}).items():
+            via[org].extend(r for r in rels if r.type in roles.produces)
+    via = {org: rels for org, rels in via.items() if rels}
+    if not via:
+        return None
+    shares = _allocate(stated, sorted(set(via) - set(stated)))
+    suppliers = tuple(
+        sorted(
+            (
+                SupplierShare(
+                    supplier=org,
+                    share=shares[org],
+                    stated=org in stated,
+                    country=hq.get(org),
+                    via=tuple(sorted(via[org], key=lambda r: r.id)),
+                )
+                for org in via
+            ),
+            key=lambda s: (-s.share, s.supplier),
         )
-        by_country: dict[str, float] = defaultdict(float)
-        for s in suppliers:
-            by_country[s.country or f"{UNKNOWN_COUNTRY}{s.supplier}"] += s.share
-        country_shares = tuple(sorted(by_country.items(), key=lambda kv: (-kv[1], kv[0])))
-        out.append(
-            Chokepoint(
-                item=item,
-                suppliers=suppliers,
-                hhi_firms=hhi([s.share for s in suppliers]),
-                hhi_countries=hhi([v for _, v in country_shares]),
-                country_shares=country_shares,
-            )
-        )
+    )
+    by_country: dict[str, float] = defaultdict(float)
+    for s in suppliers:
+        by_country[s.country or f"{UNKNOWN_COUNTRY}{s.supplier}"] += s.share
+    country_shares = tuple(sorted(by_country.items(), key=lambda kv: (-kv[1], kv[0])))
+    return Chokepoint(
+        item=item,
+        suppliers=suppliers,
+        hhi_firms=hhi([s.share for s in suppliers]),
+        hhi_countries=hhi([v for _, v in country_shares]),
+        country_shares=country_shares,
+    )
+
+
+def chokepoints(graph: Graph, schema: Schema, *, as_of: date | None = None) -> list[Chokepoint]:
+    """Concentration of every technology that has a known supplier, most concentrated
+    first (ranking in the module docstring)."""
+    roles = _Roles.of(schema)
+    relations = _valid(graph, as_of)
+    hq: dict[str, str] = {}
+    for r in sorted(relations, key=lambda r: r.id):
+        if r.type in roles.headquarters:
+            hq.setdefault(r.source, r.target)
+    direct = _direct_suppliers(relations, roles)
+    below = _narrower(relations, roles)
+    items = {e.id for e in graph.entities.values() if schema.is_a(e.kind, analysis.TECHNOLOGY)}
+    found = (_chokepoint(item, direct, below.get(item, set()), hq, roles) for item in sorted(items))
+    out = [c for c in found if c is not None]
     out.sort(
         key=lambda c: (
             -c.hhi_countries,
@@ -239,10 +281,12 @@ def chokepoints(graph: Graph, schema: Schema, *, as_of: date | None = None) -> l
 
 
 def supply_network(graph: Graph, schema: Schema, *, as_of: date | None = None) -> nx.DiGraph:
-    """Organizations linked supplier -> customer by the valid ``supplies`` facts."""
+    """Organizations linked supplier -> customer by the valid supply facts (the
+    ontology's supply role)."""
+    supplies = set(schema.with_role("SupplyRole"))
     g = nx.DiGraph()
     for r in _valid(graph, as_of):
-        if r.type == SUPPLIES:
+        if r.type in supplies:
             g.add_edge(r.source, r.target)
     return g
 
@@ -250,13 +294,15 @@ def supply_network(graph: Graph, schema: Schema, *, as_of: date | None = None) -
 def firm_betweenness(
     graph: Graph, schema: Schema, *, as_of: date | None = None
 ) -> dict[str, float]:
-    """Normalised betweenness centrality of the firms in the supply network, by id."""
+    """Normalised betweenness centrality of the organizations in the supply network (the
+    classes a supply relation links, per the ontology), by id."""
     network = supply_network(graph, schema, as_of=as_of)
     if network.number_of_nodes() == 0:
         return {}
     centrality = nx.betweenness_centrality(network, normalized=True)
+    ends = {k for t in schema.with_role("SupplyRole") for k in schema.relations[t].domain}
     return {
         node: round(value, 6)
         for node, value in sorted(centrality.items())
-        if node in graph.entities and schema.is_a(graph.entities[node].kind, FIRM)
+        if node in graph.entities and schema.is_any(graph.entities[node].kind, ends)
     }

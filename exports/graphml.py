@@ -19,10 +19,13 @@ import networkx as nx
 
 from exports import rows as R
 from exports.notebook import to_networkx
+from exports.registry import Exporter
 from ontology.model import Graph
 from ontology.schema import Schema
 
 SOURCES_ATTRIBUTE = "sources"
+GRAPHML_FILE = "graph.graphml"
+"""The file name the ``graphml`` export writes into its folder."""
 
 
 def _encode(value: Any, dtype: str) -> Any:
@@ -93,3 +96,14 @@ def read_graphml(path: Path, schema: Schema) -> Graph:
         for row in json.loads(g.graph.get(SOURCES_ATTRIBUTE, "[]"))
     ]
     return Graph.of(entities, relations, sources)
+
+
+EXPORTERS = (
+    Exporter(
+        "graphml",
+        f"GraphML (a folder: {GRAPHML_FILE}, readable by networkx, Gephi, yEd)",
+        ".graphml",
+        lambda source, out, _: [write_graphml(source.graph(), source.schema, out / GRAPHML_FILE)],
+        folder=True,
+    ),
+)

@@ -1,6 +1,7 @@
 """One flat row per entity, relation and source: the shape every analytics export shares.
 
-The rows mirror the Neo4j storage model (:mod:`store.neo4j_store`): localized names as the
+The rows hold the engine-neutral record fields of :mod:`store.records` (which the Neo4j
+storage model writes too, so Cypher sees the same names): localized names as the
 parallel lists ``names_lang`` / ``names_value``, provenance as the parallel lists
 ``prov_source`` / ``prov_evidence`` (``""`` = no evidence), entity attributes and relation
 qualifiers as columns of their own. Writing every format from these rows means a CSV
@@ -21,7 +22,7 @@ from typing import Any
 
 from ontology.model import Entity, Graph, LocalizedName, Provenance, Relation, Source
 from ontology.schema import Schema
-from store.neo4j_records import entity_fields, relation_fields
+from store.records import entity_fields, relation_fields
 
 STRING, DATE, FLOAT, INT, BOOL, STRING_LIST = "string", "date", "float", "int", "bool", "list"
 

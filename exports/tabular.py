@@ -40,6 +40,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from exports import rows as R
+from exports.registry import Exporter, ExportOption
 from ontology.model import Entity, Graph, Relation, Source
 from ontology.schema import Schema
 from store.neo4j_queries import ENTITY_LABEL, SOURCE_LABEL
@@ -150,11 +151,12 @@ def import_command(
     return " ".join(shlex.quote(a) for a in args)
 
 
-def write_neo4j_admin_csv(
-    graph: Graph, schema: Schema, out: Path, *, database: str = DEFAULT_DATABASE
-) -> list[Path]:
-    """Write the import CSVs and ``import-command.txt`` into ``out``; return their paths."""
-    out.mkdir(parents=True, exist_ok=True)
+Row = dict[str, Any]
+
+
+def _store_rows(graph: Graph, schema: Schema) -> tuple[list[Row], list[Row], list[Row]]:
+    """The rows of :func:`exports.rows.graph_rows` with the properties the Neo4j store
+    adds when it writes (search inputs and content hashes)."""
     ent_rows, rel_rows, src_rows = R.graph_rows(graph, schema)
     for row in ent_rows:
         entity = graph.entities[row["id"]]
@@ -166,6 +168,15 @@ def write_neo4j_admin_csv(
         row["hash"] = content_hash(graph.relations[row["id"]])
     for row in src_rows:
         row["hash"] = content_hash(graph.sources[row["id"]])
+    return ent_rows, rel_rows, src_rows
+
+
+def write_neo4j_admin_csv(
+    graph: Graph, schema: Schema, out: Path, *, database: str = DEFAULT_DATABASE
+) -> list[Path]:
+    """Write the import CSVs and ``import-command.txt`` into ``out``; return their paths."""
+    out.mkdir(parents=True, exist_ok=True)
+    ent_rows, rel_rows, src_rows = _store_rows(graph, schema)
     delim = choose_array_delimiter(_array_elements(ent_rows, rel_rows))
 
     ent_cols = _entity_csv_columns(schema)
@@ -384,3 +395,30 @@ def read_parquet(directory: Path, schema: Schema) -> Graph:
         (R.relation_from_row(r, schema) for r in rels),
         (R.source_from_row(r) for r in srcs),
     )
+
+
+EXPORTERS = (
+    Exporter(
+        "csv",
+        "neo4j-admin CSV (a folder: the files and import-command.txt)",
+        ".csv",
+        lambda source, out, options: write_neo4j_admin_csv(
+            source.graph(), source.schema, out, database=options["database"]
+        ),
+        folder=True,
+        options=(
+            ExportOption(
+                "--database",
+                "csv: the database import-command.txt imports into.",
+                default=DEFAULT_DATABASE,
+            ),
+        ),
+    ),
+    Exporter(
+        "parquet",
+        "Parquet (a folder: entities, relations, sources)",
+        ".parquet",
+        lambda source, out, _: write_parquet(source.graph(), source.schema, out),
+        folder=True,
+    ),
+)

@@ -2,7 +2,8 @@
 
 Written over the store primitives like :mod:`store.analysis` (three round trips, whatever
 the answer's size), so both stores answer alike. Shares are the ``share`` qualifier of
-``produces`` (a fraction of world production, as the source states it) and of a
+the production facts (``produces``: the production-role types that state a market share,
+:func:`market_production`; a fraction of world production, as the source states it) and of a
 country's ``hostsProductionOf``. The Herfindahl-Hirschman index sums squared percentage
 shares; over stated shares only it is a lower bound of the true index, which is why the
 answer carries the supplier count and the share covered next to it.
@@ -16,10 +17,10 @@ from datetime import date
 
 from ontology.errors import NotFound
 from ontology.model import Relation
+from ontology.schema import Schema
 from store.base import Direction, GraphStore
 
-PRODUCES = "produces"
-HEADQUARTERED_IN = "headquarteredIn"
+SHARE = "share"
 HOSTS_PRODUCTION_OF = "hostsProductionOf"
 COMPLETE_COVERAGE = 0.95
 HIGHLY_CONCENTRATED = 1800.0
@@ -85,23 +86,36 @@ def concentration(suppliers: int, shares: list[float]) -> str:
     return "moderately concentrated" if index >= MODERATELY_CONCENTRATED else "unconcentrated"
 
 
-def chokepoint(store: GraphStore, technology: str, *, as_of: date | None = None) -> Chokepoint:
+def market_production(schema: Schema) -> tuple[str, ...]:
+    """The relation types that make an organization a seller on an item's market: those
+    playing the production role (``ts:relationRole``) that can state a market share
+    (``ts:share``). ``develops`` states none: research and development is not supply."""
+    return tuple(
+        t for t in schema.with_role("ProductionRole") if SHARE in schema.relations[t].qualifiers
+    )
+
+
+def chokepoint(
+    store: GraphStore, technology: str, *, as_of: date | None = None, schema: Schema
+) -> Chokepoint:
     """The producers of ``technology`` valid at ``as_of``, by share (unknown last), then id.
 
-    A producer with several ``produces`` facts (several sources or years) keeps the one with
-    the largest stated share (the newest ``year`` first on a tie).
+    A producer with several production facts (several sources or years) keeps the one with
+    the largest stated share (the newest ``year`` first on a tie). Production and
+    headquarters are the relation types of the ontology's roles (:func:`market_production`).
     """
     if technology not in store.entities([technology]):
         raise NotFound(f"no entity with id {technology!r}")
     best: dict[str, Relation] = {}
-    for rel in store.edges([technology], [PRODUCES], Direction.IN, as_of):
+    for rel in store.edges([technology], market_production(schema), Direction.IN, as_of):
         if rel.target != technology:
             continue
         held = best.get(rel.source)
         if held is None or _rank(rel) > _rank(held):
             best[rel.source] = rel
     hq: dict[str, list[str]] = defaultdict(list)
-    for rel in store.edges(sorted(best), [HEADQUARTERED_IN], Direction.OUT, as_of):
+    seats = schema.with_role("HeadquartersRole")
+    for rel in store.edges(sorted(best), seats, Direction.OUT, as_of):
         if rel.source in best and rel.target not in hq[rel.source]:
             hq[rel.source].append(rel.target)
     suppliers = [

@@ -152,7 +152,7 @@ def _must_implement(
     if not governed:
         return []
     mandates = mandates_of(store, dict.fromkeys(governed, ()), as_of)
-    markets = _markets(store, orgs, as_of)
+    markets = _markets(store, schema, orgs, as_of)
     production = schema.with_role(PRODUCTION)
     out = []
     for m in mandates:

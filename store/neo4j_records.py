@@ -15,6 +15,7 @@ import neo4j
 
 from ontology.model import Entity, LocalizedName, Provenance, Relation, Source, normalize
 from store import neo4j_search
+from store.records import entity_fields, relation_fields
 
 ENTITY_CORE = frozenset(
     {
@@ -59,34 +60,6 @@ def extra_properties(stored: Mapping[str, Any], core: frozenset[str]) -> dict[st
     """The attributes or qualifiers of a stored map: whatever is not a core property nor
     a ``_``-prefixed field added by the query."""
     return {k: native(v) for k, v in stored.items() if k not in core and not k.startswith("_")}
-
-
-def entity_fields(entity: Entity) -> dict[str, Any]:
-    """The entity's own fields as stored (names as two parallel lists), without the
-    derived search properties, the hash or the attributes."""
-    return {
-        "id": entity.id,
-        "kind": entity.kind,
-        "name": entity.name,
-        "names_lang": [n.lang for n in entity.names],
-        "names_value": [n.value for n in entity.names],
-        "aliases": list(entity.aliases),
-        "wikidata": entity.wikidata,
-        "description": entity.description,
-    }
-
-
-def relation_fields(rel: Relation) -> dict[str, Any]:
-    """The relation's own fields as stored (provenance as two parallel lists, "" for no
-    evidence), without the hash or the qualifiers."""
-    return {
-        "id": rel.id,
-        "confidence": rel.confidence,
-        "valid_from": rel.valid_from,
-        "valid_to": rel.valid_to,
-        "prov_source": [p.source for p in rel.provenance],
-        "prov_evidence": [p.evidence or "" for p in rel.provenance],
-    }
 
 
 def entity_props(entity: Entity, digest: str) -> dict[str, Any]:

@@ -35,13 +35,14 @@ from datetime import date
 
 from rapidfuzz import fuzz
 
-from ontology.model import Entity, Graph, Relation
+from ontology.model import Entity, Graph
 from ontology.names import core_key, name_keys, token_set
 from ontology.schema import Schema
 from store import analysis
 from store.base import Direction, GraphStore
 
-NAMES, HEADQUARTERS = "names", "headquarteredIn"
+LISTING, HEADQUARTERS = "ListingRole", "HeadquartersRole"
+"""Relation roles (``ts:relationRole``): a list naming a party, an organization's seat."""
 SCREENED_KINDS = ("Organization", "Person")
 """Kinds screening matches against (those a list names)."""
 KEY, SHORT_KEY, ALIAS_PENALTY = 0.95, 0.86, 0.05
@@ -144,8 +145,9 @@ class ScreeningIndex:
                 index.by_word[token].add(e.id)
             if e.wikidata:
                 index.qids[e.wikidata] = e.id
+        seats = set(schema.with_role(HEADQUARTERS))
         for rel in graph.relations.values():
-            if rel.type == HEADQUARTERS and rel.source in wanted:
+            if rel.type in seats and rel.source in wanted:
                 place = graph.entities.get(rel.target)
                 if place is not None:
                     names = {n.lower() for n in place.all_names()}
@@ -234,7 +236,7 @@ def screen(
         if progress is not None:
             progress(i)
     wanted = sorted({eid for found in matched for eid, _, _ in found})
-    listings = _listings(store, wanted, as_of)
+    listings = _listings(store, schema, wanted, as_of)
     exposures = _exposures(store, schema, policies, set(wanted), max_depth, as_of)
     results = []
     for item, found in zip(inputs, matched, strict=True):
@@ -258,11 +260,11 @@ def screen(
 
 
 def _listings(
-    store: GraphStore, ids: Sequence[str], as_of: date | None
+    store: GraphStore, schema: Schema, ids: Sequence[str], as_of: date | None
 ) -> dict[str, list[Listing]]:
     if not ids:
         return {}
-    rels: list[Relation] = store.edges(list(ids), [NAMES], Direction.IN, as_of)
+    rels = store.edges(list(ids), schema.with_role(LISTING), Direction.IN, as_of)
     policies = store.entities(sorted({r.source for r in rels}))
     out: dict[str, list[Listing]] = defaultdict(list)
     for r in sorted(rels, key=lambda r: (r.target, r.source, r.valid_from or date.min, r.id)):

@@ -43,7 +43,8 @@ MEMBER_OF, COMMITTEE_OF, DECLARES = "memberOf", "committeeOf", "declaresEssentia
 MANDATORY_IN, MANDATES, APPLIES_TO = "mandatoryIn", "mandates", "appliesTo"
 IMPLEMENTS, GOVERNS, USES, BROADER = "implements", "governs", "uses", "broader"
 COMPONENT_OF = "componentOf"
-HEADQUARTERS, ENTERS_MARKET = "headquarteredIn", "entersMarket"
+HEADQUARTERS, MARKET_ENTRY = "HeadquartersRole", "MarketEntryRole"
+"""Relation roles (``ts:relationRole``): where an organization sits and where it sells."""
 SUBSIDIARY = ("subsidiaryOf", "ownedBy")
 STANDARD, STANDARDS_BODY, ORGANIZATION = "Standard", "StandardsBody", "Organization"
 POLICY, PRODUCT, JURISDICTION, TECHNOLOGY = "Policy", "Product", "Jurisdiction", "Technology"
@@ -240,11 +241,14 @@ def _scope_text(rel: Relation) -> str | None:
     return None if value is None else str(value)
 
 
-def _hq(store: GraphStore, orgs: Iterable[str], as_of: date | None) -> dict[str, Relation]:
+def _hq(
+    store: GraphStore, schema: Schema, orgs: Iterable[str], as_of: date | None
+) -> dict[str, Relation]:
     """Each organization's headquarters relation (smallest id when several)."""
     wanted = sorted(set(orgs))
+    seats = schema.with_role(HEADQUARTERS)
     out: dict[str, Relation] = {}
-    for r in store.edges(wanted, [HEADQUARTERS], Direction.OUT, as_of) if wanted else []:
+    for r in store.edges(wanted, seats, Direction.OUT, as_of) if wanted else []:
         out.setdefault(r.source, r)
     return out
 
@@ -258,7 +262,10 @@ def sep_holders(
     decl = store.edges(sorted(scope), [DECLARES], Direction.IN, as_of)
     kinds = _kinds(store, (r.source for r in decl))
     hq = _hq(
-        store, (r.source for r in decl if schema.is_a(kinds.get(r.source, ""), ORGANIZATION)), as_of
+        store,
+        schema,
+        (r.source for r in decl if schema.is_a(kinds.get(r.source, ""), ORGANIZATION)),
+        as_of,
     )
     out = []
     for r in decl:
@@ -380,13 +387,12 @@ def standard_influence(
 
 
 def _markets(
-    store: GraphStore, orgs: Iterable[str], as_of: date | None
+    store: GraphStore, schema: Schema, orgs: Iterable[str], as_of: date | None
 ) -> dict[str, list[Relation]]:
-    """Where each organization sells: its headquarters and the jurisdictions it enters."""
+    """Where each organization sells: its headquarters and the markets it enters."""
     wanted = sorted(set(orgs))
+    types = schema.with_role(HEADQUARTERS, MARKET_ENTRY)
     out: dict[str, list[Relation]] = {}
-    for r in (
-        store.edges(wanted, [HEADQUARTERS, ENTERS_MARKET], Direction.OUT, as_of) if wanted else []
-    ):
+    for r in store.edges(wanted, types, Direction.OUT, as_of) if wanted else []:
         out.setdefault(r.source, []).append(r)
     return out

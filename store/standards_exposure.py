@@ -122,7 +122,7 @@ def _must_implement(
     reached = _within(store, schema, standards, as_of)
     kinds = _kinds(store, (n for n, _ in reached))
     orgs = sorted({n for n, _ in reached if schema.is_a(kinds.get(n, ""), ORGANIZATION)})
-    markets = _markets(store, orgs, as_of)
+    markets = _markets(store, schema, orgs, as_of)
     production = schema.with_role(PRODUCTION)
     makers: dict[tuple[str, str], list[str]] = {}
     for (node, std), path in sorted(reached.items()):
@@ -160,7 +160,7 @@ def _foreign_patents(
     orgs = _best(
         (n, p) for (n, _), p in reached.items() if schema.is_a(kinds.get(n, ""), ORGANIZATION)
     )
-    seats = _hq(store, orgs, as_of)
+    seats = _hq(store, schema, orgs, as_of)
     blocs = _blocs(store, schema, {s.target for s in seats.values()} | _seats(leaders), as_of)
     out = []
     for org, path in sorted(orgs.items()):

@@ -1,49 +1,27 @@
-"""CLI commands over fact files: ``techsov validate`` and ``techsov export``.
+"""CLI commands over fact files: ``techsov validate``, and the validated read that
+``techsov export`` shares with it.
 
 Both read facts through the same validation as ``techsov load``, so a file that validates
-here loads there. ``export --from-store`` reads what the configured store holds instead;
-every writer takes a :class:`Graph`, so both sources share them.
+here loads there.
 """
 
 from __future__ import annotations
 
-import enum
-import sys
 from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Annotated, cast
+from typing import Annotated
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
-from exports.graphml import write_graphml
-from exports.tabular import write_neo4j_admin_csv, write_parquet
-from ingest.rdf import RDF_FORMATS, RdfFormat, export_rdf
-from ontology.errors import BadRequest, ValidationFailed
+from ontology.errors import ValidationFailed
 from ontology.model import Graph
 from ontology.schema import Schema, default_schema
-from techsov.console import err_console, exits_on_error, note, working
+from techsov.console import err_console, exits_on_error, working
 from techsov.settings import Settings
-from techsov.wiring import data_paths, read_graph_cached, serving_store
-
-
-class ExportFormat(enum.StrEnum):
-    turtle = "turtle"
-    jsonld = "jsonld"
-    ntriples = "ntriples"
-    csv = "csv"
-    parquet = "parquet"
-    graphml = "graphml"
-
-    @property
-    def is_rdf(self) -> bool:
-        return self.value in RDF_FORMATS
-
-
-GRAPHML_FILE = "graph.graphml"
-
+from techsov.wiring import data_paths, read_graph_cached
 
 PathsArgument = Annotated[
     list[Path] | None,
@@ -107,28 +85,6 @@ def summary_tables(graph: Graph) -> list[Table]:
     return tables
 
 
-def write_export(graph: Graph, schema: Schema, fmt: ExportFormat, out: Path | None) -> None:
-    """Write ``graph`` in ``fmt``: RDF to the file ``out`` (standard output when ``None``);
-    the analytics formats into the folder ``out``, which they require."""
-    if not fmt.is_rdf:
-        if out is None:
-            raise BadRequest(f"--format {fmt.value} writes several files: give --out DIR")
-        if fmt is ExportFormat.csv:
-            write_neo4j_admin_csv(graph, schema, out)
-        elif fmt is ExportFormat.parquet:
-            write_parquet(graph, schema, out)
-        else:
-            write_graphml(graph, schema, out / GRAPHML_FILE)
-        return
-    rdf_format = cast(RdfFormat, fmt.value)
-    if out is None:
-        export_rdf(graph, schema, rdf_format, sys.stdout)
-        sys.stdout.flush()
-    else:
-        out.parent.mkdir(parents=True, exist_ok=True)
-        export_rdf(graph, schema, rdf_format, out)
-
-
 @exits_on_error
 def validate(
     paths: PathsArgument = None,
@@ -159,58 +115,8 @@ def validate(
     )
 
 
-@exits_on_error
-def export(
-    paths: PathsArgument = None,
-    fmt: Annotated[
-        ExportFormat,
-        typer.Option(
-            "--format",
-            "-f",
-            help="RDF (turtle, jsonld, ntriples) or analytics (csv for neo4j-admin, "
-            "parquet, graphml).",
-        ),
-    ] = ExportFormat.turtle,
-    out: Annotated[
-        Path | None,
-        typer.Option("--out", "-o", help="RDF: file (default: stdout). Analytics formats: folder."),
-    ] = None,
-    from_store: Annotated[
-        bool,
-        typer.Option(
-            "--from-store",
-            help="Export what the configured store holds (Neo4j when TECHSOV_NEO4J_URI is "
-            "set) instead of reading fact files.",
-        ),
-    ] = False,
-) -> None:
-    """Export the graph: RDF with the ontology's IRIs, neo4j-admin CSV, Parquet or GraphML."""
-    schema = default_schema()
-    if from_store:
-        if paths:
-            raise BadRequest("give fact paths or --from-store, not both")
-        with (
-            serving_store(Settings(), schema, log=note) as store,
-            working("reading the graph from the store"),
-        ):
-            graph = store.snapshot()
-    else:
-        graph = validated_graph(paths, schema)
-    if out is None:
-        write_export(graph, schema, fmt, out)
-    else:
-        with working(f"writing {fmt.value} to {out}"):
-            write_export(graph, schema, fmt, out)
-    if out is not None:
-        counts = graph.counts()
-        err_console.print(
-            f"wrote {counts['entities']} entities, {counts['relations']} relations and "
-            f"{counts['sources']} sources to {out} ({fmt.value})",
-            soft_wrap=True,
-        )
-
-
 def register(app: typer.Typer) -> None:
-    """Add ``validate`` and ``export`` to the ``techsov`` command."""
+    """Add ``validate`` to the ``techsov`` command (``export``, which reads facts through
+    :func:`validated_graph` too, is built from the export registry in
+    :mod:`techsov.exports_commands`)."""
     app.command("validate")(validate)
-    app.command("export")(export)

@@ -15,7 +15,7 @@ from ingest.rdf import RDF_FORMATS, graph_to_rdf
 from ingest.reader import find_yaml_files
 from ingest.validate import build_graph
 from ontology.schema import default_schema
-from techsov.ingest_commands import register
+from techsov import exports_commands, ingest_commands
 
 BAD = Path(__file__).parent / "bad_inputs"
 
@@ -41,7 +41,8 @@ pytestmark = pytest.mark.filterwarnings("ignore:ConjunctiveGraph is deprecated:D
 def app(monkeypatch: pytest.MonkeyPatch) -> typer.Typer:
     monkeypatch.delenv("TECHSOV_DATA_PATHS", raising=False)
     cli = typer.Typer()
-    register(cli)
+    ingest_commands.register(cli)
+    exports_commands.register(cli)
     return cli
 
 

@@ -43,3 +43,45 @@ def test_package_imports_only_the_layers_below_it(package: str) -> None:
     }
     offending = {k: v for k, v in offending.items() if v}
     assert offending == {}, f"{package} may import only {sorted(ALLOWED[package])}"
+
+
+NEO4J_SPECIFIC_EXPORTS = {"bloom.py", "bloom_phrases.py", "tabular.py"}
+"""Exports whose format is Neo4j's own (a Bloom perspective, neo4j-admin CSV)."""
+
+
+def _imported_modules(path: Path) -> set[str]:
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    found: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            found.add(node.module)
+            found.update(f"{node.module}.{alias.name}" for alias in node.names)
+    return found
+
+
+def _engine_specific(module: str) -> bool:
+    parts = module.split(".")
+    return parts[0] == "neo4j" or (
+        parts[0] == "store" and len(parts) > 1 and parts[1].startswith("neo4j")
+    )
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        *(
+            p
+            for p in sorted((ROOT / "exports").glob("*.py"))
+            if p.name not in NEO4J_SPECIFIC_EXPORTS
+        ),
+        ROOT / "store" / "records.py",
+    ],
+    ids=lambda p: str(p.relative_to(ROOT)),
+)
+def test_engine_neutral_modules_import_no_neo4j_module(path: Path) -> None:
+    """The row model behind Parquet, GraphML and notebooks, the report and the record
+    fields every store shares read the store interface only, never a Neo4j module."""
+    offending = sorted(m for m in _imported_modules(path) if _engine_specific(m))
+    assert offending == [], f"{path.relative_to(ROOT)} imports {offending}"
