@@ -239,9 +239,10 @@ def touches(change: FactChange, entity: str) -> bool:
     )
 
 
-def all_policies(store: GraphStore) -> list[str]:
-    """Every policy the graph holds, by id."""
-    page = store.list_entities(EntityQuery(kinds=(POLICY,), first=MAX_POLICIES))
+def all_policies(store: GraphStore, schema: Schema) -> list[str]:
+    """Every policy the graph holds (of any policy class), by id."""
+    kinds = tuple(schema.subclasses(POLICY))
+    page = store.list_entities(EntityQuery(kinds=kinds, first=MAX_POLICIES))
     return list(page.ids)
 
 
@@ -258,7 +259,7 @@ def watchlist(
     """Per watched entity (in the given order): the changes since ``since`` touching it,
     and its exposure changes under ``policies`` (every policy of the graph by default)."""
     feed = store.changes(since)
-    chosen = list(policies) if policies is not None else all_policies(store)
+    chosen = list(policies) if policies is not None else all_policies(store, schema)
     shifts = [
         exposure_changes(store, schema, p, since, as_of=as_of, max_depth=max_depth, feed=feed)
         for p in chosen

@@ -226,6 +226,9 @@ def test_a_watchlist_gives_each_entity_its_changes_and_exposure_changes(
     assert [c.id for c in by["tsmc"].changes] == ["tsmc--supplies--buyer"]
     assert by["tsmc"].exposure_changes == []
     assert [c.change for c in by["buyer"].changes] == ["changed"]
+    # Without policies, every policy of the graph (of any policy class) is evaluated.
+    [asml] = watchlist(store, SCHEMA, ["asml"], 1, as_of=DAY)
+    assert [(x.policy, x.shift) for x in asml.exposure_changes] == [("mic", "unexposed")]
 
 
 def test_the_digest_reads_as_json_markdown_and_a_table(store: HistoryStore) -> None:
