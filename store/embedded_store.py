@@ -6,13 +6,13 @@ store, so :mod:`store.analysis` gives the same answers on either.
 
 Design:
 
-- The graph is held as adjacency tuples (:class:`_Adjacency`): for every entity and
-  relation type, its outgoing and incoming relations in id order. Plain tuples of the
-  shared, frozen :class:`~ontology.model.Relation` objects cost a few pointers per fact,
-  so a million relations index in a few seconds and in a fraction of the memory a general
-  graph library's per-edge attribute dicts take, and a typed expansion touches only the
-  relations of the wanted types.
-- Everything a load produces (graph, lookup dicts, search index) is bundled in one
+- The graph is held as typed adjacency (:class:`store.embedded_graph.Adjacency`): for
+  every entity and relation type, its outgoing and incoming relations in id order.
+- Equal parts of the facts (field-name sets, provenance, endpoint ids, dates) are one
+  object each when the graph comes through the graph cache (:mod:`store.compact`), which
+  is what lets a million relations fit in well under 1.5 GB.
+- Everything a load produces (graph, lookup dicts, search index - the last built on a
+  thread of its own once the state is published) is bundled in one
   immutable :class:`_State`. A load builds a new state completely off to the side and
   publishes it with a single attribute assignment, so a reader sees either the old or the
   new graph, never a half-built one, and a failing load leaves the old state in place.
@@ -55,6 +55,7 @@ from store.base import (
     RelationPage,
     SearchHit,
 )
+from store.embedded_graph import Adjacency, LazySearchIndex
 from store.embedded_history import History
 from store.history import FactChange, GraphVersion
 from store.history_log import VersionReaders, version_at
@@ -67,60 +68,15 @@ PROGRESS_EVERY = 10_000
 _T = TypeVar("_T")
 
 
-Adjacent = Mapping[tuple[str, str], tuple[Relation, ...]]
-"""``(entity id, relation type) -> relations`` on one side, each tuple in id order."""
-
-
-@dataclass(frozen=True)
-class _Adjacency:
-    """Every relation reachable from each entity, by side and type, in id order."""
-
-    out: Adjacent
-    inc: Adjacent
-    types_out: Mapping[str, tuple[str, ...]]  # entity id -> types it has outgoing
-    types_in: Mapping[str, tuple[str, ...]]
-
-    @classmethod
-    def build(cls, relations: Iterable[Relation]) -> _Adjacency:
-        """Index ``relations`` (given in id order, so every tuple comes out sorted)."""
-        out: dict[tuple[str, str], list[Relation]] = {}
-        inc: dict[tuple[str, str], list[Relation]] = {}
-        for rel in relations:
-            out.setdefault((rel.source, rel.type), []).append(rel)
-            inc.setdefault((rel.target, rel.type), []).append(rel)
-        types_out: dict[str, list[str]] = {}
-        types_in: dict[str, list[str]] = {}
-        for node, rtype in out:
-            types_out.setdefault(node, []).append(rtype)
-        for node, rtype in inc:
-            types_in.setdefault(node, []).append(rtype)
-        return cls(
-            out={k: tuple(v) for k, v in out.items()},
-            inc={k: tuple(v) for k, v in inc.items()},
-            types_out={k: tuple(v) for k, v in types_out.items()},
-            types_in={k: tuple(v) for k, v in types_in.items()},
-        )
-
-    def side(
-        self, node: str, types: Iterable[str] | None, outgoing: bool
-    ) -> Iterator[tuple[Relation, ...]]:
-        """The id-ordered relation tuples of ``node`` on one side, one per type."""
-        table, present = (self.out, self.types_out) if outgoing else (self.inc, self.types_in)
-        for rtype in present.get(node, ()) if types is None else types:
-            found = table.get((node, rtype))
-            if found:
-                yield found
-
-
 @dataclass(frozen=True)
 class _State:
     """One complete, never-mutated version of the stored graph."""
 
-    graph: _Adjacency
+    graph: Adjacency
     entities: Mapping[str, Entity]
     relations: Mapping[str, Relation]
     sources: Mapping[str, Source]
-    index: SearchIndex
+    index: LazySearchIndex  # built off the load's path (see store.embedded_graph)
     answers: ExposureAnswers | None = None  # today's exposures (see store.answers)
     # Answers computed on first use when they are not computed by the load:
     # (policy, day) -> top exposures. Filled by readers; a lost race computes twice.
@@ -131,11 +87,11 @@ class _State:
     @classmethod
     def empty(cls) -> _State:
         return cls(
-            graph=_Adjacency.build(()),
+            graph=Adjacency.build(()),
             entities=MappingProxyType({}),
             relations=MappingProxyType({}),
             sources=MappingProxyType({}),
-            index=SearchIndex.empty(),
+            index=LazySearchIndex.of(SearchIndex.empty()),
         )
 
 
@@ -205,13 +161,14 @@ def _build(graph: Graph, progress: _Progress, *, searchable: bool = True) -> _St
             # A fact about an unknown entity is a broken graph, not something to store.
             missing = [end for end in (rel.source, rel.target) if end not in entities]
             raise LoadFailed(f"relation {rel.id} links unknown entities: {', '.join(missing)}")
-    adjacency = _Adjacency.build(relations.values())
+    adjacency = Adjacency.build(relations.values())
     for _ in progress.over("sources", list(sources.values())):
         pass  # sources are plain lookups; the stage only keeps progress reports complete
+    # Built once the state is published (EmbeddedStore.load) or on the first search.
     index = (
-        SearchIndex.build(progress.over("search index", list(entities.values())))
+        LazySearchIndex(entities.values())
         if searchable
-        else SearchIndex.empty()
+        else LazySearchIndex.of(SearchIndex.empty())
     )
     return _State(
         graph=adjacency,
@@ -302,6 +259,7 @@ class EmbeddedStore:
                 if summary.changed:
                     history = history.advance(_graph(current), graph, digest)
                 self._state = replace(answered, version=next(self._versions), history=history)
+                self._state.index.start()
             return summary
 
     def _answered(self, state: _State, progress: ProgressCallback | None) -> _State:
@@ -407,7 +365,7 @@ class EmbeddedStore:
             if kinds is None
             else frozenset(sub for k in kinds for sub in self._schema.subclasses(k))
         )
-        return self._state.index.search(query, allowed, first)
+        return self._state.index.get().search(query, allowed, first)
 
     def list_entities(self, query: EntityQuery) -> EntityPage:
         """See :mod:`store.listing`: conditions on relations first, then the rest."""
@@ -474,7 +432,7 @@ def _graph(state: _State) -> Graph:
 
 
 def _incident(
-    graph: _Adjacency,
+    graph: Adjacency,
     nodes: Iterable[str],
     types: Sequence[str] | None,
     direction: Direction,

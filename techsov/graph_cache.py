@@ -5,7 +5,9 @@ Validating the curated set (the SHACL shapes above all) takes tens of seconds, a
 The digest covers the fact files' names (relative to the folders given) and bytes, the
 ontology (Turtle and code) and the validation code, so any change to what the graph was
 built from misses the cache and validates afresh; a hit is exactly the graph that
-validation produced then.
+validation produced then. A graph is kept with its equal parts shared
+(:func:`store.compact.share`), which makes the entry and the graph read back from it a
+fraction of the size.
 
 The cache lives in the user's cache directory (never in the repository), written under a
 temporary name and renamed, so a half-written entry is never read. A corrupt or
@@ -15,6 +17,7 @@ unreadable entry is treated as a miss.
 from __future__ import annotations
 
 import contextlib
+import gc
 import hashlib
 import os
 import pickle
@@ -26,6 +29,7 @@ from pathlib import Path
 import ingest
 import ontology
 from ontology.model import Graph
+from store.compact import share
 
 _FORMAT = b"techsov-graph-cache-1"
 
@@ -76,13 +80,12 @@ def cached_graph(
         return build(), False
     entry = cache_dir / f"{inputs_digest(paths)}.pickle"
     try:
-        with open(entry, "rb") as handle:
-            graph = pickle.load(handle)
+        graph = _read(entry)
         if isinstance(graph, Graph):
             return graph, True
     except (OSError, pickle.PickleError, EOFError, AttributeError, ImportError, TypeError):
         pass
-    graph = build()
+    graph = share(build())
     try:
         cache_dir.mkdir(parents=True, exist_ok=True)
         fd, partial = tempfile.mkstemp(dir=cache_dir, prefix=".graph-")
@@ -93,6 +96,21 @@ def cached_graph(
     except OSError:
         pass  # a read-only or full cache directory only costs speed
     return graph, False
+
+
+def _read(entry: Path) -> object:
+    """Unpickle ``entry`` with the cyclic garbage collector paused: a large graph is
+    millions of new objects, each batch of which would otherwise start a collection that
+    walks all those made before (half the time of reading a million relations), while
+    none of them can be garbage yet."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        with open(entry, "rb") as handle:
+            return pickle.load(handle)
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def _prune(cache_dir: Path, keep: Path, limit: int = 8) -> None:

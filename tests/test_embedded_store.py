@@ -263,7 +263,17 @@ def test_progress_reports_every_stage_from_zero_to_total(
         ("relations", 7, 7),
     ]
     finals = [r for r in reports if r[1] == r[2]]
-    assert [r[0] for r in finals] == ["entities", "relations", "sources", "search index"]
+    assert [r[0] for r in finals] == ["entities", "relations", "sources"]
+
+
+def test_search_index_is_built_after_the_load_and_found_by_the_first_search(
+    schema: Schema,
+) -> None:
+    store = EmbeddedStore(schema)
+    store.load(sample_graph())  # returns without waiting for the index
+    assert [h.entity_id for h in store.search("xiaomi", None, 1)] == ["xiaomi"]
+    store.load(Graph())  # the next state has its own index, of its own entities
+    assert store.search("xiaomi", None, 1) == []
 
 
 # -- search ----------------------------------------------------------------------------
