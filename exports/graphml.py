@@ -17,7 +17,7 @@ from typing import Any
 
 import networkx as nx
 
-from exports import rows as R
+from exports import rows
 from exports.notebook import to_networkx
 from exports.registry import Exporter
 from ontology.model import Graph
@@ -33,27 +33,29 @@ def _encode(value: Any, dtype: str) -> Any:
         return json.dumps(value, ensure_ascii=False)
     if isinstance(value, date):
         return value.isoformat()
-    if dtype == R.FLOAT:
+    if dtype == rows.FLOAT:
         return float(value)
     return value
 
 
 def _decode(value: Any, dtype: str) -> Any:
-    if dtype == R.STRING_LIST:
+    if dtype == rows.STRING_LIST:
         return json.loads(value)
-    if isinstance(value, str) and dtype != R.STRING:
-        return R.parse_scalar(value, dtype)
+    if isinstance(value, str) and dtype != rows.STRING:
+        return rows.parse_scalar(value, dtype)
     return value
 
 
 def write_graphml(graph: Graph, schema: Schema, path: Path) -> Path:
     """Write ``graph`` as GraphML to ``path`` (parent folders are created)."""
     g = to_networkx(graph, schema)
-    types = {c.name: c.dtype for c in (*R.entity_columns(schema), *R.relation_columns(schema))}
-    types.update(labels=R.STRING_LIST, neo4j_type=R.STRING)
+    types = {
+        c.name: c.dtype for c in (*rows.entity_columns(schema), *rows.relation_columns(schema))
+    }
+    types.update(labels=rows.STRING_LIST, neo4j_type=rows.STRING)
     out = nx.MultiDiGraph()
     sources = [
-        {k: _encode(v, R.STRING) for k, v in row.items() if v is not None}
+        {k: _encode(v, rows.STRING) for k, v in row.items() if v is not None}
         for row in g.graph["sources"].values()
     ]
     out.graph[SOURCES_ATTRIBUTE] = json.dumps(sources, ensure_ascii=False)
@@ -69,18 +71,18 @@ def write_graphml(graph: Graph, schema: Schema, path: Path) -> Path:
 def read_graphml(path: Path, schema: Schema) -> Graph:
     """Rebuild the graph from a file written by :func:`write_graphml`."""
     g = nx.read_graphml(path, force_multigraph=True)
-    ent_types = {c.name: c.dtype for c in R.entity_columns(schema)}
-    rel_types = {c.name: c.dtype for c in R.relation_columns(schema)}
-    src_types = {c.name: c.dtype for c in R.SOURCE_COLUMNS}
+    ent_types = {c.name: c.dtype for c in rows.entity_columns(schema)}
+    rel_types = {c.name: c.dtype for c in rows.relation_columns(schema)}
+    src_types = {c.name: c.dtype for c in rows.SOURCE_COLUMNS}
     entities = [
-        R.entity_from_row(
+        rows.entity_from_row(
             {"id": node, **{k: _decode(v, ent_types[k]) for k, v in d.items() if k in ent_types}},
             schema,
         )
         for node, d in g.nodes(data=True)
     ]
     relations = [
-        R.relation_from_row(
+        rows.relation_from_row(
             {
                 "id": key,
                 "source": u,
@@ -92,7 +94,7 @@ def read_graphml(path: Path, schema: Schema) -> Graph:
         for u, v, key, d in g.edges(keys=True, data=True)
     ]
     sources = [
-        R.source_from_row({k: _decode(v, src_types[k]) for k, v in row.items()})
+        rows.source_from_row({k: _decode(v, src_types[k]) for k, v in row.items()})
         for row in json.loads(g.graph.get(SOURCES_ATTRIBUTE, "[]"))
     ]
     return Graph.of(entities, relations, sources)

@@ -15,7 +15,7 @@ from pathlib import Path
 import networkx as nx
 import pandas as pd
 
-from exports import rows as R
+from exports import rows
 from ontology.model import Graph
 from ontology.schema import Schema, default_schema
 from store.base import GraphStore
@@ -51,7 +51,7 @@ def to_networkx(graph: Graph, schema: Schema) -> nx.MultiDiGraph:
     Node attributes add ``labels`` (kind and ancestors, as in Neo4j) and edges add
     ``neo4j_type``; sources are kept whole in ``G.graph["sources"]`` (id -> row).
     """
-    ent_rows, rel_rows, src_rows = R.graph_rows(graph, schema)
+    ent_rows, rel_rows, src_rows = rows.graph_rows(graph, schema)
     g = nx.MultiDiGraph(sources={row["id"]: row for row in src_rows})
     for row in ent_rows:
         attrs = {k: v for k, v in row.items() if k != "id" and v is not None}
@@ -65,13 +65,13 @@ def to_networkx(graph: Graph, schema: Schema) -> nx.MultiDiGraph:
 
 def to_frames(graph: Graph, schema: Schema) -> tuple[pd.DataFrame, pd.DataFrame]:
     """(nodes, relations) DataFrames, one row per entity / relation, ordered by id."""
-    ent_rows, rel_rows, _ = R.graph_rows(graph, schema)
+    ent_rows, rel_rows, _ = rows.graph_rows(graph, schema)
     for row in ent_rows:
         row["labels"] = schema.labels(row["kind"])
     for row in rel_rows:
         row["neo4j_type"] = schema.relations[row["type"]].neo4j_type
-    ent_cols = [c.name for c in R.entity_columns(schema)]
-    rel_cols = [c.name for c in R.relation_columns(schema)]
+    ent_cols = [c.name for c in rows.entity_columns(schema)]
+    rel_cols = [c.name for c in rows.relation_columns(schema)]
     nodes = pd.DataFrame.from_records(ent_rows, columns=[*ent_cols[:2], "labels", *ent_cols[2:]])
     rels = pd.DataFrame.from_records(rel_rows, columns=[*rel_cols[:2], "neo4j_type", *rel_cols[2:]])
     return nodes, rels

@@ -16,8 +16,7 @@ from typing import Protocol
 
 from ontology.model import Graph, Relation
 from ontology.schema import Schema
-from store import standards as S
-from store import standards_exposure as X
+from store import standards, standards_exposure
 from store.base import Direction, GraphStore
 
 DECLARES, MANDATORY_IN, MANDATES, APPLIES_TO, PART_OF = (
@@ -54,7 +53,7 @@ def standards_with_patent_data(graph: Graph, schema: Schema) -> list[str]:
             seen.add(top)
         tops.add(top)
     known = [k for k in tops if k in graph.entities]
-    return sorted(k for k in known if schema.is_a(graph.entities[k].kind, S.STANDARD))
+    return sorted(k for k in known if schema.is_a(graph.entities[k].kind, standards.STANDARD))
 
 
 def jurisdictions_with_mandates(graph: Graph) -> list[str]:
@@ -67,7 +66,7 @@ def jurisdictions_with_mandates(graph: Graph) -> list[str]:
     return sorted(direct | through)
 
 
-def _shares_html(influence: S.StandardInfluence, r: Renderer) -> str:
+def _shares_html(influence: standards.StandardInfluence, r: Renderer) -> str:
     rows = []
     for s in influence.shares_by_jurisdiction:
         where = r.name(s.jurisdiction) if s.jurisdiction else "headquarters not known"
@@ -117,10 +116,12 @@ def _in_force(rel: Relation) -> str:
 def _mandates_html(
     store: GraphStore, schema: Schema, jurisdiction: str, r: Renderer, as_of: date | None
 ) -> str:
-    found = X.mandatory_standards(store, schema, jurisdiction, as_of=as_of)
+    found = standards_exposure.mandatory_standards(store, schema, jurisdiction, as_of=as_of)
     if not found:
         return ""
-    governs = store.edges(sorted({m.standard for m in found}), [S.GOVERNS], Direction.OUT, as_of)
+    governs = store.edges(
+        sorted({m.standard for m in found}), [standards.GOVERNS], Direction.OUT, as_of
+    )
     topics: dict[str, list[str]] = {}
     for g in governs:
         topics.setdefault(g.source, []).append(r.name(g.target))
@@ -159,7 +160,7 @@ def standards_html(
             "verified essential.</p>"
         )
         for std in with_data:
-            influence = S.standard_influence(store, schema, std, as_of=as_of)
+            influence = standards.standard_influence(store, schema, std, as_of=as_of)
             parts.append(f"<h3>{_e(r.name(std))}</h3>" + _shares_html(influence, r))
     if places:
         parts.append(

@@ -39,7 +39,7 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from exports import rows as R
+from exports import rows
 from exports.registry import Exporter, ExportOption
 from ontology.model import Entity, Graph, Relation, Source
 from ontology.schema import Schema
@@ -62,11 +62,11 @@ DEFAULT_DATABASE = "neo4j"
 
 # Import tool type names for the column datatypes of exports.rows.
 _ADMIN_TYPE = {
-    R.STRING: "string",
-    R.DATE: "date",
-    R.FLOAT: "double",
-    R.INT: "long",
-    R.BOOL: "boolean",
+    rows.STRING: "string",
+    rows.DATE: "date",
+    rows.FLOAT: "double",
+    rows.INT: "long",
+    rows.BOOL: "boolean",
 }
 _HEADER = re.compile(
     r"^(?P<name>[^:]*)(?::(?P<type>[A-Za-z_]+)(?P<array>\[\])?(?:\((?P<space>[^)]*)\))?)?$"
@@ -76,8 +76,8 @@ _HEADER = re.compile(
 # --------------------------------------------------------------------- neo4j-admin CSV
 
 
-def _admin_header(col: R.Column) -> str:
-    if col.dtype == R.STRING_LIST:
+def _admin_header(col: rows.Column) -> str:
+    if col.dtype == rows.STRING_LIST:
         return f"{col.name}:string[]"
     return f"{col.name}:{_ADMIN_TYPE[col.dtype]}"
 
@@ -98,10 +98,10 @@ def _cell(value: Any, array_delimiter: str) -> str:
     return '"' + text.replace('"', '""') + '"'
 
 
-def _write_rows(path: Path, header: Sequence[str], rows: Iterable[Sequence[str]]) -> None:
+def _write_rows(path: Path, header: Sequence[str], records: Iterable[Sequence[str]]) -> None:
     with path.open("w", encoding="utf-8", newline="") as f:
         f.write(",".join(header) + "\n")
-        for row in rows:
+        for row in records:
             f.write(",".join(row) + "\n")
 
 
@@ -157,7 +157,7 @@ Row = dict[str, Any]
 def _store_rows(graph: Graph, schema: Schema) -> tuple[list[Row], list[Row], list[Row]]:
     """The rows of :func:`exports.rows.graph_rows` with the properties the Neo4j store
     adds when it writes (search inputs and content hashes)."""
-    ent_rows, rel_rows, src_rows = R.graph_rows(graph, schema)
+    ent_rows, rel_rows, src_rows = rows.graph_rows(graph, schema)
     for row in ent_rows:
         entity = graph.entities[row["id"]]
         row["search_keys"] = search_keys(entity)
@@ -225,18 +225,18 @@ def write_neo4j_admin_csv(
     return [out / ENTITIES_CSV, out / SOURCES_CSV, out / RELATIONS_CSV, out / COMMAND_FILE]
 
 
-def _entity_csv_columns(schema: Schema) -> list[R.Column]:
+def _entity_csv_columns(schema: Schema) -> list[rows.Column]:
     """Entity properties after ``id`` (which is the ID column), in storage-model order."""
-    return [*R.entity_columns(schema)[1:], *R.STORE_INTERNAL_ENTITY]
+    return [*rows.entity_columns(schema)[1:], *rows.STORE_INTERNAL_ENTITY]
 
 
-def _source_csv_columns() -> list[R.Column]:
-    return [*R.SOURCE_COLUMNS[1:], R.STORE_HASH]
+def _source_csv_columns() -> list[rows.Column]:
+    return [*rows.SOURCE_COLUMNS[1:], rows.STORE_HASH]
 
 
-def _relation_csv_columns(schema: Schema) -> list[R.Column]:
+def _relation_csv_columns(schema: Schema) -> list[rows.Column]:
     skip = {"type", "source", "target"}  # the :TYPE, :START_ID and :END_ID columns
-    return [*(c for c in R.relation_columns(schema) if c.name not in skip), R.STORE_HASH]
+    return [*(c for c in rows.relation_columns(schema) if c.name not in skip), rows.STORE_HASH]
 
 
 def _split_fields(text: str) -> list[list[tuple[str, bool]]]:
@@ -290,11 +290,11 @@ def _parse_header(field: str) -> tuple[str, str]:
         raise ValueError(f"unreadable CSV header field {field!r}")
     name, typ, array = m["name"], (m["type"] or "string"), m["array"]
     if not name:
-        return ":" + typ, R.STRING
+        return ":" + typ, rows.STRING
     if typ in ("ID", "START_ID", "END_ID"):
-        return name, R.STRING
+        return name, rows.STRING
     if array:
-        return name, R.STRING_LIST
+        return name, rows.STRING_LIST
     reverse = {v: k for k, v in _ADMIN_TYPE.items()}
     return name, reverse[typ]
 
@@ -308,12 +308,12 @@ def _read_csv(path: Path, array_delimiter: str) -> list[dict[str, Any]]:
             raise ValueError(f"{path.name}: a record has {len(record)} fields, not {len(header)}")
         row: dict[str, Any] = {}
         for (name, dtype), (text, quoted) in zip(header, record, strict=True):
-            if not text and (not quoted or dtype == R.STRING_LIST):
+            if not text and (not quoted or dtype == rows.STRING_LIST):
                 row[name] = None  # what the import tool stores for an empty array, too
-            elif dtype == R.STRING_LIST:
+            elif dtype == rows.STRING_LIST:
                 row[name] = text.split(array_delimiter)
             else:
-                row[name] = R.parse_scalar(text, dtype)
+                row[name] = rows.parse_scalar(text, dtype)
         out.append(row)
     return out
 
@@ -324,14 +324,14 @@ def read_neo4j_admin_csv(directory: Path, schema: Schema) -> Graph:
     delim = next(a.split("=", 1)[1] for a in command if a.startswith("--array-delimiter="))
     entities: list[Entity] = []
     for row in _read_csv(directory / ENTITIES_CSV, delim):
-        entities.append(R.entity_from_row(row, schema))
+        entities.append(rows.entity_from_row(row, schema))
     relations: list[Relation] = []
     for row in _read_csv(directory / RELATIONS_CSV, delim):
         row["source"], row["target"] = row.pop(":START_ID"), row.pop(":END_ID")
         row["type"] = schema.relation_by_neo4j_type(row.pop(":TYPE")).name
-        relations.append(R.relation_from_row(row, schema))
+        relations.append(rows.relation_from_row(row, schema))
     sources: list[Source] = [
-        R.source_from_row(row) for row in _read_csv(directory / SOURCES_CSV, delim)
+        rows.source_from_row(row) for row in _read_csv(directory / SOURCES_CSV, delim)
     ]
     return Graph.of(entities, relations, sources)
 
@@ -339,32 +339,32 @@ def read_neo4j_admin_csv(directory: Path, schema: Schema) -> Graph:
 # --------------------------------------------------------------------- Parquet
 
 _ARROW_TYPE: dict[str, pa.DataType] = {
-    R.STRING: pa.string(),
-    R.DATE: pa.date32(),
-    R.FLOAT: pa.float64(),
-    R.INT: pa.int64(),
-    R.BOOL: pa.bool_(),
-    R.STRING_LIST: pa.list_(pa.string()),
+    rows.STRING: pa.string(),
+    rows.DATE: pa.date32(),
+    rows.FLOAT: pa.float64(),
+    rows.INT: pa.int64(),
+    rows.BOOL: pa.bool_(),
+    rows.STRING_LIST: pa.list_(pa.string()),
 }
 
 
-def _arrow_schema(columns: Sequence[R.Column]) -> pa.Schema:
+def _arrow_schema(columns: Sequence[rows.Column]) -> pa.Schema:
     return pa.schema([pa.field(c.name, _ARROW_TYPE[c.dtype]) for c in columns])
 
 
-def entity_table_columns(schema: Schema) -> list[R.Column]:
-    cols = R.entity_columns(schema)
-    return [*cols[:2], R.Column("labels", R.STRING_LIST), *cols[2:]]
+def entity_table_columns(schema: Schema) -> list[rows.Column]:
+    cols = rows.entity_columns(schema)
+    return [*cols[:2], rows.Column("labels", rows.STRING_LIST), *cols[2:]]
 
 
-def relation_table_columns(schema: Schema) -> list[R.Column]:
-    cols = R.relation_columns(schema)
-    return [*cols[:2], R.Column("neo4j_type", R.STRING), *cols[2:]]
+def relation_table_columns(schema: Schema) -> list[rows.Column]:
+    cols = rows.relation_columns(schema)
+    return [*cols[:2], rows.Column("neo4j_type", rows.STRING), *cols[2:]]
 
 
 def graph_tables(graph: Graph, schema: Schema) -> tuple[pa.Table, pa.Table, pa.Table]:
     """(entities, relations, sources) as Arrow tables, rows ordered by id."""
-    ent_rows, rel_rows, src_rows = R.graph_rows(graph, schema)
+    ent_rows, rel_rows, src_rows = rows.graph_rows(graph, schema)
     for row in ent_rows:
         row["labels"] = schema.labels(row["kind"])
     for row in rel_rows:
@@ -372,7 +372,7 @@ def graph_tables(graph: Graph, schema: Schema) -> tuple[pa.Table, pa.Table, pa.T
     return (
         pa.Table.from_pylist(ent_rows, schema=_arrow_schema(entity_table_columns(schema))),
         pa.Table.from_pylist(rel_rows, schema=_arrow_schema(relation_table_columns(schema))),
-        pa.Table.from_pylist(src_rows, schema=_arrow_schema(R.SOURCE_COLUMNS)),
+        pa.Table.from_pylist(src_rows, schema=_arrow_schema(rows.SOURCE_COLUMNS)),
     )
 
 
@@ -391,9 +391,9 @@ def read_parquet(directory: Path, schema: Schema) -> Graph:
     rels = pq.read_table(directory / RELATIONS_PARQUET).to_pylist()
     srcs = pq.read_table(directory / SOURCES_PARQUET).to_pylist()
     return Graph.of(
-        (R.entity_from_row(r, schema) for r in ents),
-        (R.relation_from_row(r, schema) for r in rels),
-        (R.source_from_row(r) for r in srcs),
+        (rows.entity_from_row(r, schema) for r in ents),
+        (rows.relation_from_row(r, schema) for r in rels),
+        (rows.source_from_row(r) for r in srcs),
     )
 
 
