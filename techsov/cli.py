@@ -1,7 +1,10 @@
 """The ``techsov`` command: wires ingest -> store and starts the API.
 
-This module is the composition root: it is the only place that reads settings and builds
-stores, so every other layer stays testable with explicit arguments.
+This module is the composition root: it assembles the command from the command modules
+(``techsov/*_commands.py``). Settings are read and stores built only in the ``techsov``
+package (here, the command modules and :mod:`techsov.wiring`), never in ``ontology``,
+``ingest``, ``store``, ``api`` or ``exports``, so those layers stay testable with explicit
+arguments.
 """
 
 from __future__ import annotations
