@@ -19,7 +19,6 @@ from rich.table import Table
 from ontology.errors import StoreUnavailable
 from ontology.schema import default_schema
 from store.base import LoadSummary
-from store.change_feed import latest_version
 from techsov import http_socket, serve_workers
 from techsov.console import err_console, exits_on_error, progress_bar, set_debug, step
 from techsov.diff_command import register as register_diff_command
@@ -34,7 +33,7 @@ from techsov.review_commands import register as register_review_commands
 from techsov.screen_commands import register as register_screen_commands
 from techsov.settings import Settings
 from techsov.synth_commands import register as register_synth_commands
-from techsov.webhooks import after_load
+from techsov.webhooks import after_load, watching
 from techsov.wiring import api_limits, data_paths, neo4j_store, read_graph, serving_store
 
 app = typer.Typer(
@@ -116,8 +115,7 @@ def load(
     digest = load_digest(data_paths(settings, paths or ()), source_text or [])
     started = time.perf_counter()
     with neo4j_store(settings, schema) as store:
-        watched = not dry_run and settings.watchlists_path is not None
-        before = latest_version(store) if watched else 0
+        before = watching(settings, store, dry_run)
         if not dry_run and store.holds_input(digest):
             # The database holds the graph of these very inputs: nothing to read or write.
             summary = LoadSummary.unchanged(store.counts())
@@ -128,7 +126,7 @@ def load(
                 summary = store.load(graph, dry_run=dry_run, progress=bar, digest=digest)
         err_console.print(summary_table(summary))
         err_console.print(f"done in {time.perf_counter() - started:.2f} s")
-        if watched:
+        if before is not None:
             # After the commit, bounded in time; failures are reported, never raised.
             after_load(settings, schema, store, before, report=step)
 

@@ -19,8 +19,9 @@ import typer
 from ingest.bulk import build_bulk_graph
 from ingest.synth import SIZES, generate
 from ontology.schema import default_schema
-from techsov.console import err_console, exits_on_error, progress_bar, working
+from techsov.console import err_console, exits_on_error, progress_bar, step, working
 from techsov.settings import Settings
+from techsov.webhooks import after_load, watching
 from techsov.wiring import neo4j_store
 
 
@@ -93,10 +94,14 @@ def load_bulk(
     graph = build_bulk_graph(paths, schema)
     read = time.perf_counter()
     err_console.print(f"read and validated {graph.counts()} in {read - started:.1f} s")
-    with neo4j_store(settings, schema) as store, progress_bar(progress) as bar:
-        summary = store.load(graph, dry_run=dry_run, progress=bar)
-    err_console.print(summary_table(summary))
-    err_console.print(f"loaded in {time.perf_counter() - read:.1f} s")
+    with neo4j_store(settings, schema) as store:
+        before = watching(settings, store, dry_run)
+        with progress_bar(progress) as bar:
+            summary = store.load(graph, dry_run=dry_run, progress=bar)
+        err_console.print(summary_table(summary))
+        err_console.print(f"loaded in {time.perf_counter() - read:.1f} s")
+        if before is not None:  # after the commit; failures are reported, never raised
+            after_load(settings, schema, store, before, report=step)
 
 
 def register(app: typer.Typer) -> None:

@@ -233,6 +233,14 @@ def notify(
     return done
 
 
+def watching(settings: Settings, store: HistoryStore, dry_run: bool) -> int | None:
+    """The version before a load, when webhooks are owed after it (``None``: they are not:
+    a dry run, or no watchlists configured)."""
+    if dry_run or settings.watchlists_path is None:
+        return None
+    return latest_version(store)
+
+
 def after_load(
     settings: Settings,
     schema: Schema,
