@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Iterable, Sequence
+from contextvars import ContextVar
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 import strawberry
@@ -26,6 +28,24 @@ from store.base import GraphStore
 if TYPE_CHECKING:
     from api.ontology_types import OntologyTypes
     from api.types import EntityNode
+
+
+@dataclass
+class KnownView:
+    """One request's view of the graph as known at an earlier version."""
+
+    owner: ApiContext
+    version: int
+    store: GraphStore
+    loaders: Loaders
+    nodes: dict[str, EntityNode] = field(default_factory=dict)
+
+
+KNOWN_AT: ContextVar[KnownView | None] = ContextVar("techsov_known_at", default=None)
+"""The version the resolving field reads (``None``: the latest). Set by a field that takes
+``knownAt`` (:func:`api.known_time.known_at`); fields nested in it inherit it, because
+graphql-core completes a field's children in the task that resolved the field, while
+sibling fields run in tasks of their own, each with a copy of the context."""
 
 
 class DanglingReference(TechsovError):
@@ -45,19 +65,34 @@ class ApiContext(BaseContext):
         types: OntologyTypes,
     ) -> None:
         super().__init__()
-        self.store = store
+        self.latest = store
         self.schema = schema
         self.limits = limits
         self.types = types
-        self.loaders = Loaders(store)
+        self._loaders = Loaders(store)
         self._nodes: dict[str, EntityNode] = {}
+        self.known: dict[int, KnownView] = {}  # see api.known_time
+
+    @property
+    def store(self) -> GraphStore:
+        """The store this field reads: the latest graph, or the graph as known at the
+        version the field (or the field it is nested in) asked for with ``knownAt``."""
+        view = KNOWN_AT.get()
+        return self.latest if view is None or view.owner is not self else view.store
+
+    @property
+    def loaders(self) -> Loaders:
+        view = KNOWN_AT.get()
+        return self._loaders if view is None or view.owner is not self else view.loaders
 
     def node(self, entity: Entity) -> EntityNode:
         """The GraphQL object of ``entity``, built once per request: an answer mentions
         the same few entities at many places (every relation of a path has two ends)."""
-        found = self._nodes.get(entity.id)
+        view = KNOWN_AT.get()
+        nodes = self._nodes if view is None or view.owner is not self else view.nodes
+        found = nodes.get(entity.id)
         if found is None:
-            found = self._nodes[entity.id] = self.types.to_graphql(entity)
+            found = nodes[entity.id] = self.types.to_graphql(entity)
         return found
 
     async def maybe_entity(self, entity_id: str) -> EntityNode | None:

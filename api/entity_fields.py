@@ -14,6 +14,8 @@ import strawberry
 
 from api.context import Info
 from api.identifiers import answer_for, find_entity
+from api.known_time import KNOWN_AT_HELP
+from api.known_time import known_at as read_known_at
 from api.loaders import offload
 from api.prefetch import prefetch_relations
 from api.types import EntityNode, RelationNode, RelationTypeList, relation_path, relation_types
@@ -36,7 +38,13 @@ class EntityFields:
             "or null when there is none."
         )
     )
-    async def entity(self, info: Info, id: strawberry.ID) -> EntityNode | None:
+    async def entity(
+        self,
+        info: Info,
+        id: strawberry.ID,
+        known_at: Annotated[str | None, strawberry.argument(description=KNOWN_AT_HELP)] = None,
+    ) -> EntityNode | None:
+        await read_known_at(info.context, known_at)
         found = await find_entity(info.context, str(id))
         return None if found is None else info.context.node(found)
 
@@ -65,7 +73,9 @@ class PathFields:
         types: list[str] | None = None,
         as_of: date | None = None,
         type_in: RelationTypeList = None,
+        known_at: Annotated[str | None, strawberry.argument(description=KNOWN_AT_HELP)] = None,
     ) -> list[RelationNode] | None:
+        await read_known_at(info.context, known_at)
         ctx = info.context
         length = ctx.limits.check_depth(_or(max_length, DEFAULT_MAX_LENGTH), "maxLength")
         types = relation_types(types, type_in)

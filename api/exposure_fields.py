@@ -16,6 +16,8 @@ import strawberry
 
 from api.context import Info
 from api.identifiers import answer_for
+from api.known_time import KNOWN_AT_HELP
+from api.known_time import known_at as read_known_at
 from api.loaders import offload
 from api.prefetch import asks_for, prefetch_relations
 from api.rule_inputs import PolicyRuleInput, build_rule, checked_id
@@ -237,7 +239,9 @@ class ExposureFields:
         max_depth: int | None = DEFAULT_DEPTH,
         first: int | None = DEFAULT_FIRST,
         version: strawberry.ID | None = None,
+        known_at: Annotated[str | None, strawberry.argument(description=KNOWN_AT_HELP)] = None,
     ) -> ExposureAnswerNode:
+        await read_known_at(info.context, known_at)
         ctx = info.context
         found = await offload(
             analysis.exposure,
@@ -268,7 +272,9 @@ class ExposureFields:
         from_version: strawberry.ID | None = None,
         to_version: strawberry.ID | None = None,
         max_depth: int | None = DEFAULT_DEPTH,
+        known_at: Annotated[str | None, strawberry.argument(description=KNOWN_AT_HELP)] = None,
     ) -> ExposureDiffNode:
+        await read_known_at(info.context, known_at)
         ctx = info.context
         diff = await offload(
             analysis.exposure_diff,
@@ -308,7 +314,9 @@ class ExposureFields:
         as_of: date | None = None,
         max_depth: int | None = DEFAULT_DEPTH,
         first: int | None = DEFAULT_FIRST,
+        known_at: Annotated[str | None, strawberry.argument(description=KNOWN_AT_HELP)] = None,
     ) -> ExposureAnswerNode:
+        await read_known_at(info.context, known_at)
         ctx = info.context
         found = await offload(
             _what_if,
@@ -341,7 +349,9 @@ class SupplyChainFields:
         max_depth: int | None = DEFAULT_MAX_DEPTH,
         as_of: date | None = None,
         first: int | None = DEFAULT_EXPOSURE_FIRST,
+        known_at: Annotated[str | None, strawberry.argument(description=KNOWN_AT_HELP)] = None,
     ) -> list[ExposureNode]:
+        await read_known_at(info.context, known_at)
         ctx = info.context
         depth = ctx.limits.check_depth(_or(max_depth, DEFAULT_MAX_DEPTH), "maxDepth")
         count = ctx.limits.check_first(_or(first, DEFAULT_EXPOSURE_FIRST))
@@ -375,7 +385,9 @@ class SupplyChainFields:
         firm: strawberry.ID,
         max_depth: int | None = DEFAULT_MAX_DEPTH,
         as_of: date | None = None,
+        known_at: Annotated[str | None, strawberry.argument(description=KNOWN_AT_HELP)] = None,
     ) -> list[DependencyNode]:
+        await read_known_at(info.context, known_at)
         ctx = info.context
         depth = ctx.limits.check_depth(_or(max_depth, DEFAULT_MAX_DEPTH), "maxDepth")
         found = await answer_for(
@@ -402,8 +414,13 @@ class SupplyChainFields:
         description="What a policy reaches directly: technologies, named entities, firms."
     )
     async def policy_impact(
-        self, info: Info, policy: strawberry.ID, as_of: date | None = None
+        self,
+        info: Info,
+        policy: strawberry.ID,
+        as_of: date | None = None,
+        known_at: Annotated[str | None, strawberry.argument(description=KNOWN_AT_HELP)] = None,
     ) -> PolicyImpactNode:
+        await read_known_at(info.context, known_at)
         ctx = info.context
         impact = await answer_for(
             ctx,

@@ -25,6 +25,8 @@ from strawberry.annotation import StrawberryAnnotation
 from strawberry.scalars import JSON
 
 from api.context import ApiContext, Info
+from api.known_time import KNOWN_AT_HELP
+from api.known_time import known_at as read_known_at
 from api.loaders import PageRequest, held
 from api.prefetch import prefetch_relations
 from ontology import model
@@ -303,7 +305,9 @@ class EntityNode:
         first: int | None = DEFAULT_RELATIONS_FIRST,
         after: str | None = None,
         type_in: RelationTypeList = None,
+        known_at: Annotated[str | None, strawberry.argument(description=KNOWN_AT_HELP)] = None,
     ) -> RelationConnection:
+        await read_known_at(info.context, known_at)
         ctx = info.context
         first = ctx.limits.check_first(DEFAULT_RELATIONS_FIRST if first is None else first)
         direction = direction or DirectionArg.BOTH
