@@ -257,8 +257,15 @@ def watchlist(
     max_depth: int = 3,
 ) -> list[WatchedEntity]:
     """Per watched entity (in the given order): the changes since ``since`` touching it,
-    and its exposure changes under ``policies`` (every policy of the graph by default)."""
+    and its exposure changes under ``policies`` (every policy of the graph by default).
+
+    An entity neither the latest graph holds nor any change since mentions is
+    :class:`NotFound` (a typo would otherwise read as "nothing changed")."""
     feed = store.changes(since)
+    held = store.entities(list(entities))
+    unknown = [e for e in entities if e not in held and not any(touches(c, e) for c in feed)]
+    if unknown:
+        raise NotFound(f"no entity with id {unknown[0]!r}")
     chosen = list(policies) if policies is not None else all_policies(store, schema)
     shifts = [
         exposure_changes(store, schema, p, since, as_of=as_of, max_depth=max_depth, feed=feed)

@@ -226,6 +226,8 @@ def test_a_watchlist_gives_each_entity_its_changes_and_exposure_changes(
     assert [c.id for c in by["tsmc"].changes] == ["tsmc--supplies--buyer"]
     assert by["tsmc"].exposure_changes == []
     assert [c.change for c in by["buyer"].changes] == ["changed"]
+    with pytest.raises(NotFound, match="no entity with id 'asml-typo'"):
+        watchlist(store, SCHEMA, ["asml", "asml-typo"], 1, policies=["mic"], as_of=DAY)
     # Without policies, every policy of the graph (of any policy class) is evaluated.
     [asml] = watchlist(store, SCHEMA, ["asml"], 1, as_of=DAY)
     assert [(x.policy, x.shift) for x in asml.exposure_changes] == [("mic", "unexposed")]
@@ -353,6 +355,17 @@ def test_graphql_pages_the_feed_and_names_exposure_changes(store: HistoryStore) 
 def test_graphql_refuses_a_since_it_cannot_read(store: HistoryStore) -> None:
     error = make_client(store).error(QUERY, since="yesterday-ish")
     assert "neither a version number nor an ISO timestamp" in error["message"]
+    assert error["extensions"]["code"] == "UNKNOWN_VERSION"
+
+
+def test_graphql_names_the_closest_entities_for_an_unknown_watched_one(
+    store: HistoryStore,
+) -> None:
+    error = make_client(store).error(
+        '{ watchlist(entities: ["tsmc", "Asml Holdings"], since: "1") { entityId } }'
+    )
+    assert error["extensions"]["code"] == "NOT_FOUND"
+    assert "entities[1]: no entity 'Asml Holdings'" in error["message"]
 
 
 def test_digest_of_the_first_version_counts_every_fact_as_added() -> None:
