@@ -196,7 +196,46 @@ def resolve(
         members += import_members(imported, schema)
     by_uid = {m.uid: m for m in members}
     by_ref = _refs(members)
-    unknown = sorted(r for r in decisions.refs() if r not in by_ref)
+    same, apart = _decided_pairs(decisions, by_ref)
+    parents = _parent_links(imports)
+    scored = candidates(members, near_miss_sources=near_miss_sources(), apart=parents)
+    found, refused = cluster(members, scored, same, apart | parents)
+    groups = found.clusters()
+    final_id = _assign_ids(groups, by_uid)
+    resolution = Resolution(
+        Graph(),
+        {},
+        [],
+        [],
+        by_uid,
+        {u: final_id[found.find(u)] for u in by_uid},
+        refused=[(by_uid[a].ref, by_uid[b].ref, why) for a, b, why in refused],
+        refs=by_ref,
+        unknown_refs=sorted(r for r in decisions.refs() if r not in by_ref),
+    )
+    _merge_facts(resolution, curated, imports, groups, final_id, schema, run_shacl)
+    for root, uids in groups.items():
+        if len(uids) > 1:
+            chosen = tuple(sorted((by_uid[u] for u in uids), key=_priority))
+            resolution.merged.append(
+                MergedCluster(final_id[root], chosen, tuple(found.evidence.get(root, [])))
+            )
+    resolution.merged.sort(key=lambda c: c.id)
+    decided = {frozenset(p) for p in apart}
+    resolution.review = [
+        c
+        for c in scored
+        if REVIEW <= c.score < AUTO_MERGE
+        and found.find(c.a) != found.find(c.b)
+        and frozenset({c.a, c.b}) not in decided
+    ]
+    return resolution
+
+
+def _decided_pairs(
+    decisions: Decisions, by_ref: dict[str, str]
+) -> tuple[list[tuple[str, str]], set[frozenset[str]]]:
+    """The analyst's decisions as member pairs: (same entity, kept apart)."""
     same = [
         (by_ref[a], by_ref[b])
         for d in decisions.same
@@ -210,11 +249,21 @@ def resolve(
         for b in d.refs[i + 1 :]
         if a in by_ref and b in by_ref
     }
-    parents = _parent_links(imports)
-    scored = candidates(members, near_miss_sources=near_miss_sources(), apart=parents)
-    found, refused = cluster(members, scored, same, apart | parents)
-    groups = found.clusters()
-    final_id = _assign_ids(groups, by_uid)
+    return same, apart
+
+
+def _merge_facts(
+    resolution: Resolution,
+    curated: Graph,
+    imports: Sequence[SourceImport],
+    groups: dict[str, list[str]],
+    final_id: dict[str, str],
+    schema: Schema,
+    run_shacl: bool,
+) -> None:
+    """One entity record per cluster and every fact on the merged ids, in one file per
+    source, checked with the curated rules."""
+    by_uid = resolution.members
     files: dict[str, dict[str, list[Record]]] = defaultdict(
         lambda: {"sources": [], "entities": [], "relations": []}
     )
@@ -224,17 +273,6 @@ def resolve(
         record = _merged_entity(final_id[root], ordered, schema)
         files[ordered[0].source]["entities"].append(record)
         places[record["id"]] = ordered[0].place
-    resolution = Resolution(
-        Graph(),
-        {},
-        [],
-        [],
-        by_uid,
-        {u: final_id[found.find(u)] for u in by_uid},
-        refused=[(by_uid[a].ref, by_uid[b].ref, why) for a, b, why in refused],
-        refs=by_ref,
-        unknown_refs=unknown,
-    )
     sources, _, relations = graph_records(curated)
     files[CURATED]["sources"] += sources
     emitted = _Facts(resolution)
@@ -256,22 +294,6 @@ def resolve(
         schema,
         run_shacl=run_shacl,
     )
-    decided = {frozenset(p) for p in apart}
-    for root, uids in groups.items():
-        if len(uids) > 1:
-            chosen = tuple(sorted((by_uid[u] for u in uids), key=_priority))
-            resolution.merged.append(
-                MergedCluster(final_id[root], chosen, tuple(found.evidence.get(root, [])))
-            )
-    resolution.merged.sort(key=lambda c: c.id)
-    resolution.review = [
-        c
-        for c in scored
-        if REVIEW <= c.score < AUTO_MERGE
-        and found.find(c.a) != found.find(c.b)
-        and frozenset({c.a, c.b}) not in decided
-    ]
-    return resolution
 
 
 def final_by_ref(resolution: Resolution) -> dict[str, str]:

@@ -72,6 +72,15 @@ CONFIDENCE = 0.95
 LOCATION_CONFIDENCE = 0.8
 """The country a list files an entry under is where it is, not always its headquarters."""
 
+_LIST_SPECS = [
+    JsonSpec(
+        f,
+        ("name", "aliases", "country", "federal_register"),
+        typed={"effective_date": (parse_date, "a date (YYYY-MM-DD or Month D, YYYY)")},
+        optional=True,
+    )
+    for f, _ in LISTS.values()
+]
 _FR = re.compile(r"(\d+)\s*FR\s*(\d+)\s*[,.]?\s*\(?\s*([^)\n]*)")
 _ORG_WORDS = re.compile(
     r"\b(co|corp|corporation|company|companies|ltd|limited|inc|incorporated|llc|l\.l\.c|"
@@ -196,6 +205,25 @@ class _Builder:
             CONFIDENCE,
         )
 
+    def list_file(
+        self, list_id: str, file: str, kind: str, meta: dict[str, Any], when: date
+    ) -> None:
+        """One list extract: its source (dated by the extract), its policy, its entries."""
+        data = json.loads((self.folder / file).read_text(encoding="utf-8"))
+        extracted = parse_date(data.get("extracted")) or when
+        source_id = f"nsfreg-{list_id}-{extracted.isoformat()}"
+        self.imp.add_source(
+            dataset_source(
+                source_id,
+                f"{meta.get('official_name', list_id)} (extract of {extracted})",
+                PUBLISHER,
+                extracted,
+                meta.get("official_url"),
+            )
+        )
+        policy = self.policy(list_id, kind, meta)
+        self.entries(list_id, file, policy, source_id)
+
     def entries(self, list_id: str, file: str, policy: str, source_id: str) -> None:
         data = json.loads((self.folder / file).read_text(encoding="utf-8"))
         for index, entry in enumerate(data.get("entities", []), start=1):
@@ -231,16 +259,7 @@ class _Builder:
             keyed_id(list_id, record_name if kind != "Person" else f"{record_name} (person)"),
         )
         tally[1] += len(self.entry_ids) - known
-        record: Record = {"id": eid, "kind": kind, "name": record_name}
-        if kind == "Person" and country:
-            record["nationality"] = str(country)
-        if kind == "Address" and country:
-            record["addressCountry"] = str(country)
-        if kind == "Address":
-            raw_aliases = [name, *raw_aliases]
-        aliases = _clean_aliases(record_name, raw_aliases)
-        if aliases:
-            record["aliases"] = aliases
+        record = _entry_record(eid, kind, record_name, name, raw_aliases, country)
         citations = fr_citations(entry.get("federal_register"))
         self.imp.add_entity(
             record,
@@ -249,19 +268,31 @@ class _Builder:
                 list_id,
                 code or country,
                 place,
-                address=" ".join(str(entry.get("address") or "").split()) or None,
+                address=address or None,
                 citation=citations[0][1] if citations else None,
             ),
         )
+        self._listing(policy, eid, entry, (file, index), source_id, citations)
+        if (code or country) and kind in ("Firm", "Organization"):
+            self._located(eid, code, str(country), place, source_id)
+
+    def _listing(
+        self,
+        policy: str,
+        eid: str,
+        entry: dict[str, Any],
+        where: tuple[str, int],
+        source_id: str,
+        citations: list[tuple[str, str, date | None]],
+    ) -> None:
+        """The list naming the entry, from its effective date (or its first Federal Register
+        notice), citing the list extract and that notice."""
+        file, index = where
         listed = parse_date(entry.get("effective_date")) or (citations[0][2] if citations else None)
-        names: Record = {
-            "type": "names",
-            "from": policy,
-            "to": eid,
-            "recordId": f"{file}#{index}",
-        }
+        names: Record = {"type": "names", "from": policy, "to": eid, "recordId": f"{file}#{index}"}
         if listed:
             names["validFrom"] = listed.isoformat()
+        name = " ".join(str(entry.get("name") or "").split())
         evidence = entry.get("federal_register") or entry.get("notes") or name
         provenance = [citation(source_id, excerpt(str(evidence)))]
         if citations:
@@ -269,9 +300,7 @@ class _Builder:
             names["citation"] = text
             provenance.append(citation(self._fr_source(key, when), text))
         names["id"] = relation_id(policy, "names", eid)
-        self._relation(names, None, None, place, CONFIDENCE, provenance)
-        if (code or country) and kind in ("Firm", "Organization"):
-            self._located(eid, code, str(country), place, source_id)
+        self._relation(names, None, None, self.place(file, index), CONFIDENCE, provenance)
 
     def _located(
         self, eid: str, code: str | None, country: str, place: Place, source_id: str
@@ -332,6 +361,24 @@ class _Builder:
     list_sources: dict[str, str]
 
 
+def _entry_record(
+    eid: str, kind: str, record_name: str, name: str, raw_aliases: list[str], country: object
+) -> Record:
+    """An entry's entity record: a person's nationality or an address's country as the list
+    gives it; an address keeps the listed text among its aliases."""
+    record: Record = {"id": eid, "kind": kind, "name": record_name}
+    if kind == "Person" and country:
+        record["nationality"] = str(country)
+    if kind == "Address" and country:
+        record["addressCountry"] = str(country)
+    if kind == "Address":
+        raw_aliases = [name, *raw_aliases]
+    aliases = _clean_aliases(record_name, raw_aliases)
+    if aliases:
+        record["aliases"] = aliases
+    return record
+
+
 def _kind(name: str, aliases: list[str], address: str) -> tuple[str, str]:
     """The entry's kind and the name its record takes: a placeholder entry ("Address 01")
     is the address it lists; a plain personal name a Person; else a Firm or Organization."""
@@ -364,18 +411,7 @@ def import_us_lists(
     meta_path = folder / "lists.json"
     if not meta_path.is_file():
         raise FileNotFoundError(f"{folder}: no lists.json (not a restricted-lists extract)")
-    check_files(
-        folder,
-        [
-            JsonSpec(
-                f,
-                ("name", "aliases", "country", "federal_register"),
-                typed={"effective_date": (parse_date, "a date (YYYY-MM-DD or Month D, YYYY)")},
-                optional=True,
-            )
-            for f, _ in LISTS.values()
-        ],
-    )
+    check_files(folder, _LIST_SPECS)
     meta = json.loads(meta_path.read_text(encoding="utf-8"))
     generated = parse_date(meta.get("generated"))
     present = {lid: spec for lid, spec in LISTS.items() if (folder / spec[0]).is_file()}
@@ -399,23 +435,7 @@ def import_us_lists(
     )
     builder.list_sources = {"lists": lists_source}
     for list_id, (file, kind) in present.items():
-        data_meta = by_id.get(list_id, {"id": list_id})
-        extracted = (
-            parse_date(json.loads((folder / file).read_text(encoding="utf-8")).get("extracted"))
-            or when
-        )
-        source_id = f"nsfreg-{list_id}-{extracted.isoformat()}"
-        builder.imp.add_source(
-            dataset_source(
-                source_id,
-                f"{data_meta.get('official_name', list_id)} (extract of {extracted})",
-                PUBLISHER,
-                extracted,
-                data_meta.get("official_url"),
-            )
-        )
-        policy = builder.policy(list_id, kind, data_meta)
-        builder.entries(list_id, file, policy, source_id)
+        builder.list_file(list_id, file, kind, by_id.get(list_id, {"id": list_id}), when)
     return builder.imp
 
 
