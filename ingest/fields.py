@@ -125,7 +125,8 @@ class FieldReader:
         entries = self.values.entries(value, line)
         if entries is None:
             return None
-        record = RecordInput(self.file, line, entries, self.values, self.record.flat)
+        outer = self.record
+        record = RecordInput(self.file, line, entries, self.values, outer.flat, outer.with_defaults)
         return FieldReader(record, self.problems, prefix=f"{self.prefix}{prefix}")
 
     def describe(self, value: object) -> str:

@@ -278,7 +278,7 @@ def flat_citations(r: FieldReader) -> list[Citation]:
     ids = [s.strip() for s in (cell or "").split(SOURCE_SEPARATOR) if s.strip()]
     if not ids:
         if cell is not None or r.get("sources") is None:  # else: reported as empty text
-            r.problem("sources", msg.MISSING_PROVENANCE)
+            r.problem("sources", msg.MISSING_PROVENANCE.format(where=""))
         return []
     if evidence is not None and len(ids) != 1:
         r.problem("evidence", msg.EVIDENCE_NEEDS_ONE_SOURCE)
@@ -390,7 +390,7 @@ def _relation_values(
     confidence = values.get("confidence")
     message = rules.value_problem("confidence", confidence) if confidence is not None else None
     if "confidence" not in values:
-        r.problem("confidence", msg.MISSING_CONFIDENCE)
+        r.problem("confidence", msg.MISSING_CONFIDENCE.format(where=_or_in_defaults(r)))
     elif isinstance(confidence, float) and message:
         r.problem("confidence", message, r.line("confidence") if r.get("confidence") else None)
     valid_from, valid_to = values.get("validFrom"), values.get("validTo")
@@ -408,5 +408,9 @@ def _relation_citations(r: FieldReader, defaults: Defaults) -> tuple[list[Citati
         return citations(r) or [], False
     if defaults.citations is not None or "provenance" in defaults.failed:
         return list(defaults.citations or []), "provenance" in defaults.failed
-    r.problem("provenance", msg.MISSING_PROVENANCE)
+    r.problem("provenance", msg.MISSING_PROVENANCE.format(where=_or_in_defaults(r)))
     return [], False
+
+
+def _or_in_defaults(r: FieldReader) -> str:
+    return msg.OR_IN_DEFAULTS if r.record.with_defaults else ""

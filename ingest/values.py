@@ -50,7 +50,8 @@ class RecordInput:
     """One record as written: ``fields`` maps a field name to (value, line of the field).
 
     ``flat`` records (CSV rows) cite their sources in ``sources``/``evidence`` columns
-    instead of a nested ``provenance`` list.
+    instead of a nested ``provenance`` list; ``with_defaults``: the file may set defaults
+    for what a record leaves out (curated YAML).
     """
 
     file: str
@@ -58,13 +59,13 @@ class RecordInput:
     fields: Mapping[str, tuple[object, int]]
     values: Values
     flat: bool = False
+    with_defaults: bool = False
 
 
 def yaml_record(file: str, node: YamlMap) -> RecordInput:
     """A parsed YAML mapping as a record."""
-    return RecordInput(
-        file, node.line, {k: (f.value, f.line) for k, f in node.fields.items()}, YAML_VALUES
-    )
+    fields = {k: (f.value, f.line) for k, f in node.fields.items()}
+    return RecordInput(file, node.line, fields, YAML_VALUES, with_defaults=True)
 
 
 def native_record(file: str, line: int, record: Mapping[str, object]) -> RecordInput:

@@ -133,3 +133,18 @@ def test_every_problem_of_a_bulk_file_is_reported_at_once(tmp_path: Path) -> Non
     fields = {(Path(p.file).name, p.field) for p in problems}
     assert {("entities.csv", "kind"), ("entities.csv", "wikidata")} <= fields
     assert {("relations.csv", "type"), ("relations.csv", "confidence")} <= fields
+
+
+def test_a_missing_confidence_points_to_file_defaults_only_where_files_have_them(
+    tmp_path: Path,
+) -> None:
+    relation = _relation()
+    del relation["confidence"]
+    (tmp_path / "y").mkdir()
+    (tmp_path / "c").mkdir()
+    from_yaml = [p for p in _yaml(tmp_path / "y", GOOD_ENTITY, relation) if p.field == "confidence"]
+    from_csv = [p for p in _csv(tmp_path / "c", GOOD_ENTITY, relation) if p.field == "confidence"]
+    assert [p.message for p in from_yaml] == [
+        "missing; set a confidence from 0 to 1 here or in the file's defaults"
+    ]
+    assert [p.message for p in from_csv] == ["missing; set a confidence from 0 to 1"]
