@@ -145,6 +145,55 @@ def _suppliers_label(c: Chokepoint) -> str:
     return f"{n} known supplier" + ("" if n == 1 else "s")
 
 
+def _flagged_table(flagged: list[Chokepoint], r: Renderer) -> str:
+    parts: list[str] = []
+    parts.append(
+        "<table class='chokepoints'><thead><tr><th>Technology</th>"
+        "<th>Known suppliers</th><th>HHI firms</th><th>HHI countries</th>"
+        "<th>Largest supplier</th><th>Largest country</th><th>Basis</th><th>Evidence</th>"
+        "</tr></thead><tbody>"
+    )
+    for c in flagged:
+        top = c.suppliers[0]
+        country, cshare = c.country_shares[0]
+        stated = "stated" if top.stated else "assumed"
+        via = [rel for s in c.suppliers for rel in s.via]
+        parts.append(
+            f"<tr><td>{esc(r.name(c.item))}</td>"
+            f"<td class='num'>{c.known_suppliers}</td>"
+            f"<td class='num'>{c.hhi_firms:,.0f}</td>"
+            f"<td class='num'>{c.hhi_countries:,.0f}</td>"
+            f"<td>{esc(r.name(top.supplier))} ({top.share:.0%}, {stated})</td>"
+            f"<td>{esc(r.country(country))} ({cshare:.0%})</td>"
+            f"<td>{esc(_basis(c))}</td>"
+            f"<td><details><summary>{len(via)} fact(s)</summary>{r.facts(via)}"
+            "</details></td></tr>"
+        )
+    parts.append("</tbody></table>")
+    return "".join(parts)
+
+
+def _thin_table(thin: list[Chokepoint], r: Renderer) -> str:
+    parts: list[str] = []
+    parts.append(
+        "<h3 id='thin-data'>Too little data to call</h3>"
+        f"<p>Fewer than {MIN_KNOWN_SUPPLIERS} known suppliers and no stated market "
+        f"shares for {ENOUGH_STATED:.0%} of the market: the index only counts how few "
+        "suppliers the graph knows. Adding their other suppliers (or a market-share "
+        "source) would tell whether they are chokepoints.</p>"
+        "<table class='thin'><thead><tr><th>Technology</th><th>Known suppliers</th>"
+        "<th>Who</th><th>Stated shares cover</th></tr></thead><tbody>"
+    )
+    for c in thin:
+        who = ", ".join(esc(r.name(s.supplier)) for s in c.suppliers)
+        parts.append(
+            f"<tr><td>{esc(r.name(c.item))}</td><td class='num'>{c.known_suppliers}</td>"
+            f"<td>{who}</td><td class='num'>{c.stated_coverage:.0%}</td></tr>"
+        )
+    parts.append("</tbody></table>")
+    return "".join(parts)
+
+
 def chokepoints_html(items: list[Chokepoint], r: Renderer, png: bytes | None) -> str:
     flagged = [c for c in items if c.is_chokepoint]
     thin = sorted(
@@ -168,46 +217,9 @@ def chokepoints_html(items: list[Chokepoint], r: Renderer, png: bytes | None) ->
     if png:
         parts.append(img(png, "Supplier concentration of the chokepoints"))
     if flagged:
-        parts.append(
-            "<table class='chokepoints'><thead><tr><th>Technology</th>"
-            "<th>Known suppliers</th><th>HHI firms</th><th>HHI countries</th>"
-            "<th>Largest supplier</th><th>Largest country</th><th>Basis</th><th>Evidence</th>"
-            "</tr></thead><tbody>"
-        )
-        for c in flagged:
-            top = c.suppliers[0]
-            country, cshare = c.country_shares[0]
-            stated = "stated" if top.stated else "assumed"
-            via = [rel for s in c.suppliers for rel in s.via]
-            parts.append(
-                f"<tr><td>{esc(r.name(c.item))}</td>"
-                f"<td class='num'>{c.known_suppliers}</td>"
-                f"<td class='num'>{c.hhi_firms:,.0f}</td>"
-                f"<td class='num'>{c.hhi_countries:,.0f}</td>"
-                f"<td>{esc(r.name(top.supplier))} ({top.share:.0%}, {stated})</td>"
-                f"<td>{esc(r.country(country))} ({cshare:.0%})</td>"
-                f"<td>{esc(_basis(c))}</td>"
-                f"<td><details><summary>{len(via)} fact(s)</summary>{r.facts(via)}"
-                "</details></td></tr>"
-            )
-        parts.append("</tbody></table>")
+        parts.append(_flagged_table(flagged, r))
     if thin:
-        parts.append(
-            "<h3 id='thin-data'>Too little data to call</h3>"
-            f"<p>Fewer than {MIN_KNOWN_SUPPLIERS} known suppliers and no stated market "
-            f"shares for {ENOUGH_STATED:.0%} of the market: the index only counts how few "
-            "suppliers the graph knows. Adding their other suppliers (or a market-share "
-            "source) would tell whether they are chokepoints.</p>"
-            "<table class='thin'><thead><tr><th>Technology</th><th>Known suppliers</th>"
-            "<th>Who</th><th>Stated shares cover</th></tr></thead><tbody>"
-        )
-        for c in thin:
-            who = ", ".join(esc(r.name(s.supplier)) for s in c.suppliers)
-            parts.append(
-                f"<tr><td>{esc(r.name(c.item))}</td><td class='num'>{c.known_suppliers}</td>"
-                f"<td>{who}</td><td class='num'>{c.stated_coverage:.0%}</td></tr>"
-            )
-        parts.append("</tbody></table>")
+        parts.append(_thin_table(thin, r))
     parts.append("</section>")
     return "".join(parts)
 

@@ -90,6 +90,46 @@ def _store_command(spec: Exporter) -> Callable[..., None]:
     return _command(run, [out], spec.options)
 
 
+def _export_parameters(choice: type[enum.StrEnum], described: str) -> list[inspect.Parameter]:
+    """The options every format of ``export`` shares: paths, --format, --out, --from-store."""
+    keyword = inspect.Parameter.KEYWORD_ONLY
+    return [
+        inspect.Parameter("paths", keyword, default=None, annotation=PathsArgument),
+        inspect.Parameter(
+            "fmt",
+            keyword,
+            default=choice(DEFAULT_FORMAT),
+            annotation=Annotated[choice, typer.Option("--format", "-f", help=described)],
+        ),
+        inspect.Parameter(
+            "out",
+            keyword,
+            default=None,
+            annotation=Annotated[
+                Path | None,
+                typer.Option(
+                    "--out",
+                    "-o",
+                    help="Single-file formats: the file (default: stdout). Others: a folder.",
+                ),
+            ],
+        ),
+        inspect.Parameter(
+            "from_store",
+            keyword,
+            default=False,
+            annotation=Annotated[
+                bool,
+                typer.Option(
+                    "--from-store",
+                    help="Export what the configured store holds (Neo4j when "
+                    "TECHSOV_NEO4J_URI is set) instead of reading fact files.",
+                ),
+            ],
+        ),
+    ]
+
+
 def _export_command() -> Callable[..., None]:
     formats = reading("graph")
     choice = enum.StrEnum("ExportFormat", {e.name: e.name for e in formats})  # type: ignore[misc]
@@ -129,42 +169,7 @@ def _export_command() -> Callable[..., None]:
             soft_wrap=True,
         )
 
-    keyword = inspect.Parameter.KEYWORD_ONLY
-    fixed = [
-        inspect.Parameter("paths", keyword, default=None, annotation=PathsArgument),
-        inspect.Parameter(
-            "fmt",
-            keyword,
-            default=choice(DEFAULT_FORMAT),
-            annotation=Annotated[choice, typer.Option("--format", "-f", help=described)],
-        ),
-        inspect.Parameter(
-            "out",
-            keyword,
-            default=None,
-            annotation=Annotated[
-                Path | None,
-                typer.Option(
-                    "--out",
-                    "-o",
-                    help="Single-file formats: the file (default: stdout). Others: a folder.",
-                ),
-            ],
-        ),
-        inspect.Parameter(
-            "from_store",
-            keyword,
-            default=False,
-            annotation=Annotated[
-                bool,
-                typer.Option(
-                    "--from-store",
-                    help="Export what the configured store holds (Neo4j when "
-                    "TECHSOV_NEO4J_URI is set) instead of reading fact files.",
-                ),
-            ],
-        ),
-    ]
+    fixed = _export_parameters(choice, described)
     options = tuple(o for e in formats for o in e.options)
     return _command(run, fixed, options)
 
