@@ -7,6 +7,10 @@ has that relation to one of these; ``in: {names: ["us-entity-list"]}``: is the t
 it from one of these), ``asOf`` for the relations' validity and ``includeNarrower`` to let
 ``out`` targets stand for everything below them through ``broader`` (a technology and its
 sub-technologies). Entities in filters are ids or exact names, as everywhere.
+
+``policies(kind, ...)`` and ``listings(...)`` are the same list for the ontology's
+``Policy`` class (or one of its subclasses) and its ``EntityListing`` class: what analysts
+ask for most, without a kind argument to remember.
 """
 
 import enum
@@ -25,6 +29,9 @@ from ontology.schema import Schema
 from store.listing import ORDER_KEYS_BUILTIN, EntityQuery, RelationCondition
 
 DEFAULT_LIST_FIRST = 50
+POLICY = "Policy"
+LISTING = "EntityListing"
+"""The classes ``policies`` and ``listings`` list (subclasses included)."""
 _PY = {"string": str, "date": date, "float": float, "int": int, "bool": bool}
 
 
@@ -117,43 +124,102 @@ def entity_list_fields(types: OntologyTypes) -> type:
             first: int | None = DEFAULT_LIST_FIRST,
             after: str | None = None,
         ) -> EntityConnection:
-            ctx = info.context
-            count = ctx.limits.check_first(DEFAULT_LIST_FIRST if first is None else first)
-            start = decode_offset(after)
-            kinds = None if kind is None else tuple(ctx.schema.subclasses(kind.value))
-            attributes: list[tuple[str, Any]] = []
-            conditions: list[RelationCondition] = []
-            as_of = None
-            if where is not None:
-                for a in entity_attributes(ctx.schema):
-                    value = getattr(where, f"attr_{a}", None)
-                    if value is not None:
-                        attributes.append((a, value))
-                conditions = [
-                    *await _conditions(info, where, "OUT"),
-                    *await _conditions(info, where, "IN"),
-                ]
-                as_of = where.as_of
-            if any(not c.ids for c in conditions):
-                raise BadRequest("a relation condition needs at least one entity")
-            query = EntityQuery(
-                kinds=kinds,
-                attributes=tuple(attributes),
-                relations=tuple(conditions),
-                as_of=as_of,
-                order_by="id" if order_by is None else order_by.value,
-                descending=bool(descending),
-                offset=start,
-                first=count,
+            name = None if kind is None else str(kind.value)
+            return await list_entities(info, name, where, order_by, descending, first, after)
+
+        @strawberry.field(
+            description=(
+                "Policies (of one kind of policy when `kind` is given): `entities` with "
+                "the kind Policy."
             )
-            page = await offload(ctx.store.list_entities, query)
-            nodes = await ctx.entities(page.ids)
-            return EntityConnection(
-                edges=[
-                    EntityEdge(cursor=encode_offset(start + i), node=n) for i, n in enumerate(nodes)
-                ],
-                page_info=page_info(start, len(nodes), page.total),
-                total_count=page.total,
+        )
+        async def policies(
+            self,
+            info: Info,
+            kind: kind_arg = None,
+            where: where_arg = None,
+            order_by: order_arg = None,
+            descending: bool | None = False,
+            first: int | None = DEFAULT_LIST_FIRST,
+            after: str | None = None,
+        ) -> EntityConnection:
+            name = _kind_under(info.context.schema, kind, POLICY)
+            return await list_entities(info, name, where, order_by, descending, first, after)
+
+        @strawberry.field(
+            description=(
+                "Restricted-party lists (the US Entity List, sanctions lists...): "
+                "`entities` with the kind EntityListing."
             )
+        )
+        async def listings(
+            self,
+            info: Info,
+            where: where_arg = None,
+            order_by: order_arg = None,
+            descending: bool | None = False,
+            first: int | None = DEFAULT_LIST_FIRST,
+            after: str | None = None,
+        ) -> EntityConnection:
+            name = _kind_under(info.context.schema, None, LISTING)
+            return await list_entities(info, name, where, order_by, descending, first, after)
 
     return EntityListFields
+
+
+def _kind_under(schema: Schema, kind: Any, root: str) -> str:
+    """``kind`` (default ``root``) when it is ``root`` or below it; else a clear error."""
+    if root not in schema.classes:
+        raise BadRequest(f"the ontology has no class {root}")
+    name = root if kind is None else str(kind.value)
+    if not schema.is_a(name, root):
+        raise BadRequest(f"{name} is not a kind of {root}")
+    return name
+
+
+async def list_entities(
+    info: Info,
+    kind: str | None,
+    where: Any,
+    order_by: Any,
+    descending: bool | None,
+    first: int | None,
+    after: str | None,
+) -> EntityConnection:
+    """The page of entities of ``kind`` (subclasses included; None: all) meeting ``where``."""
+    ctx = info.context
+    count = ctx.limits.check_first(DEFAULT_LIST_FIRST if first is None else first)
+    start = decode_offset(after)
+    kinds = None if kind is None else tuple(ctx.schema.subclasses(kind))
+    attributes: list[tuple[str, Any]] = []
+    conditions: list[RelationCondition] = []
+    as_of = None
+    if where is not None:
+        for a in entity_attributes(ctx.schema):
+            value = getattr(where, f"attr_{a}", None)
+            if value is not None:
+                attributes.append((a, value))
+        conditions = [
+            *await _conditions(info, where, "OUT"),
+            *await _conditions(info, where, "IN"),
+        ]
+        as_of = where.as_of
+    if any(not c.ids for c in conditions):
+        raise BadRequest("a relation condition needs at least one entity")
+    query = EntityQuery(
+        kinds=kinds,
+        attributes=tuple(attributes),
+        relations=tuple(conditions),
+        as_of=as_of,
+        order_by="id" if order_by is None else order_by.value,
+        descending=bool(descending),
+        offset=start,
+        first=count,
+    )
+    page = await offload(ctx.store.list_entities, query)
+    nodes = await ctx.entities(page.ids)
+    return EntityConnection(
+        edges=[EntityEdge(cursor=encode_offset(start + i), node=n) for i, n in enumerate(nodes)],
+        page_info=page_info(start, len(nodes), page.total),
+        total_count=page.total,
+    )

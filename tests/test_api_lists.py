@@ -162,3 +162,40 @@ def test_both_stores_list_alike(neo4j_driver: Any) -> None:
     ]
     for q in questions:
         assert neo4j.list_entities(q) == embedded.list_entities(q), q
+
+
+def test_policies_are_the_entities_of_kind_policy_and_take_a_narrower_kind(
+    client: ApiClient,
+) -> None:
+    data = client.data(
+        "{ p: policies(first: 500) { totalCount edges { node { id } } } "
+        "  e: entities(kind: Policy, first: 500) { totalCount edges { node { id } } } "
+        "  x: policies(kind: ExportControl, orderBy: name, first: 500) "
+        "     { totalCount edges { node { id name } } } }"
+    )
+    assert data["p"] == data["e"] and data["p"]["totalCount"] > 0
+    schema = curated_embedded()._schema
+    graph = _graph()
+    controls = [e["node"] for e in data["x"]["edges"]]
+    expected = {e.id for e in graph.entities.values() if schema.is_a(e.kind, "ExportControl")}
+    assert controls and {c["id"] for c in controls} == expected
+    assert [c["name"] for c in controls] == sorted(c["name"] for c in controls)
+
+
+def test_policies_of_a_kind_that_is_no_policy_are_refused(client: ApiClient) -> None:
+    error = client.error("{ policies(kind: Firm) { totalCount } }")
+    assert "Firm is not a kind of Policy" in error["message"]
+
+
+def test_listings_are_the_restricted_party_lists_with_filters(client: ApiClient) -> None:
+    schema = curated_embedded()._schema
+    graph = _graph()
+    expected = sorted(e.id for e in graph.entities.values() if schema.is_a(e.kind, "EntityListing"))
+    data = client.data("{ listings(first: 500) { totalCount edges { node { id } } } }")
+    ids = [e["node"]["id"] for e in data["listings"]["edges"]]
+    assert "us-entity-list" in ids and ids == expected
+    issuers = {
+        r.source for r in graph.relations.values() if r.type == "issuedBy" and r.target == "us-bis"
+    }
+    data = client.data('{ listings(where: {out: {issuedBy: ["us-bis"]}}) { totalCount } }')
+    assert data["listings"]["totalCount"] == len(issuers & set(expected)) > 0
