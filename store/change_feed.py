@@ -8,15 +8,16 @@ evaluated on the graph as known at ``since`` (:meth:`at_version`) and on the lat
 both on the same valid-time date. An exposure change names its *causes*: the changes since
 ``since`` to the facts on the path that explains it (the new path for a supplier that became
 exposed, the old one for a supplier that stopped being) — its relations and the entities
-they link. A supplier whose path holds no changed fact still appears, with no causes: the
-change then lies in the rule's reach (its scope or taxonomy) rather than on its own chain.
+they link — and to the supplier's headquarters and parent (a new headquarters can expose
+a firm without being on its path). A supplier none of whose facts changed still appears, with no
+causes: the change then lies in the rule's reach (its scope, or another party's facts).
 
 Written over the store interface only, so both stores give the same feed by construction.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Literal
@@ -159,9 +160,20 @@ def _index(changes: Iterable[FactChange]) -> dict[tuple[str, str], list[FactChan
 ByFact = dict[tuple[str, str], list[FactChange]]
 
 
-def causes(exposure: Exposure, by_fact: ByFact) -> list[FactChange]:
-    """The changes to the facts of ``exposure``'s path: its relations in path order, then
-    the entities they link (the supplier first)."""
+HOME_ROLES = ("HeadquartersRole", "OwnershipRole")
+"""What the exposure rules read of a supplier off its path: where it (or its parent) is
+headquartered decides whether it is foreign to a policy."""
+
+
+def causes(
+    exposure: Exposure,
+    by_fact: ByFact,
+    feed: Sequence[FactChange] = (),
+    home_types: Collection[str] = (),
+) -> list[FactChange]:
+    """The changes that explain ``exposure`` appearing or going: to its path's relations
+    (in path order), to the entities they link (the supplier first), then to the
+    supplier's own relations of ``home_types`` in ``feed`` (its headquarters, its parent)."""
     out: list[FactChange] = []
     for r in exposure.path:
         out.extend(by_fact.get(("relation", r.id), ()))
@@ -170,6 +182,17 @@ def causes(exposure: Exposure, by_fact: ByFact) -> list[FactChange]:
         if entity not in seen:
             seen.add(entity)
             out.extend(by_fact.get(("entity", entity), ()))
+    on_path = {r.id for r in exposure.path}
+    out.extend(
+        c
+        for c in feed
+        if c.kind == "relation"
+        and c.id not in on_path
+        and any(
+            p is not None and p.get("source") == exposure.supplier and p.get("type") in home_types
+            for p in (c.before, c.after)
+        )
+    )
     return out
 
 
@@ -195,6 +218,7 @@ def exposure_changes(
     after = _evaluate(store, schema, policy, day, max_depth) if since < latest else before
     changes = list(feed) if feed is not None else store.changes(since)
     by_fact = _index(changes)
+    home = frozenset(schema.with_role(*HOME_ROLES))
     was = {e.supplier for e in before}
     now = {e.supplier for e in after}
     return PolicyExposureChanges(
@@ -203,12 +227,12 @@ def exposure_changes(
         until=latest,
         as_of=day,
         exposed=[
-            ExposureChange(policy, e.supplier, "exposed", e, causes(e, by_fact))
+            ExposureChange(policy, e.supplier, "exposed", e, causes(e, by_fact, changes, home))
             for e in after
             if e.supplier not in was
         ],
         unexposed=[
-            ExposureChange(policy, e.supplier, "unexposed", e, causes(e, by_fact))
+            ExposureChange(policy, e.supplier, "unexposed", e, causes(e, by_fact, changes, home))
             for e in before
             if e.supplier not in now
         ],

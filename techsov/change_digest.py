@@ -190,7 +190,7 @@ def _exposure_md(x: ExposureChange, labels: Labels) -> list[str]:
         f"score {e.score:.2f}"
     ]
     if not x.causes:
-        lines.append("  - no fact on its path changed: the rule's reach did")
+        lines.append("  - none of its own facts or its path's changed: the rule's reach did")
     for c in x.causes:
         lines.append(f"  - {c.change} in version {c.version}: {_md(describe(c, labels))}")
         lines.extend(f"    - source: {_md(s)}" for s in citations(c, labels))

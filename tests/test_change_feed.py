@@ -191,6 +191,8 @@ def test_exposure_changes_name_the_newly_exposed_supplier_and_the_fact_that_caus
     assert [(c.version, c.change, c.kind, c.id) for c in newco.causes] == [
         (2, "added", "relation", "newco--produces--euv"),
         (2, "added", "entity", "newco"),
+        # Not on the path, but what makes it foreign to the policy's country.
+        (2, "added", "relation", "newco--headquarteredIn--germany"),
     ]
     [asml] = found.unexposed
     assert asml.supplier == "asml"
