@@ -177,7 +177,7 @@ def neo4j_side(
     facts, payload = int(record["facts"]), int(record["payload_chars"] or 0)
     overhead = facts * (NODE_RECORD + 5 * PROPERTY_RECORD) + marked * PROPERTY_RECORD
     relation_records = driver.execute_query(
-        "MATCH (f:TechsovFact {kind: 'relation'}) RETURN count(f) AS n", database_=database
+        "MATCH (f:TechsovFact {fact_kind: 'relation'}) RETURN count(f) AS n", database_=database
     ).records[0]["n"]
     asked = questions(schema, story[-1], seed=7)
     timed: dict[str, list[float]] = {"with": [], "without": []}

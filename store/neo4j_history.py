@@ -66,7 +66,7 @@ def record(
     number = (latest or 0) + 1
     retired = _retiring(tx, rows, relation, batch_size)
     facts = [
-        {"kind": kind, "id": fid, "payload": encode_fact(fact), "added_in": since,
+        {"fact_kind": kind, "fact_id": fid, "payload": encode_fact(fact), "added_in": since,
          "retired_in": number}
         for kind, fid, fact, since in retired
     ]  # fmt: skip
@@ -149,8 +149,11 @@ def _live(record: neo4j.Record, relation: RelationFrom) -> list[LiveFact]:
 def _retired(maps: Iterable[Mapping[str, Any]]) -> list[RetiredFact]:
     return [
         RetiredFact(
-            kind=m["kind"], id=m["id"], fact=decode_fact(m["kind"], m["payload"]),
-            added_in=int(m["added_in"]), retired_in=int(m["retired_in"]),
+            kind=m["fact_kind"],
+            id=m["fact_id"],
+            fact=decode_fact(m["fact_kind"], m["payload"]),
+            added_in=int(m["added_in"]),
+            retired_in=int(m["retired_in"]),
         )
         for m in maps
     ]

@@ -5,7 +5,9 @@ Versions and retired facts are nodes of their own labels, :data:`VERSION_LABEL` 
 no graph query (counts, lookups, search, lists, snapshot, Bloom's categories) sees them.
 A live entity, relationship or source carries ``_added_in``, the version it was added in,
 when that is not the first; the ``_`` prefix keeps it out of the attributes it is read
-back with (:func:`store.neo4j_records.extra_properties`). Parameters only, as everywhere.
+back with (:func:`store.neo4j_records.extra_properties`). A retired fact's node names it
+by ``fact_kind`` and ``fact_id``, never ``kind`` and ``id``, so a lookup by ``{id: ...}``
+that forgets the label still finds only the live graph. Parameters only, as everywhere.
 """
 
 from __future__ import annotations

@@ -21,7 +21,6 @@ from ontology.schema import ONTOLOGY_FILE, Schema, default_schema, load_schema
 from store.base import Direction, GraphStore
 from store.embedded_store import EmbeddedStore
 from store.neo4j_history_queries import SCHEMA as HISTORY_SCHEMA
-from store.neo4j_history_queries import VERSION_LABEL
 from store.neo4j_queries import FULLTEXT_ANALYZER, FULLTEXT_INDEX, schema_statements
 from store.neo4j_search import CJK_INDEX, WORDS_INDEX
 from store.neo4j_store import Neo4jStore
@@ -165,8 +164,7 @@ def test_ensure_schema_derives_constraints_and_indexes_from_the_ontology(
     store: Neo4jStore, neo4j_db: neo4j.Driver
 ) -> None:
     created = store.ensure_schema()
-    # History versions are numbered uniquely too (see store.neo4j_history_queries).
-    assert _constraint_labels(neo4j_db) == {*SCHEMA.entity_kinds, "Source", VERSION_LABEL}
+    assert _constraint_labels(neo4j_db) == {*SCHEMA.entity_kinds, "Source"}
     records, _, _ = neo4j_db.execute_query(
         "SHOW INDEXES YIELD name, type, entityType, labelsOrTypes, properties, options "
         "WHERE type IN ['RANGE', 'FULLTEXT'] RETURN *",
