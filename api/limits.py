@@ -164,12 +164,33 @@ def document_cost(
     would expand exponentially (``...B ...B`` in ``A``, ``...C ...C`` in ``B``, ...).
     Unknown fields and fragments cost 1 and 0: validation reports them.
     """
-    values = variables or {}
-    fragments = {
-        d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)
-    }
-    memo: dict[str, int] = {}
+    walk = _CostWalk(schema, document, variables or {}, max_first)
+    return sum(
+        walk.selections(d.selection_set, schema.get_root_type(d.operation), 0)
+        for d in document.definitions
+        if isinstance(d, OperationDefinitionNode)
+    )
 
+
+class _CostWalk:
+    """One walk of :func:`document_cost`: the document's fragments, each costed once."""
+
+    def __init__(
+        self,
+        schema: GraphQLSchema,
+        document: DocumentNode,
+        values: Mapping[str, Any],
+        max_first: int | None,
+    ) -> None:
+        self.schema = schema
+        self.values = values
+        self.max_first = max_first
+        self.fragments = {
+            d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)
+        }
+        self.memo: dict[str, int] = {}
+
+    @staticmethod
     def field_def(node: FieldNode, parent: GraphQLNamedType | None) -> GraphQLField | None:
         if node.name.value in _META_FIELDS:
             return _META_FIELDS[node.name.value]
@@ -177,60 +198,54 @@ def document_cost(
             return None
         return parent.fields.get(node.name.value)
 
-    def multiplier(node: FieldNode, definition: GraphQLField) -> int:
-        if max_first is None or "first" not in definition.args:
+    def multiplier(self, node: FieldNode, definition: GraphQLField) -> int:
+        if self.max_first is None or "first" not in definition.args:
             return 1
         value: Any = definition.args["first"].default_value
         for arg in node.arguments or ():
             if arg.name.value == "first" and isinstance(arg.value, IntValueNode):
                 value = int(arg.value.value)
             elif arg.name.value == "first" and isinstance(arg.value, VariableNode):
-                value = values.get(arg.value.name.value, value)
-        return min(value, max_first) if isinstance(value, int) and value > 0 else 1
+                value = self.values.get(arg.value.name.value, value)
+        return min(value, self.max_first) if isinstance(value, int) and value > 0 else 1
 
     def selections(
-        selection_set: SelectionSetNode, parent: GraphQLNamedType | None, nesting: int
+        self, selection_set: SelectionSetNode, parent: GraphQLNamedType | None, nesting: int
     ) -> int:
         total = 0
         for sel in selection_set.selections:
             if isinstance(sel, FieldNode):
                 total += 1
-                definition = field_def(sel, parent)
+                definition = self.field_def(sel, parent)
                 if sel.selection_set is not None and definition is not None:
                     child = get_named_type(definition.type)
-                    below = selections(sel.selection_set, child, nesting)
-                    total += multiplier(sel, definition) * below
+                    below = self.selections(sel.selection_set, child, nesting)
+                    total += self.multiplier(sel, definition) * below
             elif isinstance(sel, InlineFragmentNode):
                 cond = sel.type_condition
-                inner = schema.get_type(cond.name.value) if cond is not None else parent
-                total += selections(sel.selection_set, inner, nesting)
+                inner = self.schema.get_type(cond.name.value) if cond is not None else parent
+                total += self.selections(sel.selection_set, inner, nesting)
             elif isinstance(sel, FragmentSpreadNode):
-                total += fragment(sel.name.value, nesting + 1)
+                total += self.fragment(sel.name.value, nesting + 1)
         return total
 
-    def fragment(name: str, nesting: int) -> int:
-        if name in memo:
-            return memo[name]
-        definition = fragments.get(name)
+    def fragment(self, name: str, nesting: int) -> int:
+        if name in self.memo:
+            return self.memo[name]
+        definition = self.fragments.get(name)
         if definition is None:
             return 0
         if nesting > MAX_FRAGMENT_NESTING:
             raise LimitExceeded(
                 f"fragments are nested more than {MAX_FRAGMENT_NESTING} levels deep"
             )
-        memo[name] = 0  # a cycle adds nothing here; validation refuses it
-        memo[name] = selections(
+        self.memo[name] = 0  # a cycle adds nothing here; validation refuses it
+        self.memo[name] = self.selections(
             definition.selection_set,
-            schema.get_type(definition.type_condition.name.value),
+            self.schema.get_type(definition.type_condition.name.value),
             nesting,
         )
-        return memo[name]
-
-    return sum(
-        selections(d.selection_set, schema.get_root_type(d.operation), 0)
-        for d in document.definitions
-        if isinstance(d, OperationDefinitionNode)
-    )
+        return self.memo[name]
 
 
 class ResultSizeLimiter(SchemaExtension):
