@@ -84,7 +84,8 @@ def record(
 def _version(
     tx: neo4j.ManagedTransaction, number: int, counts: Mapping[str, int], digest: str | None
 ) -> None:
-    props = {"number": number, "loaded_at": now_utc(), "digest": digest, **counts}
+    # "" for no digest: a property absent from every node draws a warning on each read.
+    props = {"number": number, "loaded_at": now_utc(), "digest": digest or "", **counts}
     _run(tx, hq.CREATE_VERSION, props=props)
 
 
@@ -124,7 +125,7 @@ def versions(read: Read) -> list[GraphVersion]:
         GraphVersion(
             number=int(r["number"]),
             loaded_at=_utc(r["loaded_at"]),
-            digest=r["digest"],
+            digest=r["digest"] or None,
             entities=int(r["entities"]),
             relations=int(r["relations"]),
             sources=int(r["sources"]),
