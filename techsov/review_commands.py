@@ -78,6 +78,20 @@ def findings_table(review: Review, limit: int) -> Table:
     return table
 
 
+def print_review(result: Review, findings: int) -> None:
+    """The table, the first ``findings`` findings and a legend of the columns."""
+    console = Console()
+    console.print(review_table(result))
+    if findings:
+        console.print(findings_table(result, findings))
+    console.print(
+        "evid. = relations with an evidence excerpt; inferred = relations marked as the "
+        "curators' inference; title+date = sources with both; "
+        + "; ".join(f"{SHORT[k]} = {v}" for k, v in CHECKS.items() if k in SHORT),
+        highlight=False,
+    )
+
+
 @exits_on_error
 def review(
     paths: Annotated[
@@ -130,16 +144,7 @@ def review(
     if as_json:
         typer.echo(json.dumps(result.as_dict(), indent=2, ensure_ascii=False))
     else:
-        console = Console()
-        console.print(review_table(result))
-        if findings:
-            console.print(findings_table(result, findings))
-        console.print(
-            "evid. = relations with an evidence excerpt; inferred = relations marked as the "
-            "curators' inference; title+date = sources with both; "
-            + "; ".join(f"{SHORT[k]} = {v}" for k, v in CHECKS.items() if k in SHORT),
-            highlight=False,
-        )
+        print_review(result, findings)
     breaches = result.below_thresholds()
     for line in breaches:
         err_console.print(f"[bold red]below threshold:[/] {line}", highlight=False)
