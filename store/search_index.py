@@ -26,6 +26,7 @@ Pinyin fields score 0.9 of what the name itself would, as they are a reading of 
 
 from __future__ import annotations
 
+import heapq
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -53,6 +54,9 @@ PINYIN_WEIGHT = 0.9
 WORD_CREDIT = {"exact": 1.0, "prefix": 0.9, "fuzzy1": 0.8, "fuzzy2": 0.7}
 MAX_QUERY_WORDS = 12
 MEMBERSHIP_WORDS = 64
+WORDS_PER_ENTITY = 16
+"""About what reading an entity's own words costs against one posting: a candidate set
+this many times smaller than a word group's postings is filtered by its words instead."""
 MAX_SCORED = 1000
 """Candidates scored per query at most: a one- or two-letter prefix can match tens of
 thousands of entities; beyond this many, the exact-word matches and then the first by id
@@ -192,6 +196,8 @@ def _words_match(query: Query, f: Field) -> Match | None:
     """Every query word against a different word of ``f``, best pairs first."""
     if not query.words or len(query.words) > len(f.words):
         return None
+    if len(query.words) == 1:
+        return _word_match(query.words[0], f)
     last = len(query.words) - 1
     pairs: list[tuple[float, int, int, str]] = []
     for i, qw in enumerate(query.words):
@@ -224,6 +230,24 @@ def _words_match(query: Query, f: Field) -> Match | None:
 
 
 _SYMBOL = {"exact": "=", "prefix": "…→", "fuzzy1": "≈", "fuzzy2": "≈≈"}
+_HOW = {"exact": "words", "prefix": "prefix", "fuzzy1": "fuzzy", "fuzzy2": "fuzzy"}
+
+
+def _word_match(word: str, f: Field) -> Match | None:
+    """:func:`_words_match` for a query of one word (most of what is typed): its best
+    word of ``f``, the first on a tie, without pairing."""
+    best: str | None = None
+    best_j = -1
+    for j, w in enumerate(f.words):
+        kind = word_match(word, w, True)
+        if kind is not None and (best is None or WORD_CREDIT[kind] > WORD_CREDIT[best]):
+            best, best_j = kind, j
+            if kind == "exact":
+                break
+    if best is None:
+        return None
+    score = 0.5 + 0.45 * WORD_CREDIT[best] * (0.5 + 0.5 / len(f.words))
+    return Match(score, f, _HOW[best], f"{word}{_SYMBOL[best]}{f.words[best_j]}")
 
 
 def _cjk_match(query: Query, f: Field) -> Match | None:
@@ -267,16 +291,32 @@ def rank(
     query: Query, candidates: Iterable[tuple[str, Sequence[Field]]], first: int
 ) -> list[SearchHit]:
     """Score candidates; score descending, then id ascending; at most ``first``."""
-    hits = []
+    found = []
     for entity_id, fields in candidates:
         m = best_match(query, fields)
         if m is not None:
-            hits.append(m.hit(entity_id))
-    hits.sort(key=lambda h: (-h.score, h.entity_id))
-    return hits[:first]
+            found.append((-m.score, entity_id, m))
+    best = heapq.nsmallest(first, found, key=lambda t: (t[0], t[1]))
+    return [m.hit(entity_id) for _, entity_id, m in best]
 
 
 # --- the embedded index -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Prefixed:
+    """The words a query word being typed matches when its prefix begins very many ("1",
+    "pro"): not listed, but asked word by word (``w in group``), so candidates found by
+    the other words are checked against it instead of unioning its postings."""
+
+    near: frozenset[str]
+    prefix: str
+
+    def __contains__(self, word: str) -> bool:
+        return word in self.near or word.startswith(self.prefix)
+
+
+_Group = set[str] | _Prefixed
 
 
 @dataclass(frozen=True)
@@ -335,7 +375,20 @@ class SearchIndex:
     def candidates(self, query: Query) -> set[str]:
         return self._candidates(query)[0]
 
-    def _candidates(self, query: Query) -> tuple[set[str], list[set[str]]]:
+    def _group(self, word: str, last: bool, others: bool) -> _Group:
+        """The words ``word`` matches; lazily (:class:`_Prefixed`) when it is being typed,
+        begins more than :data:`MEMBERSHIP_WORDS` words and other words find candidates."""
+        if last and others and self.vocabulary.prefix_count(word) > MEMBERSHIP_WORDS:
+            return _Prefixed(frozenset(self.vocabulary.near(word)), word)
+        return self.matching_words(word, last)
+
+    def _size(self, group: _Group) -> float:
+        """Postings of a group (a lazy one last: never the starting set)."""
+        if isinstance(group, _Prefixed):
+            return float("inf")
+        return sum(len(self.postings[w]) for w in group)
+
+    def _candidates(self, query: Query) -> tuple[set[str], list[_Group]]:
         """Entities having, for every query word, a word it matches (in any field: the
         scorer then asks for one field). The rarest word's entities are the start; a
         common word filters them by membership rather than by building its whole set."""
@@ -346,15 +399,19 @@ class SearchIndex:
                 out &= chars
             return out, []
         last = len(query.words) - 1
-        groups = [self.matching_words(w, i == last) for i, w in enumerate(query.words)]
-        sized = sorted(groups, key=lambda g: sum(len(self.postings[w]) for w in g))
-        out = self._union(sized[0]) if sized else set()
-        for group in sized[1:]:
+        groups = [self._group(w, i == last, last > 0) for i, w in enumerate(query.words)]
+        sized = sorted((self._size(g), i) for i, g in enumerate(groups))
+        first = groups[sized[0][1]]
+        out = self._union(first) if isinstance(first, set) else set()
+        for size, i in sized[1:]:
+            group = groups[i]
             if not out:
                 break
-            if len(group) <= MEMBERSHIP_WORDS:
+            if isinstance(group, set) and len(group) <= MEMBERSHIP_WORDS:
                 postings = [self.postings[w] for w in group]
                 out = {e for e in out if any(e in p for p in postings)}
+            elif not isinstance(group, set) or len(out) * WORDS_PER_ENTITY < size:
+                out = {e for e in out if any(w in group for f in self.fields[e] for w in f.words)}
             else:
                 out &= self._union(group)
         if query.compact:

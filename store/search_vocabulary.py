@@ -96,6 +96,10 @@ class Vocabulary:
             i += 1
         return out
 
+    def prefix_count(self, word: str) -> int:
+        """How many indexed words begin with ``word`` (two bisections, none listed)."""
+        return bisect_left(self.words, word + "\U0010ffff") - bisect_left(self.words, word)
+
     def near(self, word: str) -> set[str]:
         """Indexed words within :func:`max_edits` of ``word`` (optimal string alignment,
         a swap of two neighbouring letters being one edit), ``word`` itself included
