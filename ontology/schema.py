@@ -209,9 +209,8 @@ def _role(g: Graph, prop: Node, problems: list[str]) -> str | None:
     return _local(roles[0])
 
 
-def build_schema(g: Graph) -> Schema:
-    """Derive the schema from an ontology graph; raises :class:`OntologyError` if inconsistent."""
-    problems: list[str] = []
+def _properties(g: Graph) -> dict[str, PropertyDef]:
+    """The ``ts:`` datatype properties: attributes and qualifiers."""
     properties: dict[str, PropertyDef] = {}
     for p in g.subjects(RDF.type, OWL.DatatypeProperty):
         if not isinstance(p, URIRef) or not str(p).startswith(str(TS)):
@@ -223,9 +222,13 @@ def build_schema(g: Graph) -> Schema:
             datatype=_XSD_TO_PY.get(dtype, "string") if isinstance(dtype, URIRef) else "string",
             comment=_text(g, p, RDFS.comment),
         )
+    return properties
 
-    parents: dict[str, tuple[str, ...]] = {}
+
+def _parents(g: Graph) -> tuple[dict[str, URIRef], dict[str, tuple[str, ...]]]:
+    """The ``ts:`` classes by name, and each one's ``ts:`` superclasses."""
     nodes: dict[str, URIRef] = {}
+    parents: dict[str, tuple[str, ...]] = {}
     for c in g.subjects(RDF.type, OWL.Class):
         if not isinstance(c, URIRef) or not str(c).startswith(str(TS)):
             continue
@@ -238,6 +241,14 @@ def build_schema(g: Graph) -> Schema:
                 if isinstance(s, URIRef) and str(s).startswith(str(TS))
             )
         )
+    return nodes, parents
+
+
+def _classes(
+    g: Graph, properties: dict[str, PropertyDef], problems: list[str]
+) -> dict[str, ClassDef]:
+    """Every class with its ancestry, inherited attributes and family."""
+    nodes, parents = _parents(g)
 
     def ancestry(name: str, seen: tuple[str, ...] = ()) -> tuple[str, ...]:
         if name in seen:
@@ -286,7 +297,16 @@ def build_schema(g: Graph) -> Schema:
         )
     if ROOT_CLASS not in classes:
         problems.append(f"the ontology declares no ts:{ROOT_CLASS} root class")
+    return classes
 
+
+def _relations(
+    g: Graph,
+    classes: dict[str, ClassDef],
+    properties: dict[str, PropertyDef],
+    problems: list[str],
+) -> dict[str, RelationDef]:
+    """Every relation type (``ts:relation true``) with domain, range, qualifiers and role."""
     relations: dict[str, RelationDef] = {}
     for p in g.subjects(TS.relation, None):
         if not _is_true(g.value(p, TS.relation)):
@@ -318,6 +338,15 @@ def build_schema(g: Graph) -> Schema:
             comment=_text(g, p, RDFS.comment),
             role=_role(g, p, problems),
         )
+    return relations
+
+
+def build_schema(g: Graph) -> Schema:
+    """Derive the schema from an ontology graph; raises :class:`OntologyError` if inconsistent."""
+    problems: list[str] = []
+    properties = _properties(g)
+    classes = _classes(g, properties, problems)
+    relations = _relations(g, classes, properties, problems)
     neo_types = [r.neo4j_type for r in relations.values()]
     if len(set(neo_types)) != len(neo_types):
         problems.append("two relation types map to the same Neo4j relationship type")
