@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import random
 import statistics
 import time
@@ -149,7 +150,12 @@ def bench_graph(
         server.load(graph)
         print(f"[{label}] neo4j load {time.perf_counter() - t0:.1f} s", flush=True)
         stores["neo4j"] = server
-    out: dict[str, Any] = {"entities": len(graph.entities), "queries": len(qs)}
+    out: dict[str, Any] = {
+        "entities": len(graph.entities),
+        "queries": len(qs),
+        # A shared machine: how busy it was while the figures were taken.
+        "load_average_1min": round(os.getloadavg()[0], 2),
+    }
     answers: dict[str, list[list[SearchHit]]] = {}
     for name, store in stores.items():
         times, answers[name] = time_queries(partial(_search, store), qs, repeats)
@@ -167,6 +173,7 @@ def bench_graph(
         out["top1_agreement"] = round(top1, 4)
         out["same_top10"] = round(same, 4)
         print(f"[{label}] top-1 agreement {top1:.3f}, identical top-10 {same:.3f}", flush=True)
+    out["load_average_1min_after"] = round(os.getloadavg()[0], 2)
     return out
 
 
