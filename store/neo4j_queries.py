@@ -405,30 +405,8 @@ RETURN rows
 
 
 # --- path ----------------------------------------------------------------------------------
-# Neo4j's own shortest-path search finds every shortest chain; each relation type is
-# followed forwards, backwards or both ways ($forward, $backward, $both), valid on $day
-# when one is given; the tie-break of store.analysis.shortest_path - the smallest
-# sequence of relation ids read from the start - picks one of them in the query. The
-# quantifier's bound must be a literal: PATH_MAX_LENGTH; longer searches are evaluated
-# by store.analysis.
+# The shortest-path search reads the relations around both ends (store.neo4j_path.LAYERS)
+# and applies the tie-break of store.analysis.shortest_path in Python; longer searches
+# than PATH_MAX_LENGTH are evaluated by store.analysis.
 
 PATH_MAX_LENGTH: Final = 6
-
-SHORTEST_PATH: Final = """
-OPTIONAL MATCH (a:Entity {id: $start})
-OPTIONAL MATCH (b:Entity {id: $end})
-OPTIONAL CALL (a, b) {
-    MATCH p = ALL SHORTEST (a) ((x)-[r:$any($types)]-(y)
-        WHERE ($day IS NULL OR ((r.valid_from IS NULL OR r.valid_from <= $day)
-                                AND (r.valid_to IS NULL OR $day <= r.valid_to)))
-          AND (type(r) IN $both
-               OR (type(r) IN $forward AND startNode(r) = x)
-               OR (type(r) IN $backward AND endNode(r) = x))
-    ){1,6} (b)
-    WHERE length(p) <= $max_length
-    WITH p ORDER BY [x IN relationships(p) | x.id] LIMIT 1
-    RETURN [x IN relationships(p) |
-        x {.*, _type: type(x), _source: startNode(x).id, _target: endNode(x).id}] AS path
-}
-RETURN a IS NOT NULL AS has_start, b IS NOT NULL AS has_end, path
-"""

@@ -31,11 +31,12 @@ import neo4j
 from neo4j import exceptions as neo4j_errors
 from neo4j.api import BookmarkManager
 
-from ontology.errors import LoadFailed, NotFound, StoreUnavailable
+from ontology.errors import LoadFailed, StoreUnavailable
 from ontology.model import Entity, Graph, Relation, Source
 from ontology.schema import Schema
 from store import neo4j_history, neo4j_listing, neo4j_search
 from store import neo4j_history_queries as hq
+from store import neo4j_path as qp
 from store import neo4j_queries as q
 from store.analysis import Exposure
 from store.answers import ANSWER_DEPTH, ANSWER_FIRST, ExposureAnswers, Today, policies_of
@@ -508,8 +509,8 @@ class Neo4jStore:
         ways: Mapping[str, str] | None = None,
         day: date | None = None,
     ) -> tuple[bool, list[Relation] | None]:
-        """:func:`store.analysis.shortest_path` in one statement: Neo4j's own search for
-        all shortest paths, the tie-break applied in the query. ``ways`` maps relation
+        """:func:`store.analysis.shortest_path`: the relations around both ends in one
+        statement, the tie-break applied to them (:mod:`.neo4j_path`). ``ways`` maps relation
         types to ``forward``/``backward``/``both`` (``None``: every type, both ways);
         ``day`` keeps relations valid then. Returns ``(answered, path)``: not answered
         when the query cannot take the question (a length beyond its literal bound, a
@@ -521,19 +522,10 @@ class Neo4jStore:
         for name, way in chosen.items():
             if name in self._schema.relations:
                 by_way[way].append(self._schema.relations[name].neo4j_type)
-        params = {
-            "start": start,
-            "end": end,
-            "types": sorted(t for ts in by_way.values() for t in ts),
-            "day": day,
-            **{way: sorted(types) for way, types in by_way.items()},
-        }
-        record = self._read(q.SHORTEST_PATH[max_length], params)[0]
-        for node, present in ((start, record["has_start"]), (end, record["has_end"])):
-            if not present:
-                raise NotFound(f"no entity with id {node!r}")
-        path = record["path"]
-        return True, None if path is None else [self._relation(m) for m in path]
+        neo_ways = {t: way for way, types in by_way.items() for t in types}
+        return True, qp.shortest_path(
+            self._read, self._relation, start, end, max_length=max_length, ways=neo_ways, day=day
+        )
 
     def bookmarks(self) -> list[str]:
         """The bookmarks of the newest writes this store made or was told of.

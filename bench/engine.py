@@ -1,0 +1,237 @@
+"""The question engine on Neo4j, before and after, side by side in one run.
+
+    python -m bench.engine --sizes S,M --neo4j-uri bolt://... --neo4j-password ...
+
+For each size: the synthetic graph (generated once under ``--work`` and reused), loaded
+into the given server unless it already holds that input (by digest), and into the
+embedded store, which gives the reference answers. Then, on the runner's workload (the
+same seeded policies and firm pairs as ``python -m bench``), each sample runs every side
+back to back:
+
+- ``exposure_d3`` today (the stored answer), and live (``as_of`` today): ``before``
+  evaluated over the store primitives (what every request did before the engine),
+  ``after`` by the store's engine (:mod:`store.neo4j_engine`);
+- ``path_l4``: ``before`` the previous statement (a literal bound of 6 for every question,
+  the length filtered afterwards), ``after`` the store's statement.
+
+Every side's answers are compared with the embedded store's (supplier, kind, depth, score,
+path ids; the path's relation ids): ``mismatches`` counts the differences. ``--write``
+merges the figures into ``bench/results/latest.json`` (read again just before writing).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shlex
+import sys
+from collections.abc import Callable, Sequence
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+import neo4j
+
+from bench.__main__ import _sizes
+from bench.measure import REPO_ROOT, git_commit, percentile, pick_workload, timed
+from ingest.bulk import build_bulk_graph
+from ingest.synth import generate
+from ontology.model import Entity, Relation
+from ontology.schema import Schema, default_schema
+from store import questions
+from store.base import Direction, GraphStore
+from store.embedded_store import EmbeddedStore
+from store.neo4j_store import Neo4jStore
+from techsov.graph_cache import inputs_digest
+
+DEPTH, LENGTH = 3, 4
+
+# The path statement as it was before its bound followed the question (the baseline).
+PATH_BEFORE = """
+OPTIONAL MATCH (a:Entity {id: $start})
+OPTIONAL MATCH (b:Entity {id: $end})
+OPTIONAL CALL (a, b) {
+    MATCH p = ALL SHORTEST (a) ((x)-[r:$any($types)]-(y)){1,6} (b)
+    WHERE length(p) <= $max_length
+    WITH p ORDER BY [x IN relationships(p) | x.id] LIMIT 1
+    RETURN [x IN relationships(p) | x.id] AS path
+}
+RETURN path
+"""
+
+
+class Primitives:
+    """A store seen through its primitives only: the analysis evaluates every question
+    over :meth:`edges` and :meth:`entities`, as every request did before the engine."""
+
+    kind = "neo4j"
+
+    def __init__(self, store: GraphStore) -> None:
+        self._store = store
+
+    def edges(
+        self, ids: Sequence[str], types: Sequence[str] | None, d: Direction, as_of: date | None
+    ) -> list[Relation]:
+        return self._store.edges(ids, types, d, as_of)
+
+    def entities(self, ids: Sequence[str]) -> dict[str, Entity]:
+        return self._store.entities(ids)
+
+
+def _exposure(store: Any, schema: Schema, policy: str, as_of: date | None) -> list[Any]:
+    found = questions.suppliers_exposed_to(store, schema, policy, max_depth=DEPTH, as_of=as_of)
+    return [(e.supplier, e.kind, e.depth, e.score, [r.id for r in e.path]) for e in found]
+
+
+def _path(store: GraphStore, pair: tuple[str, str]) -> list[str] | None:
+    found = questions.shortest_path(store, pair[0], pair[1], max_length=LENGTH)
+    return None if found is None else [r.id for r in found]
+
+
+def _path_before(driver: neo4j.Driver, database: str, types: list[str]) -> Callable[..., Any]:
+    def run(pair: tuple[str, str]) -> list[str] | None:
+        params = {"start": pair[0], "end": pair[1], "types": types, "max_length": LENGTH}
+        records = driver.execute_query(
+            PATH_BEFORE, params, database_=database, routing_=neo4j.RoutingControl.READ
+        ).records
+        return records[0]["path"]
+
+    return run
+
+
+def _summary(seconds: list[float], mismatches: int) -> dict[str, Any]:
+    ms = [s * 1000 for s in seconds]
+    return {
+        "p50_ms": round(percentile(ms, 50), 1),
+        "p95_ms": round(percentile(ms, 95), 1),
+        "n": len(ms),
+        "mismatches": mismatches,
+    }
+
+
+def bench_size(
+    args: argparse.Namespace, driver: neo4j.Driver, schema: Schema, name: str, firms: int
+) -> dict[str, Any]:
+    log = args.log
+    data = args.work / f"{name.lower()}-{firms}-seed{args.seed}"
+    if not (data / "entities.csv").exists() and not any(data.glob("*.csv")):
+        generate(data, firms, args.seed, formats=("csv",))
+    graph = build_bulk_graph([data], schema)
+    neo = Neo4jStore(
+        driver, database=args.database, schema=schema, query_timeout_s=120.0, load_timeout_s=7200.0
+    )
+    digest = inputs_digest([data])
+    out: dict[str, Any] = {"relations": len(graph.relations)}
+    if not neo.holds_input(digest):
+        load_s, _ = timed(lambda: neo.load(graph, digest=digest))
+        out["full_load_s"] = round(load_s, 1)
+        log(f"{name}: loaded {len(graph.relations)} relations in {load_s:.1f} s")
+    embedded = EmbeddedStore(schema)
+    embedded.load(graph)
+    work = pick_workload(graph, args.items, args.seed)
+    today = date.today()
+    exposure_sides: dict[str, Callable[[str], Any]] = {
+        "today": lambda p: _exposure(neo, schema, p, None),
+        "asof_before": lambda p: _exposure(Primitives(neo), schema, p, today),
+        "asof_after": lambda p: _exposure(neo, schema, p, today),
+    }
+    truth = {p: _exposure(embedded, schema, p, today) for p in work.policies}
+    out["exposure_d3"] = _sides(args, exposure_sides, work.policies, truth)
+    out["exposure_d3"]["mean_rows"] = round(
+        sum(len(v) for v in truth.values()) / max(1, len(truth)), 1
+    )
+    types = sorted(r.neo4j_type for r in schema.relations.values())
+    path_sides: dict[str, Callable[[Any], Any]] = {
+        "before": _path_before(driver, args.database, types),
+        "after": lambda pair: _path(neo, pair),
+    }
+    path_truth = {pair: _path(embedded, pair) for pair in work.pairs}
+    out["path_l4"] = _sides(args, path_sides, work.pairs, path_truth)
+    log(f"{name}: {json.dumps(out)}")
+    return out
+
+
+def _sides(
+    args: argparse.Namespace,
+    sides: dict[str, Callable[[Any], Any]],
+    items: Sequence[Any],
+    truth: dict[Any, Any],
+) -> dict[str, Any]:
+    """Every side on every item, back to back; the first pass only warms up."""
+    seconds: dict[str, list[float]] = {s: [] for s in sides}
+    wrong = dict.fromkeys(sides, 0)
+    for rep in range(args.repeats + 1):
+        for item in items:
+            for side, fn in sides.items():
+                took, found = timed(lambda fn=fn, item=item: fn(item))  # type: ignore[misc]
+                if rep:
+                    seconds[side].append(took)
+                    wrong[side] += int(found != truth[item])
+    return {side: _summary(seconds[side], wrong[side]) for side in sides}
+
+
+def merge(path: Path, per_size: dict[str, dict[str, Any]], run: dict[str, Any]) -> None:
+    """Merge into ``latest.json``, read again right before writing (others add keys)."""
+    results = json.loads(path.read_text()) if path.exists() else {}
+    for size, figures in per_size.items():
+        results.setdefault("per_size", {}).setdefault(size, {})["engine"] = {**figures, "run": run}
+        e, p = figures["exposure_d3"], figures["path_l4"]
+        for key, value in (
+            ("exposure_d3_p95_ms", e["today"]["p95_ms"]),
+            ("exposure_d3_p50_ms", e["today"]["p50_ms"]),
+            ("exposure_d3_asof_p95_ms", e["asof_after"]["p95_ms"]),
+            ("path_l4_p95_ms", p["after"]["p95_ms"]),
+        ):
+            results.setdefault(key, {})[size] = value
+    path.write_text(json.dumps(results, indent=2, sort_keys=False) + "\n")
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    parser = argparse.ArgumentParser(prog="python -m bench.engine", description=__doc__)
+    parser.add_argument("--sizes", type=_sizes, default=_sizes("S,M"))
+    parser.add_argument("--work", type=Path, default=REPO_ROOT / "build" / "bench-engine")
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--items", type=int, default=6)
+    parser.add_argument("--repeats", type=int, default=2)
+    parser.add_argument("--neo4j-uri", required=True, help="a server nobody else uses")
+    parser.add_argument("--neo4j-user", default="neo4j")
+    parser.add_argument("--neo4j-password", default="")
+    parser.add_argument("--database", default="neo4j")
+    parser.add_argument("--write", action="store_true", help="merge into latest.json")
+    args = parser.parse_args(argv)
+    args.log = lambda message: print(message, file=sys.stderr, flush=True)
+    commit = git_commit()
+    started = datetime.now(UTC).isoformat(timespec="seconds")
+    schema = default_schema()
+    driver = neo4j.GraphDatabase.driver(
+        args.neo4j_uri,
+        auth=(args.neo4j_user, args.neo4j_password),
+        notifications_min_severity="OFF",
+    )
+    try:
+        per_size = {n: bench_size(args, driver, schema, n, f) for n, f in args.sizes.items()}
+    finally:
+        driver.close()
+    shown = [a if not a.startswith("--neo4j-password") else "--neo4j-password=***" for a in argv]
+    if "--neo4j-password" in argv:
+        shown[argv.index("--neo4j-password") + 1] = "***"
+    run = {
+        **commit,
+        "started_at": started,
+        "command": "python -m bench.engine " + shlex.join(shown),
+    }
+    print(json.dumps({"per_size": per_size, "run": run}, indent=2))
+    if args.write:
+        merge(REPO_ROOT / "bench" / "results" / "latest.json", per_size, run)
+    return sum(
+        side["mismatches"]
+        for figures in per_size.values()
+        for q in (figures["exposure_d3"], figures["path_l4"])
+        for side in q.values()
+        if isinstance(side, dict)
+    )
+
+
+if __name__ == "__main__":
+    sys.exit(min(main(), 1))

@@ -1,0 +1,234 @@
+"""Exposure to a policy evaluated by Neo4j: the semantics of :mod:`store.exposure`, at a
+cost that follows the answer.
+
+Why it exists: evaluated over the :meth:`GraphStore.edges` primitive, one request made a
+round trip per step of every tier and shipped every relation it touched, provenance
+included, to return a page of a hundred rows. Here:
+
+- the rule versions of a policy are read once per graph version (:meth:`rule_versions`,
+  keyed by :meth:`Neo4jStore.version`);
+- the rule's direct reach (its scope, producers, users, named parties, beneficiaries and
+  their seats: :func:`store.exposure._direct`, the same code the embedded store runs) reads
+  *light* records: ids, types, ends, confidences and the two qualifiers the rules read;
+- every supply and ownership tier is one statement (:data:`store.neo4j_exposure.TIERS`)
+  that keeps the best path per organization tier by tier and stops at the tier that fills
+  the page (exposures are ordered by depth first, so deeper tiers cannot enter it);
+- only the page's paths (and the beneficiaries') are read in full, provenance included, in
+  one more statement.
+
+One case is walked tier by tier in Python (over light reads) instead: a policy promoting
+domestic capability, whose tiers also discover beneficiaries (domestic firms at any depth),
+which needs each new organization's seat before the next tier.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import replace
+from datetime import date
+from typing import Any, cast
+
+from ontology.errors import StoreUnavailable
+from ontology.model import Entity, Relation
+from ontology.schema import Schema
+from store import neo4j_exposure as qx
+from store.base import Direction, GraphStore
+from store.exposure import (
+    ORGANIZATION,
+    OWNERSHIP,
+    SUPPLY,
+    Beneficiary,
+    Evaluation,
+    Exposure,
+    _best,
+    _direct,
+    _Evaluator,
+    evaluate,
+)
+from store.paths import Path, score
+from store.rules import RuleVersion, read_versions
+
+Read = Callable[[str, Mapping[str, Any]], list[Any]]
+Types = Callable[[Sequence[str] | None], list[str]]
+
+
+def light_relation(m: Mapping[str, Any], type_names: Mapping[str, str]) -> Relation:
+    """A relation with what the rules read and nothing else (no provenance, no dates):
+    built without validation, it never leaves the engine (see :meth:`_hydrate`)."""
+    props = {k: m[k] for k in ("item", "share") if m.get(k) is not None}
+    return Relation.model_construct(
+        id=m["id"],
+        type=type_names[m["_type"]],
+        source=m["_source"],
+        target=m["_target"],
+        properties=props,
+        confidence=m["confidence"],
+        valid_from=None,
+        valid_to=None,
+        provenance=(),
+    )
+
+
+class LightReader:
+    """The two primitives :class:`store.exposure._Evaluator` reads, answered with light
+    records: relations as :func:`light_relation`, entities with their id and kind only."""
+
+    kind = "neo4j"
+
+    def __init__(self, read: Read, types: Types, type_names: Mapping[str, str]) -> None:
+        self._read, self._types, self._names = read, types, type_names
+
+    def edges(
+        self,
+        node_ids: Sequence[str],
+        types: Sequence[str] | None,
+        direction: Direction,
+        as_of: date | None,
+    ) -> list[Relation]:
+        if not node_ids:
+            return []
+        params = {"ids": list(dict.fromkeys(node_ids)), "types": self._types(types), "day": as_of}
+        records = self._read(qx.LIGHT_EDGES[direction.value], params)
+        return [light_relation(r["rel"], self._names) for r in records]
+
+    def entities(self, ids: Sequence[str]) -> dict[str, Entity]:
+        if not ids:
+            return {}
+        records = self._read(qx.KINDS, {"ids": list(dict.fromkeys(ids))})
+        return {
+            r["id"]: Entity.model_construct(id=r["id"], kind=r["kind"], name=r["id"])
+            for r in records
+        }
+
+
+class Neo4jExposureEngine:
+    """Evaluates rule versions on one Neo4j database (see the module docstring)."""
+
+    def __init__(
+        self,
+        read: Read,
+        schema: Schema,
+        types: Types,
+        type_names: Mapping[str, str],
+        relation: Callable[[Mapping[str, Any]], Relation],
+    ) -> None:
+        self._read, self._schema, self._types = read, schema, types
+        self._names, self._relation = type_names, relation
+        self._reader = LightReader(read, types, type_names)
+        self._rules: dict[tuple[str, str], list[RuleVersion]] = {}
+
+    # ------------------------------------------------------------ rules
+    def rule_versions(
+        self, store: GraphStore, policy: str, version: str | None
+    ) -> list[RuleVersion]:
+        """``policy``'s rule versions, read once per graph ``version`` (never cached for a
+        graph without one)."""
+        if version is None:
+            return read_versions(store, self._schema, policy)
+        key = (version, policy)
+        if key not in self._rules:
+            if any(v != version for v, _ in self._rules):
+                self._rules.clear()
+            self._rules[key] = read_versions(store, self._schema, policy)
+        return self._rules[key]
+
+    # ------------------------------------------------------------ exposure
+    def evaluate(
+        self,
+        rule: RuleVersion | None,
+        day: date,
+        *,
+        policy: str | None,
+        max_depth: int,
+        first: int,
+    ) -> Evaluation:
+        """:func:`store.exposure.evaluate`, with the tiers in one statement."""
+        if rule is None or not rule.binds:
+            return Evaluation(policy, day, rule, [], [], [], [], [])
+        reader = cast(GraphStore, self._reader)
+        if rule.direction == "promotes-domestic":
+            found = evaluate(
+                reader, self._schema, rule, day, policy=policy, max_depth=max_depth, first=first
+            )
+            return self._hydrate(found)
+        ev = _Evaluator(reader, self._schema, rule, day)
+        candidates, benefit, reach = _direct(ev, policy)
+        settled = _best(candidates, set(benefit))
+        depth_of = dict.fromkeys(settled, 0)
+        if settled and max_depth > 0 and len(settled) < first:
+            for row in self._tiers(ev, settled, set(benefit), max_depth, first):
+                chain = tuple(light_relation(m, self._names) for m in row["chain"])
+                settled[row["id"]] = (row["kind"], (*chain, *settled[row["root"]][1]))
+                depth_of[row["id"]] = int(row["depth"])
+        exposures = [
+            Exposure(org, kind, depth_of[org], score(path, depth_of[org]), path, rule.id, day)
+            for org, (kind, path) in settled.items()
+        ]
+        exposures.sort(key=lambda e: (e.depth, -e.score, e.supplier))
+        found = Evaluation(
+            policy=policy,
+            as_of=day,
+            rule=rule,
+            exposures=exposures[:first],
+            beneficiaries=sorted(benefit.values(), key=lambda b: b.entity),
+            scope=reach.scope,
+            named=reach.named,
+            jurisdictions=reach.jurisdictions,
+        )
+        return self._hydrate(found)
+
+    def _tiers(
+        self,
+        ev: _Evaluator,
+        settled: dict[str, tuple[str, Path]],
+        benefit: set[str],
+        max_depth: int,
+        first: int,
+    ) -> list[Mapping[str, Any]]:
+        rule = ev.rule
+        params = qx.tier_params(
+            roots=sorted((org, len(path)) for org, (_, path) in settled.items()),
+            taken=set(settled) | benefit,
+            max_depth=max_depth,
+            first=first,
+            day=ev.day,
+            supply=self._types(self._schema.with_role(SUPPLY)),
+            ownership=self._types(self._schema.with_role(OWNERSHIP)),
+            threshold=rule.ownership_threshold,
+            reach=getattr(ev, "reach_items", None),
+            organization=ORGANIZATION,
+        )
+        return list(self._read(qx.TIERS, params)[0]["found"])
+
+    def _hydrate(self, found: Evaluation) -> Evaluation:
+        """The page's paths and the beneficiaries' with full relations (one statement)."""
+        light = {
+            r.id: {"id": r.id, "source": r.source, "target": r.target}
+            for path in (
+                *(e.path for e in found.exposures),
+                *(b.path for b in found.beneficiaries),
+            )
+            for r in path
+            if not r.provenance
+        }
+        if not light:
+            return found
+        records = self._read(qx.HYDRATE, qx.hydrate_params(light.values()))
+        full = {r.id: r for r in (self._relation(rec["rel"]) for rec in records)}
+        missing = sorted(set(light) - set(full))
+        if missing:
+            raise StoreUnavailable(
+                f"the graph changed while the answer was read (relation {missing[0]} is gone);"
+                " ask again"
+            )
+
+        def whole(path: Path) -> Path:
+            return tuple(full.get(r.id, r) if not r.provenance else r for r in path)
+
+        return replace(
+            found,
+            exposures=[replace(e, path=whole(e.path)) for e in found.exposures],
+            beneficiaries=[
+                Beneficiary(b.entity, b.reason, whole(b.path)) for b in found.beneficiaries
+            ],
+        )
