@@ -55,7 +55,7 @@ class Renderer:
         e = self.graph.entities.get(entity_id)
         return e.name if e else entity_id
 
-    def kind(self, entity_id: str) -> str:
+    def class_label(self, entity_id: str) -> str:
         e = self.graph.entities.get(entity_id)
         return self.schema.classes[e.kind].label if e else ""
 
@@ -89,7 +89,7 @@ def policy_html(section: PolicySection, r: Renderer, png: bytes | None) -> str:
     reference = p.attributes.get("reference")
     parts = [
         f'<section id="policy-{esc(p.id)}"><h2>{esc(p.name)}</h2>',
-        f'<p class="meta">{esc(r.kind(p.id))} · id <code>{esc(p.id)}</code>'
+        f'<p class="meta">{esc(r.class_label(p.id))} · id <code>{esc(p.id)}</code>'
         + (f" · {esc(reference)}" if reference else "")
         + "</p>",
     ]
@@ -121,7 +121,7 @@ def policy_html(section: PolicySection, r: Renderer, png: bytes | None) -> str:
     )
     for x in section.exposures:
         parts.append(
-            f"<tr><td>{esc(r.name(x.supplier))}</td><td>{esc(r.kind(x.supplier))}</td>"
+            f"<tr><td>{esc(r.name(x.supplier))}</td><td>{esc(r.class_label(x.supplier))}</td>"
             f"<td>{esc(x.kind)}</td><td class='num'>{x.depth}</td>"
             f"<td class='num'>{x.score:.3f}</td>"
             f"<td><details><summary>{len(x.path)} fact(s)</summary>{r.facts(x.path)}"
