@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 
 from rich.table import Table
 
@@ -35,6 +35,12 @@ class Labels:
 
 def _moment(moment: datetime) -> str:
     return moment.isoformat()
+
+
+def _readable(moment: datetime) -> str:
+    """A load time for people: to the second, in UTC."""
+    utc = moment.astimezone(UTC) if moment.tzinfo is not None else moment
+    return utc.strftime("%Y-%m-%d %H:%M:%S UTC")
 
 
 def version_json(v: GraphVersion) -> dict[str, object]:
@@ -160,7 +166,8 @@ def citations(c: FactChange, labels: Labels) -> list[str]:
         source = labels.sources.get(str(p.get("source")))
         title = source.title if source is not None and source.title else str(p.get("source"))
         url = source.url if source is not None else None
-        cited = f"[{title}]({url})" if url else title
+        label = title.replace("[", "\\[").replace("]", "\\]")
+        cited = f"[{label}]({url})" if url else title
         evidence = str(p.get("evidence") or "").strip()
         if len(evidence) > MAX_EVIDENCE:
             evidence = evidence[: MAX_EVIDENCE - 1] + "…"
@@ -221,7 +228,7 @@ def digest_markdown(d: ChangeDigest, labels: Labels) -> str:
     lines = [f"# Changes to the graph since version {d.since}", "", headline(d)]
     if d.versions:
         lines += [""] + [
-            f"- version {v.number}, loaded {_moment(v.loaded_at)}: {v.entities} entities, "
+            f"- version {v.number}, loaded {_readable(v.loaded_at)}: {v.entities} entities, "
             f"{v.relations} relations, {v.sources} sources"
             for v in d.versions
         ]
