@@ -118,9 +118,7 @@ def versions() -> list[Graph]:
     return [v1, v2, v3]
 
 
-@pytest.fixture(
-    scope="module", params=["embedded", pytest.param("neo4j", marks=pytest.mark.neo4j)]
-)
+@pytest.fixture(scope="module", params=["embedded", pytest.param("neo4j", marks=pytest.mark.neo4j)])
 def store(request: pytest.FixtureRequest) -> Iterator[HistoryStore]:
     """A store of the parametrized kind that has been loaded with the three versions (once
     per module: the tests only read)."""
