@@ -1,0 +1,184 @@
+"""Root fields for paged analyses: ``exposures`` and ``dependenciesConnection`` (the
+lists of ``suppliersExposedTo`` and ``dependencies`` as connections with a total) and
+``chokepoints`` (who produces a technology, how concentrated).
+
+None of them takes an argument typed with a generated enum, so they are a plain class the
+finding fields (:func:`api.list_fields.query_fields`) inherit.
+"""
+
+from __future__ import annotations
+
+import sys
+from datetime import date
+
+import strawberry
+
+from api.context import Info
+from api.identifiers import resolve_entity
+from api.loaders import offload
+from api.page_types import (
+    Chokepoint,
+    ChokepointCountry,
+    ChokepointSupplier,
+    DependencyConnection,
+    DependencyEdge,
+    ExposureConnection,
+    ExposureEdge,
+    page_of,
+)
+from api.prefetch import asks_for, prefetch_relations
+from api.types import DependencyNode, ExposureNode, RelationNode
+from store import analysis, chokepoints
+
+DEFAULT_PAGE_FIRST = 100
+DEFAULT_MAX_DEPTH = 3
+EVERYTHING = sys.maxsize
+
+
+def _or(value: int | None, default: int) -> int:
+    return default if value is None else value
+
+
+@strawberry.type
+class PagedFields:
+    @strawberry.field(
+        description=(
+            "Organizations exposed to a policy (id, or exact name), a page at a time "
+            "with the total: `suppliersExposedTo` as a connection."
+        )
+    )
+    async def exposures(
+        self,
+        info: Info,
+        policy: strawberry.ID,
+        max_depth: int | None = DEFAULT_MAX_DEPTH,
+        as_of: date | None = None,
+        first: int | None = DEFAULT_PAGE_FIRST,
+        after: str | None = None,
+    ) -> ExposureConnection:
+        ctx = info.context
+        depth = ctx.limits.check_depth(_or(max_depth, DEFAULT_MAX_DEPTH), "maxDepth")
+        count = ctx.limits.check_first(_or(first, DEFAULT_PAGE_FIRST))
+        policy_id = await resolve_entity(ctx, str(policy), "Policy", "policy")
+        found = await offload(
+            analysis.suppliers_exposed_to,
+            ctx.store,
+            ctx.schema,
+            policy_id,
+            max_depth=depth,
+            as_of=as_of,
+            first=EVERYTHING,
+        )
+        page = page_of(found, after, count)
+        await prefetch_relations(
+            info,
+            [r for e in page.items for r in e.path],
+            "edges",
+            "node",
+            "path",
+            also=[e.supplier for e in page.items]
+            if asks_for(info, "edges", "node", "supplier")
+            else (),
+        )
+        return ExposureConnection(
+            edges=page.edges(lambda c, e: ExposureEdge(cursor=c, node=ExposureNode.of(e))),
+            page_info=page.page_info,
+            total_count=len(found),
+        )
+
+    @strawberry.field(
+        description=(
+            "What a firm (id, or exact name) depends on upstream, a page at a time with "
+            "the total: `dependencies` as a connection."
+        )
+    )
+    async def dependencies_connection(
+        self,
+        info: Info,
+        firm: strawberry.ID,
+        max_depth: int | None = DEFAULT_MAX_DEPTH,
+        as_of: date | None = None,
+        first: int | None = DEFAULT_PAGE_FIRST,
+        after: str | None = None,
+    ) -> DependencyConnection:
+        ctx = info.context
+        depth = ctx.limits.check_depth(_or(max_depth, DEFAULT_MAX_DEPTH), "maxDepth")
+        count = ctx.limits.check_first(_or(first, DEFAULT_PAGE_FIRST))
+        firm_id = await resolve_entity(ctx, str(firm), "Organization", "firm")
+        found = await offload(
+            analysis.dependencies,
+            ctx.store,
+            ctx.schema,
+            firm_id,
+            max_depth=depth,
+            as_of=as_of,
+        )
+        page = page_of(found, after, count)
+        await prefetch_relations(
+            info,
+            [r for d in page.items for r in d.path],
+            "edges",
+            "node",
+            "path",
+            also=[d.entity for d in page.items]
+            if asks_for(info, "edges", "node", "entity")
+            else (),
+        )
+        return DependencyConnection(
+            edges=page.edges(lambda c, d: DependencyEdge(cursor=c, node=DependencyNode.of(d))),
+            page_info=page.page_info,
+            total_count=len(found),
+        )
+
+    @strawberry.field(
+        description=(
+            "Who produces a technology (id, or exact name), with stated shares, "
+            "headquarters countries and a concentration index that says how much of "
+            "the market it rests on."
+        )
+    )
+    async def chokepoints(
+        self, info: Info, technology: strawberry.ID, as_of: date | None = None
+    ) -> Chokepoint:
+        ctx = info.context
+        tech = await resolve_entity(ctx, str(technology), None, "technology")
+        found = await offload(
+            chokepoints.chokepoint, ctx.store, tech, as_of=as_of, schema=ctx.schema
+        )
+        await prefetch_relations(
+            info,
+            [s.relation for s in found.suppliers],
+            "suppliers",
+            "relation",
+            also=[
+                tech,
+                *(s.supplier for s in found.suppliers),
+                *(c for s in found.suppliers for c in s.countries),
+                *(c.country for c in found.countries),
+            ],
+        )
+        return Chokepoint(
+            as_of=as_of,
+            suppliers=[
+                ChokepointSupplier(
+                    share=s.share,
+                    relation=RelationNode.of(s.relation),
+                    supplier_id=s.supplier,
+                    country_ids=s.countries,
+                )
+                for s in found.suppliers
+            ],
+            countries=[
+                ChokepointCountry(
+                    share=c.share, suppliers=c.suppliers, basis=c.basis, country_id=c.country
+                )
+                for c in found.countries
+            ],
+            known_suppliers=found.known_suppliers,
+            suppliers_with_share=found.suppliers_with_share,
+            share_covered=found.share_covered,
+            hhi=found.hhi,
+            country_hhi=found.country_hhi,
+            concentration=found.concentration,
+            technology_id=tech,
+        )
