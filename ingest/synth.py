@@ -27,8 +27,9 @@ reader (:mod:`ingest.bulk`) and/or chunked YAML files for the curated-file valid
 seeded by the caller and the ontology, so one seed gives byte-identical files. Rows are
 written as they are generated: memory holds a few small arrays per firm, never the graph.
 Kinds, relation types and columns come from the :class:`~ontology.schema.Schema`; the
-concept names used here (tiers, supplies, ownership...) are the ones
-:mod:`store.analysis` reasons about.
+relation types that carry a meaning for the analyst questions (supply, production, use,
+ownership, kind-of, listing, headquarters, a policy's scope...) are read through their
+ontology roles (:mod:`ingest.synth_roles`), the same annotations the exposure rules follow.
 """
 
 from __future__ import annotations
@@ -89,11 +90,13 @@ class _Generator(PolicySteps, ChainSteps):
                 gid = f"gov-{code}-{office}"
                 self.gov.append(gid)
                 self.entity(gid, "GovernmentBody", f"Ministry of {office.title()} of {cname}")
-                self.rel("headquarteredIn", gid, country_id(code), "synth-registry")
+                self.rel(self.types.headquarters, gid, country_id(code), "synth-registry")
         for code, bname, members in BLOCS:
             self.entity(f"bloc-{code}", "Bloc", bname, aliases=(code.upper(),))
             for m in members:
-                self.rel("memberOf", country_id(m), f"bloc-{code}", "synth-gazette", dated=1.0)
+                self.rel(
+                    self.types.membership, country_id(m), f"bloc-{code}", "synth-gazette", dated=1.0
+                )
         for i in range(8):
             sdo = f"sdo-{i + 1:02d}"
             self.sdos.append(sdo)
@@ -123,7 +126,7 @@ class _Generator(PolicySteps, ChainSteps):
         self.tech_level.append(level)
         self.entity(tid, "Technology", name)
         if parent is not None:
-            self.rel("broader", tid, parent, "synth-taxonomy")
+            self.rel(self.types.kind_of, tid, parent, "synth-taxonomy")
 
     def firms(self) -> None:
         rng = self.rng
@@ -148,7 +151,7 @@ class _Generator(PolicySteps, ChainSteps):
             aliases = (base.upper()[:4],) if rng.random() < 0.1 else ()
             attrs = {"stateOwnership": ownership, "founded": self.day()}
             self.entity(self.fid[i], "Firm", name, attrs, names, aliases)
-            self.rel("headquarteredIn", self.fid[i], country_id(code), "synth-registry")
+            self.rel(self.types.headquarters, self.fid[i], country_id(code), "synth-registry")
 
     def products(self) -> None:
         """Half of the firms make a product that uses 1-3 technologies; the others
@@ -163,15 +166,17 @@ class _Generator(PolicySteps, ChainSteps):
                 pid = f"prod-{count:06d}"
                 kind = rng.choice(kinds.get(self.tier[i], ("Product",)))
                 self.entity(pid, kind, f"{self.name()} {kind} {count}", {"launched": self.day()})
-                self.rel("produces", self.fid[i], pid, "synth-filings", dated=0.5)
+                self.rel(self.types.production, self.fid[i], pid, "synth-filings", dated=0.5)
                 domain = self.domain[i]
                 for tech in sorted({pick(domain) for _ in range(rng.randint(1, 3))}):
-                    self.rel("uses", pid, tech, "synth-filings")
+                    self.rel(self.types.use, pid, tech, "synth-filings")
                 self.output[i] = pid
             else:
                 tech = pick(self.domain[i])
                 quals = {"share": f"{rng.randint(1, 40) / 100:g}"} if rng.random() < 0.2 else {}
-                self.rel("produces", self.fid[i], tech, "synth-filings", quals, dated=0.5)
+                self.rel(
+                    self.types.production, self.fid[i], tech, "synth-filings", quals, dated=0.5
+                )
                 self.output[i] = tech
 
 

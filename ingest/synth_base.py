@@ -21,6 +21,7 @@ from ingest.synth_params import (
     firm_id,
     zipf,
 )
+from ingest.synth_roles import SynthRelations
 from ontology.schema import Schema
 
 
@@ -72,6 +73,7 @@ class GeneratorBase:
         self.rng = random.Random(seed)
         self.sink = sink
         self.schema = schema
+        self.types = SynthRelations.of(schema)  # relation types by their ontology role
         self.stats = SynthStats(firms=firms, seed=seed)
         self.fid = [firm_id(i) for i in range(firms)]  # formatted once: used ~10 times each
         self.tier = bytearray(firms)

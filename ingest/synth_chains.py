@@ -42,7 +42,7 @@ class ChainSteps(GeneratorBase):
                 if rng.random() < 0.3:
                     quals["share"] = f"{rng.randint(5, 60) / 100:g}"
                 self.rel(
-                    "supplies",
+                    self.types.supply,
                     self.fid[supplier],
                     self.fid[buyer],
                     "synth-customs",
@@ -73,7 +73,12 @@ class ChainSteps(GeneratorBase):
                 has_share.add(parent)
                 quals["share"] = f"{rng.randint(51, 100) / 100:g}"
             self.rel(
-                "subsidiaryOf", self.fid[child], self.fid[parent], "synth-filings", quals, dated=0.5
+                self.types.parent,
+                self.fid[child],
+                self.fid[parent],
+                "synth-filings",
+                quals,
+                dated=0.5,
             )
 
         for j, parent in enumerate(parents[1:], start=1):
@@ -90,7 +95,7 @@ class ChainSteps(GeneratorBase):
         for i in range(self.n):
             if self.state_owned[i]:
                 self.rel(
-                    "ownedBy",
+                    self.types.state_owner,
                     self.fid[i],
                     country_id(COUNTRIES[self.country[i]][0]),
                     "synth-registry",
@@ -98,7 +103,7 @@ class ChainSteps(GeneratorBase):
 
     def activities(self) -> None:
         """The remaining relation types, each for a small share of firms."""
-        rng = self.rng
+        rng, types = self.rng, self.types
         policy_ids = [p for p, _ in self.policies]
         countries = [country_id(code) for code, _ in COUNTRIES]
         pick = self._deep_picker(0.7)
@@ -108,12 +113,12 @@ class ChainSteps(GeneratorBase):
             return pick(self.domain[firm])
 
         steps: list[tuple[float, str, Callable[[], str], str, float]] = [
-            (0.3, "develops", tech, "synth-filings", 0.0),
-            (0.1, "dependsOn", tech, "synth-filings", 0.0),
+            *((0.3, t, tech, "synth-filings", 0.0) for t in types.development),
+            (0.1, types.dependence, tech, "synth-filings", 0.0),
             (0.15, "implements", lambda: rng.choice(self.standards), "synth-registry", 0.0),
-            (0.05, "memberOf", lambda: rng.choice(self.sdos), "synth-registry", 1.0),
-            (0.05, "entersMarket", lambda: rng.choice(countries), "synth-filings", 1.0),
-            (0.05, "benefitsFrom", lambda: rng.choice(policy_ids), "synth-filings", 0.0),
+            (0.05, types.body_membership, lambda: rng.choice(self.sdos), "synth-registry", 1.0),
+            (0.05, types.market_entry, lambda: rng.choice(countries), "synth-filings", 1.0),
+            (0.05, types.benefit, lambda: rng.choice(policy_ids), "synth-filings", 0.0),
             (0.03, "alignedWith", lambda: rng.choice(policy_ids), "synth-filings", 0.0),
             (0.02, "promotes", lambda: rng.choice(self.standards), "synth-registry", 0.0),
         ]
@@ -126,7 +131,7 @@ class ChainSteps(GeneratorBase):
                 self._compete(firm, competing)
         for code, _ in COUNTRIES:
             for d in sorted(rng.sample(range(1, len(DOMAINS) + 1), 2)):
-                self.rel("dependsOn", country_id(code), f"tech-{d}", "synth-gazette")
+                self.rel(types.dependence, country_id(code), f"tech-{d}", "synth-gazette")
 
     def _compete(self, i: int, seen: set[tuple[int, int]]) -> None:
         j = self.rng.randrange(self.n)

@@ -25,7 +25,13 @@ class PolicySteps(GeneratorBase):
             sid = f"std-{k + 1:05d}"
             self.standards.append(sid)
             self.entity(sid, "Standard", f"{self.name().upper()} {k + 1}")
-            self.rel("develops", rng.choice(self.sdos), sid, "synth-registry", dated=1.0)
+            self.rel(
+                self.types.standard_development,
+                rng.choice(self.sdos),
+                sid,
+                "synth-registry",
+                dated=1.0,
+            )
             for tech in sorted(rng.sample(self.techs, 2)):
                 self.rel("governs", sid, tech, "synth-registry")
 
@@ -59,11 +65,18 @@ class PolicySteps(GeneratorBase):
             self.rel("issuedBy", pid, self.gov[2 * issuer + rng.randint(0, 1)], "synth-gazette")
             where = {issuer} if not restricts else {rng.randrange(len(COUNTRIES)) for _ in range(2)}
             for c in sorted(where):
-                self.rel("appliesTo", pid, country_id(COUNTRIES[c][0]), "synth-gazette")
+                self.rel(
+                    self.types.target_jurisdiction,
+                    pid,
+                    country_id(COUNTRIES[c][0]),
+                    "synth-gazette",
+                )
             level = rng.choices((1, 2, 3, 4), weights=(0.05, 0.35, 0.4, 0.2))[0]
             techs = sorted(set(rng.sample(by_level[level], rng.randint(1, 3))))
             for tech in techs:
-                self.rel("targets", pid, tech, "synth-gazette", {"effect": effect}, dated=1.0)
+                self.rel(
+                    self.types.scope, pid, tech, "synth-gazette", {"effect": effect}, dated=1.0
+                )
             self.specs.append(
                 PolicySpec(
                     pid, kind, pname, issuer, tuple(sorted(where)), tuple(techs), level, since
@@ -78,7 +91,7 @@ class PolicySteps(GeneratorBase):
         named = rng.sample(range(self.n), max(1, round(self.n * LISTED_SHARE)))
         for j, firm in enumerate(sorted(named)):
             policy = listing_ids[j % len(listing_ids)]
-            self.rel("names", policy, self.fid[firm], "synth-gazette", dated=1.0)
+            self.rel(self.types.listing, policy, self.fid[firm], "synth-gazette", dated=1.0)
             if rng.random() < 0.5:
                 self.rel("harmedBy", self.fid[firm], policy, "synth-filings")
 
@@ -142,15 +155,17 @@ class PolicySteps(GeneratorBase):
         label = f"{spec.name} rule" + (f" (amended {since})" if amends else "")
         self.entity(rid, "PolicyRule", label, attrs)
         src = "synth-gazette"
-        self.rel("ruleOf", rid, spec.pid, src, rng=rng)
+        self.rel(self.types.rule_of, rid, spec.pid, src, rng=rng)
         if amends:
-            self.rel("amends", rid, amends, src, rng=rng)
+            self.rel(self.types.rule_amends, rid, amends, src, rng=rng)
         issuer = country_id(COUNTRIES[spec.issuer][0])
-        self.rel("imposedBy", rid, issuer, src, rng=rng)
+        self.rel(self.types.rule_imposer, rid, issuer, src, rng=rng)
         for c in spec.where:
             if c != spec.issuer:
-                self.rel("appliesIn", rid, country_id(COUNTRIES[c][0]), src, rng=rng)
+                self.rel(
+                    self.types.rule_jurisdiction, rid, country_id(COUNTRIES[c][0]), src, rng=rng
+                )
         for tech in techs:
-            self.rel("covers", rid, tech, src, {"includeNarrower": "true"}, rng=rng)
+            self.rel(self.types.rule_scope, rid, tech, src, {"includeNarrower": "true"}, rng=rng)
         if "invokes" in extra:
-            self.rel("invokes", rid, extra["invokes"], src, rng=rng)
+            self.rel(self.types.rule_invokes, rid, extra["invokes"], src, rng=rng)

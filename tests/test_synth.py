@@ -21,10 +21,11 @@ from typer.testing import CliRunner
 
 from ingest.bulk import build_bulk_graph, collect_bulk
 from ingest.synth import LISTED_SHARE, SIZES, TIERS, generate
+from ingest.synth_roles import SynthRelations, role_type, role_types
 from ingest.validate import build_graph
 from ontology.errors import ValidationFailed
 from ontology.model import Graph
-from ontology.schema import Schema, default_schema
+from ontology.schema import Schema, build_schema, default_schema, read_ontology_graph
 from techsov.cli import app
 
 
@@ -265,3 +266,33 @@ def test_synthetic_policies_expose_organizations_today_in_every_direction(
         kinds.update(e.kind for e in found.exposures if e.depth == 0)
     assert sum(size > 0 for size in sizes) >= 0.9 * len(policies)
     assert {"restricted", "cut-off", "technology", "named"} <= kinds
+
+
+def test_relation_types_are_read_through_their_ontology_roles(schema: Schema) -> None:
+    types = SynthRelations.of(schema)
+    assert (types.supply, types.kind_of, types.listing) == ("supplies", "broader", "names")
+    assert role_types(schema, "ProductionRole", "Firm", "Technology") == ("produces", "develops")
+    assert (types.production, types.development) == ("produces", ("develops",))
+    assert (types.parent, types.state_owner) == ("subsidiaryOf", "ownedBy")
+    assert (types.scope, types.rule_scope) == ("targets", "covers")
+    with pytest.raises(ValueError, match="no SupplyRole relation from Technology"):
+        role_type(schema, "SupplyRole", "Technology", "Firm")
+
+
+def test_a_new_supply_relation_type_in_the_ontology_is_what_the_generator_writes(
+    tmp_path: Path,
+) -> None:
+    g = read_ontology_graph()
+    g.parse(
+        data="""
+        @prefix ts: <https://w3id.org/techsov/ontology#> .
+        @prefix owl: <http://www.w3.org/2002/07/owl#> .
+        @prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
+        ts:sellsTo a owl:ObjectProperty ; ts:relation true ; rdfs:label "sells to"@en ;
+            rdfs:domain ts:Firm ; rdfs:range ts:Firm ; ts:relationRole ts:SupplyRole .
+        """,
+        format="turtle",
+    )
+    stats = generate(tmp_path, 100, seed=5, schema=build_schema(g))
+    assert stats.relations["sellsTo"] > 0
+    assert "supplies" not in stats.relations
