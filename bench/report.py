@@ -70,6 +70,10 @@ def summarize(per_size: dict[str, dict[str, Any]], naive_subset: int) -> dict[st
         )
         out["embedded_startup_s"][size] = m["embedded"]["startup_s"]
         out["embedded_peak_rss_mb"][size] = m["embedded"]["peak_rss_mb"]
+        if "cold" in m["embedded"]:  # the warm start above; the cold one beside it
+            cold = m["embedded"]["cold"]
+            out.setdefault("embedded_startup_cold_s", {})[size] = cold["startup_s"]
+            out.setdefault("embedded_peak_rss_cold_mb", {})[size] = cold["peak_rss_mb"]
         out["neo4j_heap_used_mb"][size] = m["neo4j_heap_mb"].get("used")
         failed = sum(side["failed"] for q in m["queries"].values() for side in q.values())
         out.setdefault("query_failures", {})[size] = failed

@@ -36,6 +36,7 @@ from typing import Any
 import httpx
 import neo4j
 
+from bench.embedded import cold_and_warm
 from bench.http import (
     DEPENDENCIES_DOC,
     EXPOSURE_DOC,
@@ -462,16 +463,6 @@ def _soak(config: BenchConfig) -> dict[str, Any]:
     }
 
 
-def _probe(data: Path) -> dict[str, float]:
-    """Embedded start-up in a fresh process (see :mod:`bench.probe`)."""
-    started = time.perf_counter()
-    done = subprocess.run(
-        [sys.executable, "-m", "bench.probe", str(data)],
-        cwd=REPO_ROOT,
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    result: dict[str, float] = json.loads(done.stdout)
-    result["process_s"] = round(time.perf_counter() - started, 2)
-    return result
+def _probe(data: Path) -> dict[str, Any]:
+    """Embedded start-up in fresh processes, cold and warm (see :mod:`bench.embedded`)."""
+    return cold_and_warm(data)
