@@ -92,41 +92,23 @@ async def _conditions(info: Info, where: Any, direction: str) -> list[RelationCo
     return out
 
 
-def entity_list_fields(types: OntologyTypes) -> type:
-    schema = types.schema
-    where_type = where_input(schema)
+def _order_enum(schema: Schema) -> Any:
+    """``EntityOrderField``: the built-in sort keys and every attribute of the ontology."""
     order_keys = [*ORDER_KEYS_BUILTIN, *entity_attributes(schema)]
     python_enum: Any = enum.Enum("EntityOrderField", {k: k for k in order_keys})  # type: ignore[misc]
-    order_enum = strawberry.enum(
+    return strawberry.enum(
         python_enum,
         name="EntityOrderField",
         description="What `entities` sorts by (entities without the value come last).",
     )
-    kind_arg = Annotated[Any, strawberry.argument(graphql_type=types.entity_kind | None)]
-    where_arg = Annotated[Any, strawberry.argument(graphql_type=where_type | None)]
-    order_arg = Annotated[Any, strawberry.argument(graphql_type=order_enum | None)]
+
+
+def _shortcut_fields(kind_arg: Any, where_arg: Any, order_arg: Any) -> type:
+    """``policies`` and ``listings``: ``entities`` for the ontology's ``Policy`` (or one of
+    its subclasses) and ``EntityListing`` classes."""
 
     @strawberry.type
-    class EntityListFields:
-        @strawberry.field(
-            description=(
-                "Entities of a kind (subclasses included) meeting every condition of "
-                "`where`, sorted, a page at a time with the total count."
-            )
-        )
-        async def entities(
-            self,
-            info: Info,
-            kind: kind_arg = None,
-            where: where_arg = None,
-            order_by: order_arg = None,
-            descending: bool | None = False,
-            first: int | None = DEFAULT_LIST_FIRST,
-            after: str | None = None,
-        ) -> EntityConnection:
-            name = None if kind is None else str(kind.value)
-            return await list_entities(info, name, where, order_by, descending, first, after)
-
+    class ShortcutFields:
         @strawberry.field(
             description=(
                 "Policies (of one kind of policy when `kind` is given): `entities` with "
@@ -164,7 +146,41 @@ def entity_list_fields(types: OntologyTypes) -> type:
             name = _kind_under(info.context.schema, None, LISTING)
             return await list_entities(info, name, where, order_by, descending, first, after)
 
-    return EntityListFields
+    return ShortcutFields
+
+
+def entity_list_fields(types: OntologyTypes) -> type:
+    """``entities``, ``policies`` and ``listings``, typed with ``types``' enums and inputs."""
+    kind_arg = Annotated[Any, strawberry.argument(graphql_type=types.entity_kind | None)]
+    where_arg = Annotated[Any, strawberry.argument(graphql_type=where_input(types.schema) | None)]
+    order_arg = Annotated[Any, strawberry.argument(graphql_type=_order_enum(types.schema) | None)]
+
+    @strawberry.type
+    class EntityListFields:
+        @strawberry.field(
+            description=(
+                "Entities of a kind (subclasses included) meeting every condition of "
+                "`where`, sorted, a page at a time with the total count."
+            )
+        )
+        async def entities(
+            self,
+            info: Info,
+            kind: kind_arg = None,
+            where: where_arg = None,
+            order_by: order_arg = None,
+            descending: bool | None = False,
+            first: int | None = DEFAULT_LIST_FIRST,
+            after: str | None = None,
+        ) -> EntityConnection:
+            name = None if kind is None else str(kind.value)
+            return await list_entities(info, name, where, order_by, descending, first, after)
+
+    @strawberry.type
+    class ListFields(EntityListFields, _shortcut_fields(kind_arg, where_arg, order_arg)):  # type: ignore[misc]
+        """``entities``, then its shortcuts."""
+
+    return ListFields
 
 
 def _kind_under(schema: Schema, kind: Any, root: str) -> str:
