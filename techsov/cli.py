@@ -10,7 +10,9 @@ arguments.
 from __future__ import annotations
 
 import hashlib
+import socket
 import time
+from collections.abc import Sequence
 from pathlib import Path
 
 import typer
@@ -18,7 +20,7 @@ from rich.table import Table
 
 from ontology.errors import StoreUnavailable
 from ontology.schema import default_schema
-from store.base import LoadSummary
+from store.base import GraphStore, LoadSummary
 from techsov import http_socket, serve_workers
 from techsov.console import err_console, exits_on_error, progress_bar, set_debug, step
 from techsov.diff_command import register as register_diff_command
@@ -131,6 +133,39 @@ def load(
             after_load(settings, schema, store, before, report=step)
 
 
+def _serve_workers(
+    sock: socket.socket, workers: int, paths: Sequence[Path], host: str, port: int
+) -> None:
+    """``workers`` API processes on the bound socket, each building its own store."""
+    serve_workers.pass_paths_to_workers(paths)
+    shown = f"[{host}]" if ":" in host else host
+    step(f"starting {workers} API processes; each reads the store itself")
+    err_console.print(
+        f"[bold green]GraphQL on http://{shown}:{port}/graphql[/] once the workers "
+        "say 'Application startup complete' (Ctrl-C stops)",
+        highlight=False,
+        soft_wrap=True,
+    )
+    serve_workers.run(sock, workers)
+
+
+def _announce_store(store: GraphStore) -> None:
+    """What the store holds; a store that does not answer yet is a warning, not an end."""
+    try:
+        counts = store.counts()
+    except StoreUnavailable as exc:
+        # Serve anyway: /readyz says 503 and queries get STORE_UNAVAILABLE until the
+        # store answers again, which the driver notices by itself.
+        err_console.print(
+            f"[bold yellow]warning:[/] {exc.message}", highlight=False, soft_wrap=True
+        )
+    else:
+        step(
+            f"store: [bold]{store.kind}[/] — {counts['entities']} entities, "
+            f"{counts['relations']} relations, {counts['sources']} sources"
+        )
+
+
 @app.command()
 @exits_on_error
 def serve(
@@ -155,34 +190,13 @@ def serve(
     # Bound first: a busy port is said at once, not after the graph is ready.
     sock = http_socket.bind(bind_host, bind_port)
     if workers > 1:
-        serve_workers.pass_paths_to_workers(paths or ())
-        shown = f"[{bind_host}]" if ":" in bind_host else bind_host
-        step(f"starting {workers} API processes; each reads the store itself")
-        err_console.print(
-            f"[bold green]GraphQL on http://{shown}:{bind_port}/graphql[/] once the workers "
-            "say 'Application startup complete' (Ctrl-C stops)",
-            highlight=False,
-            soft_wrap=True,
-        )
-        serve_workers.run(sock, workers)
+        _serve_workers(sock, workers, paths or (), bind_host, bind_port)
         return
     started = time.perf_counter()
     step("reading the ontology")
     schema = default_schema()
     with serving_store(settings, schema, paths or (), log=step) as store:
-        try:
-            counts = store.counts()
-        except StoreUnavailable as exc:
-            # Serve anyway: /readyz says 503 and queries get STORE_UNAVAILABLE until the
-            # store answers again, which the driver notices by itself.
-            err_console.print(
-                f"[bold yellow]warning:[/] {exc.message}", highlight=False, soft_wrap=True
-            )
-        else:
-            step(
-                f"store: [bold]{store.kind}[/] — {counts['entities']} entities, "
-                f"{counts['relations']} relations, {counts['sources']} sources"
-            )
+        _announce_store(store)
         step("building the GraphQL schema from the ontology")
         import uvicorn
 
