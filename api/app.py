@@ -62,6 +62,15 @@ def create_app(store: GraphStore, schema: Schema, limits: ApiLimits) -> FastAPI:
         openapi_url=None,
     )
     app.include_router(router, prefix=GRAPHQL_PATH)
+    _add_middleware(app, store, limits)
+    mount_explore(app, schema)
+    mount_graphiql_assets(app)
+    _add_probes(app, store, limits)
+    return app
+
+
+def _add_middleware(app: FastAPI, store: GraphStore, limits: ApiLimits) -> None:
+    """The answer cache, then the body limit outside it, then CORS outermost."""
     version = getattr(store, "version", None)
     if callable(version):  # a store that cannot tell its graph's version is not cached
         app.add_middleware(
@@ -81,8 +90,9 @@ def create_app(store: GraphStore, schema: Schema, limits: ApiLimits) -> FastAPI:
             allow_headers=["Content-Type"],
         )
 
-    mount_explore(app, schema)
-    mount_graphiql_assets(app)
+
+def _add_probes(app: FastAPI, store: GraphStore, limits: ApiLimits) -> None:
+    """``/healthz`` and ``/readyz``, the probes an orchestrator needs."""
 
     @app.get("/healthz")
     async def healthz() -> dict[str, str]:
@@ -107,8 +117,6 @@ def create_app(store: GraphStore, schema: Schema, limits: ApiLimits) -> FastAPI:
             logger.exception("readiness check failed")
             return _unavailable(INTERNAL_CODE, "store check failed")
         return JSONResponse({"status": "ready", "store": store.kind})
-
-    return app
 
 
 def _unavailable(code: str, message: str) -> JSONResponse:
