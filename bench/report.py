@@ -23,6 +23,40 @@ def _r(x: float, digits: int = 2) -> float:
     return round(x, digits) if math.isfinite(x) else x
 
 
+def _headline(out: dict[str, Any], size: str, m: dict[str, Any]) -> None:
+    """One size's headline figures, into ``out``'s maps."""
+    q = m["queries"][HEADLINE]
+    out["relations"][size] = m["relations"]
+    out["load_rel_per_s"][size] = m["load_rel_per_s"]
+    out["naive_rel_per_s"][size] = m["naive_rel_per_s"]
+    out["load_vs_naive"][size] = _r(ratio(m["load_rel_per_s"], m["naive_rel_per_s"]), 1)
+    out["graphql_overhead_p50"][size] = _r(ratio(q["http"]["p50_ms"], q["neo4j"]["p50_ms"]))
+    out["exposure_d3_p50_ms"][size] = _r(q["neo4j"]["p50_ms"], 1)
+    out["exposure_d3_p95_ms"][size] = _r(q["neo4j"]["p95_ms"], 1)
+    if "neo4j_asof" in q:
+        out["exposure_d3_asof_p95_ms"][size] = _r(q["neo4j_asof"]["p95_ms"], 1)
+    out["graphql_exposure_d3_p95_ms"][size] = _r(q["http"]["p95_ms"], 1)
+    if "path_l4" in m["queries"]:
+        out["path_l4_p95_ms"][size] = _r(m["queries"]["path_l4"]["neo4j"]["p95_ms"], 1)
+    for key in ("full_load_s", "incremental_rel_per_s", "noop_reload_s"):
+        if key in m:
+            out[key][size] = m[key]
+    out["embedded_over_neo4j_p50"][size] = _r(
+        ratio(q["embedded"]["p50_ms"], q["neo4j"]["p50_ms"]), 3
+    )
+    out["embedded_startup_s"][size] = m["embedded"]["startup_s"]
+    out["embedded_peak_rss_mb"][size] = m["embedded"]["peak_rss_mb"]
+    if "cold" in m["embedded"]:  # the warm start above; the cold one beside it
+        cold = m["embedded"]["cold"]
+        out.setdefault("embedded_startup_cold_s", {})[size] = cold["startup_s"]
+        out.setdefault("embedded_peak_rss_cold_mb", {})[size] = cold["peak_rss_mb"]
+    out["neo4j_heap_used_mb"][size] = m["neo4j_heap_mb"].get("used")
+    failed = sum(side["failed"] for q in m["queries"].values() for side in q.values())
+    out.setdefault("query_failures", {})[size] = failed
+    for clients, run in m.get("clients", {}).items():
+        out.setdefault(f"rps_{clients}_clients", {})[size] = run["rps"]
+
+
 def summarize(per_size: dict[str, dict[str, Any]], naive_subset: int) -> dict[str, Any]:
     """The headline figures, each as ``{size: value}``, and the total error count."""
     out: dict[str, Any] = {
@@ -49,37 +83,8 @@ def summarize(per_size: dict[str, dict[str, Any]], naive_subset: int) -> dict[st
     }
     errors = 0
     for size, m in per_size.items():
-        q = m["queries"][HEADLINE]
-        out["relations"][size] = m["relations"]
-        out["load_rel_per_s"][size] = m["load_rel_per_s"]
-        out["naive_rel_per_s"][size] = m["naive_rel_per_s"]
-        out["load_vs_naive"][size] = _r(ratio(m["load_rel_per_s"], m["naive_rel_per_s"]), 1)
-        out["graphql_overhead_p50"][size] = _r(ratio(q["http"]["p50_ms"], q["neo4j"]["p50_ms"]))
-        out["exposure_d3_p50_ms"][size] = _r(q["neo4j"]["p50_ms"], 1)
-        out["exposure_d3_p95_ms"][size] = _r(q["neo4j"]["p95_ms"], 1)
-        if "neo4j_asof" in q:
-            out["exposure_d3_asof_p95_ms"][size] = _r(q["neo4j_asof"]["p95_ms"], 1)
-        out["graphql_exposure_d3_p95_ms"][size] = _r(q["http"]["p95_ms"], 1)
-        if "path_l4" in m["queries"]:
-            out["path_l4_p95_ms"][size] = _r(m["queries"]["path_l4"]["neo4j"]["p95_ms"], 1)
-        for key in ("full_load_s", "incremental_rel_per_s", "noop_reload_s"):
-            if key in m:
-                out[key][size] = m[key]
-        out["embedded_over_neo4j_p50"][size] = _r(
-            ratio(q["embedded"]["p50_ms"], q["neo4j"]["p50_ms"]), 3
-        )
-        out["embedded_startup_s"][size] = m["embedded"]["startup_s"]
-        out["embedded_peak_rss_mb"][size] = m["embedded"]["peak_rss_mb"]
-        if "cold" in m["embedded"]:  # the warm start above; the cold one beside it
-            cold = m["embedded"]["cold"]
-            out.setdefault("embedded_startup_cold_s", {})[size] = cold["startup_s"]
-            out.setdefault("embedded_peak_rss_cold_mb", {})[size] = cold["peak_rss_mb"]
-        out["neo4j_heap_used_mb"][size] = m["neo4j_heap_mb"].get("used")
-        failed = sum(side["failed"] for q in m["queries"].values() for side in q.values())
-        out.setdefault("query_failures", {})[size] = failed
-        for clients, run in m.get("clients", {}).items():
-            out.setdefault(f"rps_{clients}_clients", {})[size] = run["rps"]
-            errors += run["errors"]
+        _headline(out, size, m)
+        errors += sum(run["errors"] for run in m.get("clients", {}).values())
     out["errors"] = errors
     out["naive_note"] = (
         f"The naive baseline MERGEs the first {naive_subset} relations of each graph (and "
@@ -130,6 +135,77 @@ def markdown(results: dict[str, Any]) -> str:
     """The run as Markdown tables: headline figures per size, then the details."""
     sizes = list(results["per_size"])
     per = results["per_size"]
+    lines = _headline_lines(results, sizes)
+    lines += _latency_lines(per, sizes)
+    lines += _client_lines(per, sizes)
+    lines += _stage_lines(per, sizes)
+    return "\n".join(lines) + "\n"
+
+
+Row = Any
+"""``row(label, get, digits=1)``: one table row, the figure ``get`` reads for every size."""
+
+
+def _load_rows(row: Row) -> list[list[str]]:
+    return [
+        row("entities", lambda m: m["entities"]),
+        row("relations", lambda m: m["relations"]),
+        row("generate (s)", lambda m: m["generate_s"]),
+        row("bulk CSV read + validation (s)", lambda m: m["bulk_read_s"]),
+        row("curated YAML read + validation (s)", lambda m: m.get("yaml_read_s")),
+        row("load into Neo4j (s)", lambda m: m["load_s"]),
+        row("**load (relations/s)**", lambda m: m["load_rel_per_s"], 0),
+        row("naive MERGE per transaction (relations/s)*", lambda m: m["naive_rel_per_s"]),
+        row("**load ÷ naive**", lambda m: ratio(m["load_rel_per_s"], m["naive_rel_per_s"])),
+        row("reload, nothing changed (s)", lambda m: m["reload_s"]),
+    ]
+
+
+def _serving_rows(row: Row, q: Any, per: dict[str, dict[str, Any]]) -> list[list[str]]:
+    return [
+        row("exposure d3 p50, Neo4j (ms)", q(HEADLINE, "neo4j", "p50_ms")),
+        row("**exposure d3 p95, Neo4j (ms)**", q(HEADLINE, "neo4j", "p95_ms")),
+        row(
+            "**GraphQL ÷ direct, exposure d3 p50**",
+            lambda m: ratio(
+                m["queries"][HEADLINE]["http"]["p50_ms"],
+                m["queries"][HEADLINE]["neo4j"]["p50_ms"],
+            ),
+            2,
+        ),
+        row(
+            "**embedded ÷ Neo4j, exposure d3 p50**",
+            lambda m: ratio(
+                m["queries"][HEADLINE]["embedded"]["p50_ms"],
+                m["queries"][HEADLINE]["neo4j"]["p50_ms"],
+            ),
+            3,
+        ),
+        row("embedded start-up (s)", lambda m: m["embedded"]["startup_s"], 2),
+        row("embedded peak RSS (MB)", lambda m: m["embedded"]["peak_rss_mb"], 0),
+        row("Neo4j heap used (MB)", lambda m: m["neo4j_heap_mb"].get("used"), 0),
+        *(
+            row(
+                f"requests/s, {c} clients",
+                lambda m, c=c: m.get("clients", {}).get(c, {}).get("rps"),
+            )
+            for c in _client_levels(per)
+        ),
+        row(
+            "errors (concurrent clients)",
+            lambda m: sum(r["errors"] for r in m.get("clients", {}).values()),
+            0,
+        ),
+        row(
+            "query samples failed (timeout)",
+            lambda m: sum(s["failed"] for q in m["queries"].values() for s in q.values()),
+            0,
+        ),
+    ]
+
+
+def _headline_lines(results: dict[str, Any], sizes: list[str]) -> list[str]:
+    per = results["per_size"]
 
     def row(label: str, get: Any, digits: int = 1) -> list[str]:
         return [label, *(_fmt(get(per[s]), digits) for s in sizes)]
@@ -144,56 +220,7 @@ def markdown(results: dict[str, Any]) -> str:
         "",
         *_table(
             ["figure", *sizes],
-            [
-                row("entities", lambda m: m["entities"]),
-                row("relations", lambda m: m["relations"]),
-                row("generate (s)", lambda m: m["generate_s"]),
-                row("bulk CSV read + validation (s)", lambda m: m["bulk_read_s"]),
-                row("curated YAML read + validation (s)", lambda m: m.get("yaml_read_s")),
-                row("load into Neo4j (s)", lambda m: m["load_s"]),
-                row("**load (relations/s)**", lambda m: m["load_rel_per_s"], 0),
-                row("naive MERGE per transaction (relations/s)*", lambda m: m["naive_rel_per_s"]),
-                row("**load ÷ naive**", lambda m: ratio(m["load_rel_per_s"], m["naive_rel_per_s"])),
-                row("reload, nothing changed (s)", lambda m: m["reload_s"]),
-                row("exposure d3 p50, Neo4j (ms)", q(HEADLINE, "neo4j", "p50_ms")),
-                row("**exposure d3 p95, Neo4j (ms)**", q(HEADLINE, "neo4j", "p95_ms")),
-                row(
-                    "**GraphQL ÷ direct, exposure d3 p50**",
-                    lambda m: ratio(
-                        m["queries"][HEADLINE]["http"]["p50_ms"],
-                        m["queries"][HEADLINE]["neo4j"]["p50_ms"],
-                    ),
-                    2,
-                ),
-                row(
-                    "**embedded ÷ Neo4j, exposure d3 p50**",
-                    lambda m: ratio(
-                        m["queries"][HEADLINE]["embedded"]["p50_ms"],
-                        m["queries"][HEADLINE]["neo4j"]["p50_ms"],
-                    ),
-                    3,
-                ),
-                row("embedded start-up (s)", lambda m: m["embedded"]["startup_s"], 2),
-                row("embedded peak RSS (MB)", lambda m: m["embedded"]["peak_rss_mb"], 0),
-                row("Neo4j heap used (MB)", lambda m: m["neo4j_heap_mb"].get("used"), 0),
-                *(
-                    row(
-                        f"requests/s, {c} clients",
-                        lambda m, c=c: m.get("clients", {}).get(c, {}).get("rps"),
-                    )
-                    for c in _client_levels(per)
-                ),
-                row(
-                    "errors (concurrent clients)",
-                    lambda m: sum(r["errors"] for r in m.get("clients", {}).values()),
-                    0,
-                ),
-                row(
-                    "query samples failed (timeout)",
-                    lambda m: sum(s["failed"] for q in m["queries"].values() for s in q.values()),
-                    0,
-                ),
-            ],
+            [*_load_rows(row), *_serving_rows(row, q, per)],
         ),
         "",
         f"\\* {results['naive_note']}",
@@ -201,6 +228,11 @@ def markdown(results: dict[str, Any]) -> str:
         "### Latency by query (p50 / p95 ms; result size is the mean number of rows returned)",
         "",
     ]
+    return lines
+
+
+def _latency_lines(per: dict[str, dict[str, Any]], sizes: list[str]) -> list[str]:
+    lines: list[str] = []
     rows = []
     for s in sizes:
         for name, sides in per[s]["queries"].items():
@@ -235,6 +267,11 @@ def markdown(results: dict[str, Any]) -> str:
         ],
         rows,
     )
+    return lines
+
+
+def _client_lines(per: dict[str, dict[str, Any]], sizes: list[str]) -> list[str]:
+    lines: list[str] = []
     lines += ["", "### Concurrent clients (HTTP/GraphQL on Neo4j, mixed queries)", ""]
     crow = [
         [
@@ -252,13 +289,18 @@ def markdown(results: dict[str, Any]) -> str:
     lines += _table(
         ["size", "clients", "requests/s", "p50 ms", "p95 ms", "requests", "errors"], crow
     )
+    return lines
+
+
+def _stage_lines(per: dict[str, dict[str, Any]], sizes: list[str]) -> list[str]:
+    lines: list[str] = []
     lines += ["", "### Load stages (s)", ""]
     stages = sorted({k for s in sizes for k in per[s]["load_stages_s"]})
     lines += _table(
         ["stage", *sizes],
         [[k, *(_fmt(per[s]["load_stages_s"].get(k), 2) for s in sizes)] for k in stages],
     )
-    return "\n".join(lines) + "\n"
+    return lines
 
 
 def _client_levels(per: dict[str, dict[str, Any]]) -> list[str]:
