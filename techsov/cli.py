@@ -192,10 +192,17 @@ def serve(
     if workers > 1:
         _serve_workers(sock, workers, paths or (), bind_host, bind_port)
         return
+    _serve_in_process(sock, settings, paths or (), bind_host, bind_port)
+
+
+def _serve_in_process(
+    sock: socket.socket, settings: Settings, paths: Sequence[Path], host: str, port: int
+) -> None:
+    """One API process on the bound socket, over the store the settings name."""
     started = time.perf_counter()
     step("reading the ontology")
     schema = default_schema()
-    with serving_store(settings, schema, paths or (), log=step) as store:
+    with serving_store(settings, schema, paths, log=step) as store:
         _announce_store(store)
         step("building the GraphQL schema from the ontology")
         import uvicorn
@@ -203,9 +210,9 @@ def serve(
         from api.app import create_app
 
         application = create_app(store, schema, api_limits(settings))
-        shown = f"[{bind_host}]" if ":" in bind_host else bind_host
+        shown = f"[{host}]" if ":" in host else host
         err_console.print(
-            f"[bold green]GraphQL on http://{shown}:{bind_port}/graphql[/] "
+            f"[bold green]GraphQL on http://{shown}:{port}/graphql[/] "
             f"(ready in {time.perf_counter() - started:.1f} s; open it in a browser for "
             "GraphiQL; Ctrl-C stops)",
             highlight=False,
