@@ -56,7 +56,7 @@ import networkx as nx
 from ontology.model import Graph, Relation
 from ontology.schema import Schema
 from store import analysis
-from store.chokepoints import market_production
+from store.chokepoints import market_production, stated_share
 
 HIGHLY_CONCENTRATED = 2500.0
 MIN_KNOWN_SUPPLIERS = 4
@@ -165,13 +165,6 @@ def _narrower(relations: list[Relation], roles: _Roles) -> dict[str, set[str]]:
     return below
 
 
-def _share(rel: Relation) -> float | None:
-    value = rel.properties.get(SHARE)
-    if isinstance(value, int | float) and not isinstance(value, bool):
-        return float(value)
-    return None
-
-
 def _allocate(stated: dict[str, float], unstated: list[str]) -> dict[str, float]:
     """Rules 2 and 3 of the module docstring."""
     shares = dict(stated)
@@ -216,7 +209,7 @@ def _chokepoint(
     stated: dict[str, float] = {}
     for org, rels in direct.get(item, {}).items():
         via[org].extend(rels)
-        given = [x for r in rels if (x := _share(r)) is not None]
+        given = [x for r in rels if (x := stated_share(r)) is not None]
         if given:
             stated[org] = max(given)
     for narrower in sorted(below):

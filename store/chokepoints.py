@@ -63,8 +63,9 @@ class Chokepoint:
         return sum(1 for s in self.suppliers if s.share is not None)
 
 
-def _share(rel: Relation) -> float | None:
-    value = rel.properties.get("share")
+def stated_share(rel: Relation) -> float | None:
+    """The market share a fact states (its ``share`` qualifier), if any."""
+    value = rel.properties.get(SHARE)
     return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
 
 
@@ -119,7 +120,7 @@ def chokepoint(
         if rel.source in best and rel.target not in hq[rel.source]:
             hq[rel.source].append(rel.target)
     suppliers = [
-        SupplierShare(s, _share(r), r, tuple(sorted(hq.get(s, ())))) for s, r in best.items()
+        SupplierShare(s, stated_share(r), r, tuple(sorted(hq.get(s, ())))) for s, r in best.items()
     ]
     suppliers.sort(key=lambda s: (s.share is None, -(s.share or 0.0), s.supplier))
     shares = [s.share for s in suppliers if s.share is not None]
@@ -145,7 +146,7 @@ def chokepoint(
 
 def _rank(rel: Relation) -> tuple[float, int, str]:
     year = rel.properties.get("year")
-    return (_share(rel) or -1.0, year if isinstance(year, int) else 0, rel.id)
+    return (stated_share(rel) or -1.0, year if isinstance(year, int) else 0, rel.id)
 
 
 def _countries(
@@ -162,7 +163,7 @@ def _countries(
     stated: dict[str, float | None] = {}
     for rel in store.edges([technology], [HOSTS_PRODUCTION_OF], Direction.IN, as_of):
         if rel.target == technology:
-            share = _share(rel)
+            share = stated_share(rel)
             if share is not None or rel.source not in stated:
                 stated[rel.source] = share
     out = [
