@@ -238,6 +238,38 @@ def _version(version: str) -> str:
     return version
 
 
+def _active_sections(root: ET.Element) -> list[ET.Element]:
+    """The project and its profiles active by default: where declarations are read."""
+    return [root] + [
+        p
+        for p in _children(_child(root, "profiles"), "profile")
+        if (_text(_child(p, "activation"), "activeByDefault") or "").lower() == "true"
+    ]
+
+
+def _add_coordinates(properties: dict[str, str], model: PomModel, parent: PomModel | None) -> None:
+    """The built-in ``project.*`` (and older ``pom.*``) properties of the POM's coordinates."""
+    for prefix in ("project.", "pom.", ""):
+        properties[f"{prefix}groupId"] = model.group
+        properties[f"{prefix}artifactId"] = model.artifact
+        properties[f"{prefix}version"] = model.version
+    if parent is not None:
+        properties["project.parent.version"] = parent.version
+        properties["project.parent.groupId"] = parent.group
+
+
+def _relocation(root: ET.Element, model: PomModel) -> tuple[str, str, str] | None:
+    """Where a relocated artifact moved, its unset coordinates kept."""
+    relocation = _child(_child(root, "distributionManagement"), "relocation")
+    if relocation is None:
+        return None
+    return (
+        _text(relocation, "groupId") or model.group,
+        _text(relocation, "artifactId") or model.artifact,
+        _text(relocation, "version") or model.version,
+    )
+
+
 class PomReader:
     """Builds effective POMs from a repository, each once (thread-safe)."""
 
@@ -285,12 +317,7 @@ class PomReader:
         properties = dict(parent.properties) if parent else {}
         managed_raw: list[Dependency] = []
         deps_raw: list[Dependency] = list(parent.dependencies) if parent else []
-        sections = [root] + [
-            p
-            for p in _children(_child(root, "profiles"), "profile")
-            if (_text(_child(p, "activation"), "activeByDefault") or "").lower() == "true"
-        ]
-        for section in sections:
+        for section in _active_sections(root):
             declared_properties = _child(section, "properties")
             for prop in [] if declared_properties is None else list(declared_properties):
                 properties[_local(prop.tag)] = (prop.text or "").strip()
@@ -298,17 +325,21 @@ class PomReader:
             managed_raw += [_parse_dependency(d) for d in _children(management, "dependency")]
             declared = _child(section, "dependencies")
             deps_raw += [_parse_dependency(d) for d in _children(declared, "dependency")]
-        for prefix in ("project.", "pom.", ""):
-            properties[f"{prefix}groupId"] = model.group
-            properties[f"{prefix}artifactId"] = model.artifact
-            properties[f"{prefix}version"] = model.version
-        if parent is not None:
-            properties["project.parent.version"] = parent.version
-            properties["project.parent.groupId"] = parent.group
+        _add_coordinates(properties, model, parent)
         model.properties = properties
+        model.managed = self._management(managed_raw, properties, parent)
+        model.dependencies = [
+            self._managed(_interpolated(d, properties), model.managed) for d in deps_raw
+        ]
+        model.relocation = _relocation(root, model)
+        return model
 
+    def _management(
+        self, declared: list[Dependency], properties: dict[str, str], parent: PomModel | None
+    ) -> dict[Key, Dependency]:
+        """Managed versions: the POM's own entries, then its BOMs', then its parent's."""
         managed: dict[Key, Dependency] = {}
-        for dep in (_interpolated(d, properties) for d in managed_raw):
+        for dep in (_interpolated(d, properties) for d in declared):
             if dep.scope == "import" and dep.type == "pom" and dep.version:
                 bom = self.model(dep.group, dep.artifact, _version(dep.version))
                 for key, imported in bom.managed.items():
@@ -318,18 +349,7 @@ class PomReader:
         if parent is not None:
             for key, inherited in parent.managed.items():
                 managed.setdefault(key, inherited)
-        model.managed = managed
-        model.dependencies = [
-            self._managed(_interpolated(d, properties), managed) for d in deps_raw
-        ]
-        relocation = _child(_child(root, "distributionManagement"), "relocation")
-        if relocation is not None:
-            model.relocation = (
-                _text(relocation, "groupId") or model.group,
-                _text(relocation, "artifactId") or model.artifact,
-                _text(relocation, "version") or model.version,
-            )
-        return model
+        return managed
 
     @staticmethod
     def _managed(dep: Dependency, managed: dict[Key, Dependency]) -> Dependency:
