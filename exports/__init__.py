@@ -4,6 +4,9 @@ GraphML), Bloom perspective and Browser style, notebook loaders and the strategi
 Each format module declares its formats in an ``EXPORTERS`` tuple, which the registry
 (:mod:`exports.registry`) finds by walking this package; the CLI is built from it.
 Everything here reads a :class:`ontology.model.Graph` or a :class:`store.base.GraphStore`
-and the :class:`ontology.schema.Schema`; nothing is typed by hand per class or relation
-type, so a change to the ontology reaches every output without an edit here.
+and the :class:`ontology.schema.Schema`: columns, categories and styles come from the
+classes and relation types, and the relations an analysis follows from their roles
+(``ts:relationRole``). The exception is the report's standards page
+(:mod:`exports.standards_page`), which names the standards relations, none of which has a
+role yet.
 """
