@@ -35,6 +35,15 @@ from neo4j.exceptions import AuthError, DriverError, Neo4jError
 
 from techsov.java_runtime import JavaNotFound, find_java
 from techsov.neo4j_classpath import CLASSPATH_FILE, ClasspathError, resolve_classpath
+from techsov.neo4j_home import (
+    HOME_PREFIX,
+    TOOL_JVM_OPTIONS,
+    Neo4jLaunchError,
+    log_tail,
+    prepare_home,
+    server_env,
+    set_initial_password,
+)
 from techsov.neo4j_instance import NEO4J_USER, Neo4jCredentials, Neo4jInstance
 from techsov.process_groups import HAS_PROC as _HAS_PROC
 from techsov.process_groups import describe_exit as _describe_exit
@@ -45,57 +54,16 @@ from techsov.process_groups import reap as _reap
 from techsov.settings import Settings
 
 __all__ = [
+    "HOME_PREFIX",
     "Neo4jCredentials",
     "Neo4jInstance",
     "Neo4jLaunchError",
     "Neo4jLauncher",
 ]
 
-HOME_PREFIX = "techsov-neo4j-"
-"""Prefix of every throw-away home; ``stop`` refuses to delete a directory without it."""
-
 _STATE_FILE = "server.json"
 _LOCK_FILE = "launcher.lock"
 _SERVER_MAIN = "org.neo4j.server.startup.Neo4jCommand"
-_ADMIN_MAIN = "org.neo4j.server.startup.Neo4jAdminCommand"
-_HOME_SUBDIRS = ("conf", "data", "logs", "run", "plugins", "import")
-# For the bootstrap and admin JVMs only (the server JVM takes its options from the conf):
-# they do little work, so a small heap and no optimising compiler start them faster.
-_TOOL_JVM_OPTIONS = ("-Xms16m", "-Xmx256m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1")
-
-# The server runs with its HTTP connectors off and listens on loopback only: tests need
-# Bolt and nothing else, and nothing outside this machine should ever reach it. The
-# add-opens flags are the ones the distribution's own launch scripts pass on Java 17. The
-# Bolt quiet period (5 s by default, paid twice) would make every stop take ten seconds for
-# nothing: a test server has no clients to drain, so it is zero, as in Neo4j's own harness.
-_CONF_TEMPLATE = """\
-server.directories.data={home}/data
-server.directories.logs={home}/logs
-server.directories.run={home}/run
-server.directories.plugins={home}/plugins
-server.directories.import={home}/import
-server.default_listen_address=127.0.0.1
-server.bolt.enabled=true
-server.bolt.listen_address=127.0.0.1:{port}
-server.http.enabled=false
-server.https.enabled=false
-dbms.usage_report.enabled=false
-internal.dbms.bolt.netty_server_shutdown_quiet_period=0
-server.memory.heap.initial_size=512m
-server.memory.heap.max_size=1g
-server.memory.pagecache.size=256m
-server.jvm.additional=-XX:+UseG1GC
-server.jvm.additional=--add-opens=java.base/java.nio=ALL-UNNAMED
-server.jvm.additional=--add-opens=java.base/java.io=ALL-UNNAMED
-server.jvm.additional=--add-opens=java.base/sun.nio.ch=ALL-UNNAMED
-server.jvm.additional=--add-opens=java.base/java.lang=ALL-UNNAMED
-server.jvm.additional=-Dio.netty.tryReflectionSetAccessible=true
-server.jvm.additional=-Djdk.attach.allowAttachSelf=true
-"""
-
-
-class Neo4jLaunchError(RuntimeError):
-    """The test server could not be resolved, started, reached or stopped."""
 
 
 def _stderr(message: str) -> None:
@@ -232,7 +200,7 @@ class Neo4jLauncher:
             java = self.java()
             classpath = os.pathsep.join(str(jar) for jar in self.classpath())
             self._log(f"Restarting Neo4j {self.version} on 127.0.0.1:{instance.port}…")
-            env = self._server_env(instance.home)
+            env = server_env(instance.home)
             return self._launch(
                 java, classpath, env, instance.port, instance.password, instance.home
             )
@@ -269,8 +237,8 @@ class Neo4jLauncher:
         password = secrets.token_urlsafe(24)
         home = Path(tempfile.mkdtemp(prefix=HOME_PREFIX))
         try:
-            env = self._prepare_home(home, port)
-            self._set_initial_password(java, classpath, env, password, home)
+            env = prepare_home(home, port, self.conf)
+            set_initial_password(java, classpath, env, password, home)
         except BaseException:
             shutil.rmtree(home, ignore_errors=True)
             raise
@@ -284,7 +252,7 @@ class Neo4jLauncher:
         """Start the server JVM on a prepared home and wait until Bolt answers."""
         with open(home / "logs" / "console.log", "ab") as console:
             process = subprocess.Popen(
-                [java, *_TOOL_JVM_OPTIONS, "-cp", classpath, _SERVER_MAIN, "console"],
+                [java, *TOOL_JVM_OPTIONS, "-cp", classpath, _SERVER_MAIN, "console"],
                 env=env,
                 cwd=home,
                 stdin=subprocess.DEVNULL,
@@ -316,52 +284,6 @@ class Neo4jLauncher:
         )
         return instance
 
-    def _prepare_home(self, home: Path, port: int) -> dict[str, str]:
-        for name in _HOME_SUBDIRS:
-            (home / name).mkdir()
-        lines = [
-            line
-            for line in _CONF_TEMPLATE.format(home=home, port=port).splitlines()
-            if line.partition("=")[0] not in self.conf
-        ]
-        lines += [f"{key}={value}" for key, value in self.conf.items()]
-        (home / "conf" / "neo4j.conf").write_text("\n".join(lines) + "\n", encoding="utf-8")
-        return self._server_env(home)
-
-    @staticmethod
-    def _server_env(home: Path) -> dict[str, str]:
-        env = dict(os.environ)
-        env["NEO4J_HOME"] = str(home)
-        env["NEO4J_CONF"] = str(home / "conf")
-        # Options meant for a user's own Neo4j must not leak into the test server.
-        for name in ("NEO4J_AUTH", "JAVA_OPTS", "JDK_JAVA_OPTIONS", "_JAVA_OPTIONS"):
-            env.pop(name, None)
-        return env
-
-    def _set_initial_password(
-        self, java: str, classpath: str, env: dict[str, str], password: str, home: Path
-    ) -> None:
-        command = [java, *_TOOL_JVM_OPTIONS, "-cp", classpath, _ADMIN_MAIN]
-        command += ["dbms", "set-initial-password", password]
-        try:
-            result = subprocess.run(
-                command,
-                env=env,
-                cwd=home,
-                capture_output=True,
-                text=True,
-                timeout=300,
-                check=False,
-                stdin=subprocess.DEVNULL,
-            )
-        except subprocess.TimeoutExpired as exc:
-            raise Neo4jLaunchError("neo4j-admin set-initial-password timed out") from exc
-        if result.returncode != 0:
-            output = _tail((result.stdout + result.stderr).splitlines(), 40)
-            raise Neo4jLaunchError(
-                f"neo4j-admin set-initial-password failed (exit {result.returncode}):\n{output}"
-            )
-
     def _wait_for_bolt(
         self, instance: Neo4jInstance, process: subprocess.Popen[bytes] | None = None
     ) -> None:
@@ -379,10 +301,10 @@ class Neo4jLauncher:
                 if returncode is not None:
                     raise Neo4jLaunchError(
                         f"Neo4j exited during start-up ({_describe_exit(returncode)}).\n"
-                        f"{self._log_tail(instance)}"
+                        f"{log_tail(instance)}"
                     )
             elif not self._owns_live_group(instance):
-                raise Neo4jLaunchError(f"Neo4j exited during start-up.\n{self._log_tail(instance)}")
+                raise Neo4jLaunchError(f"Neo4j exited during start-up.\n{log_tail(instance)}")
             try:
                 with GraphDatabase.driver(
                     instance.uri,
@@ -402,7 +324,7 @@ class Neo4jLauncher:
             time.sleep(0.5)
         raise Neo4jLaunchError(
             f"Neo4j did not answer on {instance.uri} within {self.startup_timeout_s:.0f} s "
-            f"(last error: {last_error}).\n{self._log_tail(instance)}"
+            f"(last error: {last_error}).\n{log_tail(instance)}"
         )
 
     # -- stopping ------------------------------------------------------------------------
@@ -518,21 +440,3 @@ class Neo4jLauncher:
                 yield
             finally:
                 fcntl.flock(handle, fcntl.LOCK_UN)
-
-    @staticmethod
-    def _log_tail(instance: Neo4jInstance, lines: int = 40) -> str:
-        """The end of each server log, for error messages that explain themselves."""
-        parts: list[str] = []
-        for name in ("console.log", "neo4j.log", "debug.log"):
-            path = instance.home / "logs" / name
-            try:
-                content = path.read_text(encoding="utf-8", errors="replace").splitlines()
-            except OSError:
-                continue
-            if content:
-                parts.append(f"--- last lines of {path} ---\n{_tail(content, lines)}")
-        return "\n".join(parts) or f"(no logs under {instance.home / 'logs'})"
-
-
-def _tail(lines: list[str], count: int) -> str:
-    return "\n".join(lines[-count:])
