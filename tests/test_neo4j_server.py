@@ -342,3 +342,18 @@ def test_server_that_dies_on_start_up_is_reported_with_its_log_and_cleaned_up(
     homes = {Path(m) for text in messages for m in re.findall(r"\(home (\S+)\)", text)}
     assert len(homes) == 1, messages
     assert not homes.pop().exists()
+
+
+def test_settings_given_to_the_launcher_replace_the_templates_own(tmp_path: Path) -> None:
+    from techsov.neo4j_home import prepare_home
+
+    conf = {"server.memory.heap.max_size": "4g", "db.memory.transaction.total.max": "3g"}
+    assert neo4j_server.Neo4jLauncher("5.26.30", tmp_path / "cache", conf=conf).conf == conf
+    home = tmp_path / "home"
+    home.mkdir()
+    prepare_home(home, 7777, conf)
+    lines = (home / "conf" / "neo4j.conf").read_text(encoding="utf-8").splitlines()
+    assert "server.memory.heap.max_size=4g" in lines
+    assert "db.memory.transaction.total.max=3g" in lines
+    assert "server.memory.heap.max_size=1g" not in lines
+    assert "server.bolt.listen_address=127.0.0.1:7777" in lines  # the rest as it was
