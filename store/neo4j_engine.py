@@ -71,12 +71,14 @@ def light_relation(m: Mapping[str, Any], type_names: Mapping[str, str]) -> Relat
 
 class LightReader:
     """The two primitives :class:`store.exposure._Evaluator` reads, answered with light
-    records: relations as :func:`light_relation`, entities with their id and kind only."""
+    records: relations as :func:`light_relation`, entities with their id and kind only
+    (the kinds of the ends of every relation read are kept, so most lookups are free)."""
 
     kind = "neo4j"
 
     def __init__(self, read: Read, types: Types, type_names: Mapping[str, str]) -> None:
         self._read, self._types, self._names = read, types, type_names
+        self._kinds: dict[str, str] = {}  # of the ends of the relations read so far
 
     def edges(
         self,
@@ -89,16 +91,21 @@ class LightReader:
             return []
         params = {"ids": list(dict.fromkeys(node_ids)), "types": self._types(types), "day": as_of}
         records = self._read(qx.LIGHT_EDGES[direction.value], params)
+        for r in records:
+            m = r["rel"]
+            self._kinds[m["_source"]], self._kinds[m["_target"]] = (
+                m["_source_kind"],
+                m["_target_kind"],
+            )
         return [light_relation(r["rel"], self._names) for r in records]
 
     def entities(self, ids: Sequence[str]) -> dict[str, Entity]:
-        if not ids:
-            return {}
-        records = self._read(qx.KINDS, {"ids": list(dict.fromkeys(ids))})
-        return {
-            r["id"]: Entity.model_construct(id=r["id"], kind=r["kind"], name=r["id"])
-            for r in records
-        }
+        known = {i: self._kinds[i] for i in ids if i in self._kinds}
+        missing = list(dict.fromkeys(i for i in ids if i not in self._kinds))
+        if missing:
+            for r in self._read(qx.KINDS, {"ids": missing}):
+                known[r["id"]] = self._kinds[r["id"]] = r["kind"]
+        return {i: Entity.model_construct(id=i, kind=k, name=i) for i, k in known.items()}
 
 
 class Neo4jExposureEngine:
@@ -114,7 +121,6 @@ class Neo4jExposureEngine:
     ) -> None:
         self._read, self._schema, self._types = read, schema, types
         self._names, self._relation = type_names, relation
-        self._reader = LightReader(read, types, type_names)
         self._rules: dict[tuple[str, str], list[RuleVersion]] = {}
 
     # ------------------------------------------------------------ rules
@@ -145,7 +151,8 @@ class Neo4jExposureEngine:
         """:func:`store.exposure.evaluate`, with the tiers in one statement."""
         if rule is None or not rule.binds:
             return Evaluation(policy, day, rule, [], [], [], [], [])
-        reader = cast(GraphStore, self._reader)
+        # A reader per evaluation: the kinds it learns hold for the graph it reads now.
+        reader = cast(GraphStore, LightReader(self._read, self._types, self._names))
         if rule.direction == "promotes-domestic":
             found = evaluate(
                 reader, self._schema, rule, day, policy=policy, max_depth=max_depth, first=first
