@@ -202,6 +202,41 @@ def neo4j_side(
     }
 
 
+def neo4j_bracketed(
+    driver: neo4j.Driver, database: str, schema: Schema, story: list[Graph], repeats: int
+) -> dict[str, Any]:
+    """Latest-version question time on Neo4j, the history between two runs without it:
+    the database holds the final graph without history (as :func:`neo4j_side` leaves
+    it); measured, then the versions are loaded again over it (a history of every
+    version), measured, the history deleted, measured again. ``with`` ÷ the mean of the
+    two ``without`` runs, so drift of a shared machine shows as their spread."""
+    store = Neo4jStore(driver, database=database, schema=schema, precompute=False)
+    asked = questions(schema, story[-1], seed=7)
+
+    def measure() -> list[float]:
+        for question in asked:
+            question(store)  # warm-up
+        return [_time(q, store) for _ in range(repeats) for q in asked]
+
+    before = measure()
+    for graph in story:
+        store.load(graph)
+    with_history = measure()
+    versions = len(store.versions())
+    for text in STRIP_HISTORY:
+        driver.execute_query(text, database_=database)
+    after = measure()
+    n = len(asked)
+    return {
+        "versions": versions,
+        "latest_overhead": round(
+            2 / (1 / _ratio(with_history, before, n) + 1 / _ratio(with_history, after, n)), 3
+        ),
+        "overhead_vs_before": _ratio(with_history, before, n),
+        "overhead_vs_after": _ratio(with_history, after, n),
+    }
+
+
 def merge_results(size: str, found: dict[str, dict[str, Any]], path: Path = RESULTS) -> None:
     """Merge this run's figures under their keys, re-reading the file just before."""
     current = json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
@@ -221,6 +256,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--neo4j-uri", help="a Neo4j whose database may be replaced")
     parser.add_argument("--neo4j-password", default="")
+    parser.add_argument(
+        "--bracket",
+        action="store_true",
+        help="Neo4j: also time with history between two runs without",
+    )
     parser.add_argument("--no-write", action="store_true", help="print, keep latest.json")
     args = parser.parse_args(argv)
     schema = default_schema()
@@ -235,6 +275,11 @@ def main(argv: list[str] | None = None) -> int:
         with neo4j.GraphDatabase.driver(args.neo4j_uri, auth=auth) as driver:
             found["neo4j"] = neo4j_side(driver, "neo4j", schema, story, args.repeats)
         print(json.dumps(found["neo4j"], indent=1), flush=True)
+    if args.neo4j_uri and args.bracket:
+        auth = ("neo4j", args.neo4j_password)
+        with neo4j.GraphDatabase.driver(args.neo4j_uri, auth=auth) as driver:
+            found["neo4j_bracketed"] = neo4j_bracketed(driver, "neo4j", schema, story, args.repeats)
+        print(json.dumps(found["neo4j_bracketed"], indent=1), flush=True)
     if not args.no_write:
         merge_results(args.size, found)
     return 0
