@@ -73,7 +73,12 @@ def simplified(text: str) -> str:
 
 def search_key(text: str) -> str:
     """The key a field or a query is compared by: :func:`normalize` (accents, case,
-    whitespace), then traditional to simplified Chinese."""
+    whitespace), then traditional to simplified Chinese. ASCII text, most names, has
+    nothing to decompose, strip or convert: lower case and collapsed whitespace are its
+    whole key, without the two Unicode normalisations (the Neo4j store rebuilds every
+    candidate's fields from their text on each search)."""
+    if text.isascii():
+        return " ".join(text.lower().split())
     return simplified(normalize(text))
 
 

@@ -107,3 +107,14 @@ def test_the_searcher_reads_the_vocabulary_once_while_the_graph_stays_the_same()
     stamp = ["v2", None, 1, None]
     searcher.search("Quilfeather", None, 5)
     assert len(statements) == 7  # a new graph: the search, the vocabulary, the search again
+
+
+def test_an_ascii_key_is_the_one_full_normalisation_gives() -> None:
+    from ontology.model import normalize
+    from store.search_index import search_key
+
+    rng = random.Random(3)
+    alphabet = string.printable + "\x0b\x1c\x1d\x1e\x1f\x85"[:5]
+    for _ in range(5000):
+        text = "".join(rng.choices(alphabet, k=rng.randint(0, 30)))
+        assert search_key(text) == normalize(text), repr(text)
