@@ -31,21 +31,42 @@ def _date(rng: random.Random) -> date:
 
 
 def random_graph(schema: Schema, seed: int, size: Size = Size()) -> Graph:
-    rng = random.Random(seed)
-    entities: list[Entity] = []
-    relations: dict[str, Relation] = {}
-    source = Source(id="s0", title="random", kind="dataset")
+    return _RandomGraph(schema, random.Random(seed), size).build()
 
-    def add_rel(rtype: str, a: str, b: str, **props: object) -> None:
+
+class _RandomGraph:
+    """One graph's draws, in a fixed order: countries, technologies, products, firms,
+    policies (the order is what makes a seed reproducible)."""
+
+    def __init__(self, schema: Schema, rng: random.Random, size: Size) -> None:
+        self.schema, self.rng, self.size = schema, rng, size
+        self.entities: list[Entity] = []
+        self.relations: dict[str, Relation] = {}
+        self.countries = [f"c{i}" for i in range(size.countries)]
+        self.techs = [f"t{i}" for i in range(size.technologies)]
+        self.products = [f"p{i}" for i in range(size.products)]
+        self.firms = [f"f{i}" for i in range(size.firms)]
+
+    def build(self) -> Graph:
+        source = Source(id="s0", title="random", kind="dataset")
+        self.entities += [Entity(id=c, kind="Country", name=f"Country {c}") for c in self.countries]
+        self.add_technologies()
+        self.add_products()
+        self.add_firms()
+        self.add_policies()
+        return Graph.of(self.entities, self.relations.values(), [source])
+
+    def add_rel(self, rtype: str, a: str, b: str, **props: object) -> None:
+        rng = self.rng
         rid = f"{a}--{rtype}--{b}"
-        if rid in relations or a == b:
+        if rid in self.relations or a == b:
             return
         valid_from = valid_to = None
         if rng.random() < 0.3:
             valid_from = _date(rng)
             if rng.random() < 0.5:
                 valid_to = valid_from + timedelta(days=rng.randrange(0, 2000))
-        relations[rid] = Relation(
+        self.relations[rid] = Relation(
             id=rid,
             type=rtype,
             source=a,
@@ -57,51 +78,57 @@ def random_graph(schema: Schema, seed: int, size: Size = Size()) -> Graph:
             provenance=(Provenance(source="s0", evidence=f"evidence {rid}"),),
         )
 
-    countries = [f"c{i}" for i in range(size.countries)]
-    entities += [Entity(id=c, kind="Country", name=f"Country {c}") for c in countries]
-
-    techs = [f"t{i}" for i in range(size.technologies)]
-    for i, t in enumerate(techs):
-        entities.append(
-            Entity(
-                id=t,
-                kind="Technology",
-                name=f"Tech {t}",
-                names=(LocalizedName(lang="zh", value=f"技术{i}"),),
+    def add_technologies(self) -> None:
+        rng, techs = self.rng, self.techs
+        for i, t in enumerate(techs):
+            self.entities.append(
+                Entity(
+                    id=t,
+                    kind="Technology",
+                    name=f"Tech {t}",
+                    names=(LocalizedName(lang="zh", value=f"技术{i}"),),
+                )
             )
-        )
-        if i > 0 and rng.random() < 0.85:
-            add_rel("broader", t, techs[rng.randrange(0, i)])
+            if i > 0 and rng.random() < 0.85:
+                self.add_rel("broader", t, techs[rng.randrange(0, i)])
 
-    product_kinds = schema.subclasses("Product")
-    products = [f"p{i}" for i in range(size.products)]
-    for p in products:
-        entities.append(Entity(id=p, kind=rng.choice(product_kinds), name=f"Product {p}"))
-        for t in rng.sample(techs, k=min(len(techs), rng.randint(1, 2))):
-            add_rel("uses", p, t)
+    def add_products(self) -> None:
+        rng, techs = self.rng, self.techs
+        product_kinds = self.schema.subclasses("Product")
+        for p in self.products:
+            self.entities.append(Entity(id=p, kind=rng.choice(product_kinds), name=f"Product {p}"))
+            for t in rng.sample(techs, k=min(len(techs), rng.randint(1, 2))):
+                self.add_rel("uses", p, t)
 
-    firms = [f"f{i}" for i in range(size.firms)]
-    for i, f in enumerate(firms):
-        entities.append(Entity(id=f, kind="Firm", name=f"Firm {f}", aliases=(f"Société {f}",)))
-        add_rel("headquarteredIn", f, rng.choice(countries))
-        for item in rng.sample(products + techs, k=rng.randint(0, 2)):
-            add_rel(rng.choice(("produces", "develops")), f, item)
-        for _ in range(rng.randint(0, 3)):
-            other = rng.choice(firms)
-            add_rel("supplies", other, f, share=round(rng.random(), 2))
-        if i > 0 and rng.random() < 0.3:
-            add_rel("subsidiaryOf", f, firms[rng.randrange(0, i)], share=0.5)
-        if rng.random() < 0.15:
-            add_rel("ownedBy", f, rng.choice(countries), share=0.3)
+    def add_firms(self) -> None:
+        rng, firms, countries = self.rng, self.firms, self.countries
+        for i, f in enumerate(firms):
+            self.entities.append(
+                Entity(id=f, kind="Firm", name=f"Firm {f}", aliases=(f"Société {f}",))
+            )
+            self.add_rel("headquarteredIn", f, rng.choice(countries))
+            for item in rng.sample(self.products + self.techs, k=rng.randint(0, 2)):
+                self.add_rel(rng.choice(("produces", "develops")), f, item)
+            for _ in range(rng.randint(0, 3)):
+                other = rng.choice(firms)
+                self.add_rel("supplies", other, f, share=round(rng.random(), 2))
+            if i > 0 and rng.random() < 0.3:
+                self.add_rel("subsidiaryOf", f, firms[rng.randrange(0, i)], share=0.5)
+            if rng.random() < 0.15:
+                self.add_rel("ownedBy", f, rng.choice(countries), share=0.3)
 
-    policy_kinds = schema.subclasses("Policy")
-    for i in range(size.policies):
-        pid = f"pol{i}"
-        entities.append(Entity(id=pid, kind=rng.choice(policy_kinds), name=f"Policy {pid}"))
-        for item in rng.sample(techs + products, k=min(len(techs + products), rng.randint(1, 2))):
-            add_rel("targets", pid, item, effect=rng.choice(EFFECTS))
-        if rng.random() < 0.8:
-            add_rel("appliesTo", pid, rng.choice(countries))
-        for f in rng.sample(firms, k=min(len(firms), rng.randint(0, 2))):
-            add_rel("names", pid, f)
-    return Graph.of(entities, relations.values(), [source])
+    def add_policies(self) -> None:
+        rng = self.rng
+        policy_kinds = self.schema.subclasses("Policy")
+        items = self.techs + self.products
+        for i in range(self.size.policies):
+            pid = f"pol{i}"
+            self.entities.append(
+                Entity(id=pid, kind=rng.choice(policy_kinds), name=f"Policy {pid}")
+            )
+            for item in rng.sample(items, k=min(len(items), rng.randint(1, 2))):
+                self.add_rel("targets", pid, item, effect=rng.choice(EFFECTS))
+            if rng.random() < 0.8:
+                self.add_rel("appliesTo", pid, rng.choice(self.countries))
+            for f in rng.sample(self.firms, k=min(len(self.firms), rng.randint(0, 2))):
+                self.add_rel("names", pid, f)

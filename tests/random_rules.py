@@ -29,64 +29,85 @@ LATER_ACTIONS = ("amends", "suspends", "rescinds")
 def with_rules(graph: Graph, schema: Schema, seed: int) -> Graph:
     """``graph`` plus random rule versions for its policies (and component links between
     its technologies, which the taxonomy generator does not make)."""
-    rng = random.Random(seed)
-    kinds = {e.id: e.kind for e in graph.entities.values()}
-    of = lambda cls: sorted(i for i, k in kinds.items() if schema.is_a(k, cls))  # noqa: E731
-    techs, products, orgs = of("Technology"), of("Product"), of("Organization")
-    places, policies = of("Jurisdiction"), of("Policy")
-    entities = dict(graph.entities)
-    relations = dict(graph.relations)
-    source = next(iter(sorted(graph.sources)))
+    return _RandomRules(graph, schema, random.Random(seed)).build()
 
-    def rel(rtype: str, a: str, b: str, **props: object) -> None:
+
+class _RandomRules:
+    """One graph's rule draws, in a fixed order: component links, a bloc, then each
+    policy's versions (the order is what makes a seed reproducible)."""
+
+    def __init__(self, graph: Graph, schema: Schema, rng: random.Random) -> None:
+        self.graph, self.rng = graph, rng
+        kinds = {e.id: e.kind for e in graph.entities.values()}
+        of = lambda cls: sorted(i for i, k in kinds.items() if schema.is_a(k, cls))  # noqa: E731
+        self.techs, self.products, self.orgs = of("Technology"), of("Product"), of("Organization")
+        self.places, self.policies = of("Jurisdiction"), of("Policy")
+        self.entities = dict(graph.entities)
+        self.relations = dict(graph.relations)
+        self.source = next(iter(sorted(graph.sources)))
+
+    def rel(self, rtype: str, a: str, b: str, **props: object) -> None:
         rid = f"{a}--{rtype}--{b}"
-        relations[rid] = Relation(
+        self.relations[rid] = Relation(
             id=rid, type=rtype, source=a, target=b,
-            properties={k: v for k, v in props.items() if v is not None},  # type: ignore[misc]
-            confidence=rng.choice((0.7, 0.9, 1.0)),
-            provenance=(Provenance(source=source),),
+            properties={k: v for k, v in props.items() if v is not None},
+            confidence=self.rng.choice((0.7, 0.9, 1.0)),
+            provenance=(Provenance(source=self.source),),
         )  # fmt: skip
 
-    for a, b in itertools.pairwise(techs):
-        if rng.random() < 0.3:
-            rel(rng.choice(("componentOf", "inputTo")), a, b)
-    if len(places) > 1 and rng.random() < 0.5:
-        entities["bloc"] = Entity(id="bloc", kind="Bloc", name="Bloc")
-        rel("memberOf", places[0], "bloc")
-        places = [*places, "bloc"]
-    for policy in policies:
+    def build(self) -> Graph:
+        rng = self.rng
+        for a, b in itertools.pairwise(self.techs):
+            if rng.random() < 0.3:
+                self.rel(rng.choice(("componentOf", "inputTo")), a, b)
+        if len(self.places) > 1 and rng.random() < 0.5:
+            self.entities["bloc"] = Entity(id="bloc", kind="Bloc", name="Bloc")
+            self.rel("memberOf", self.places[0], "bloc")
+            self.places = [*self.places, "bloc"]
+        for policy in self.policies:
+            self.add_versions(policy)
+        return Graph(
+            entities=self.entities, relations=self.relations, sources=dict(self.graph.sources)
+        )
+
+    def add_versions(self, policy: str) -> None:
+        """Zero to three versions: an enacting one, then each amending, suspending or
+        rescinding the one before."""
+        rng = self.rng
         start = date(2015, 1, 1) + timedelta(days=rng.randrange(0, 3000))
         previous: str | None = None
         for v in range(rng.randint(0, 3)):
             rid = f"{policy}-rule-{v}"
-            attrs: dict[str, object] = {
-                "ruleDirection": rng.choice(DIRECTIONS),
-                "ruleAction": "enacts" if previous is None else rng.choice(LATER_ACTIONS),
-                "inForceFrom": start,
-            }
-            if rng.random() < 0.3:
-                attrs["inForceTo"] = start + timedelta(days=rng.randrange(0, 900))
-            if rng.random() < 0.3:
-                attrs["ownershipThreshold"] = rng.choice((0.25, 0.5))
-            if rng.random() < 0.2:
-                attrs["reach"] = "worldwide"
-            entities[rid] = Entity(id=rid, kind="PolicyRule", name=rid, attributes=attrs)  # type: ignore[arg-type]
-            rel("ruleOf", rid, policy)
-            if previous is not None:
-                rel("amends", rid, previous)
-            for item in rng.sample(
-                techs + products, k=min(len(techs + products), rng.randint(1, 3))
-            ):
-                rel("covers", rid, item, includeNarrower=rng.random() < 0.7,
-                    includeComponents=rng.random() < 0.4)  # fmt: skip
-            if techs and rng.random() < 0.2:
-                rel("excludes", rid, rng.choice(techs))
-            for rtype, pool, most in (
-                ("imposedBy", places, 1), ("appliesIn", places, 2), ("exempts", orgs, 1),
-                ("invokes", policies, 1),
-            ):  # fmt: skip
-                for target in rng.sample(pool, k=min(len(pool), rng.randint(0, most))):
-                    rel(rtype, rid, target)
+            self.add_version(rid, policy, previous, start)
             previous = rid
             start += timedelta(days=rng.randrange(1, 700))
-    return Graph(entities=entities, relations=relations, sources=dict(graph.sources))
+
+    def add_version(self, rid: str, policy: str, previous: str | None, start: date) -> None:
+        rng = self.rng
+        attrs: dict[str, object] = {
+            "ruleDirection": rng.choice(DIRECTIONS),
+            "ruleAction": "enacts" if previous is None else rng.choice(LATER_ACTIONS),
+            "inForceFrom": start,
+        }
+        if rng.random() < 0.3:
+            attrs["inForceTo"] = start + timedelta(days=rng.randrange(0, 900))
+        if rng.random() < 0.3:
+            attrs["ownershipThreshold"] = rng.choice((0.25, 0.5))
+        if rng.random() < 0.2:
+            attrs["reach"] = "worldwide"
+        self.entities[rid] = Entity(id=rid, kind="PolicyRule", name=rid, attributes=attrs)
+        self.rel("ruleOf", rid, policy)
+        if previous is not None:
+            self.rel("amends", rid, previous)
+        items = self.techs + self.products
+        for item in rng.sample(items, k=min(len(items), rng.randint(1, 3))):
+            self.rel("covers", rid, item, includeNarrower=rng.random() < 0.7,
+                     includeComponents=rng.random() < 0.4)  # fmt: skip
+        if self.techs and rng.random() < 0.2:
+            self.rel("excludes", rid, rng.choice(self.techs))
+        for rtype, pool, most in (
+            ("imposedBy", self.places, 1), ("appliesIn", self.places, 2),
+            ("exempts", self.orgs, 1), ("invokes", self.policies, 1),
+        ):  # fmt: skip
+            for target in rng.sample(pool, k=min(len(pool), rng.randint(0, most))):
+                self.rel(rtype, rid, target)
