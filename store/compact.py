@@ -24,12 +24,11 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel
 
-from ontology.model import Graph
+from ontology.model import Graph, Relation
 
 _T = TypeVar("_T", bound=Hashable)
 
 _SHARED_FIELDS = {
-    "Relation": ("type", "source", "target", "confidence", "valid_from", "valid_to", "provenance"),
     "Entity": ("kind", "names", "aliases", "wikidata"),
     "Source": ("publisher", "published", "kind"),
 }
@@ -79,23 +78,51 @@ class _Pool:
 def share(graph: Graph) -> Graph:
     """``graph`` itself, its objects' equal parts made one (see the module docstring)."""
     pool = _Pool()
-    ids = {key: key for key in graph.entities}  # endpoints become the entities' own keys
-    _share_all(pool, graph.entities.values(), "Entity", {})
-    _share_all(pool, graph.sources.values(), "Source", {})
-    _share_all(pool, graph.relations.values(), "Relation", ids)
+    _share_all(pool, graph.entities.values(), "Entity")
+    _share_all(pool, graph.sources.values(), "Source")
+    _share_relations(pool, graph.relations.values(), {key: key for key in graph.entities})
     return graph
 
 
-def _share_all(pool: _Pool, objects: Iterable[BaseModel], kind: str, ids: dict[str, str]) -> None:
+def _share_all(pool: _Pool, objects: Iterable[BaseModel], kind: str) -> None:
     names = _SHARED_FIELDS[kind]
     for obj in objects:
         pool.fields_of(obj)
         values = obj.__dict__
         for name in names:
             value = values.get(name)
-            if value is None:
-                continue
-            if name in ("source", "target") and value in ids:
-                values[name] = ids[value]
-            else:
+            if value is not None:
                 values[name] = pool.one(value)
+
+
+def _share_relations(pool: _Pool, relations: Iterable[Relation], ids: dict[str, str]) -> None:
+    """:func:`_share_all` for relations, written out: a graph holds millions of them.
+    Endpoints become the entities' own id strings; each value kind has its own table, so
+    no two values of different types (``1`` and ``1.0``) can meet in one."""
+    intern, ids_get = sys.intern, ids.get
+    floats: dict[float, float] = {}
+    dates: dict[date, date] = {}
+    provenance: dict[tuple[Any, ...], tuple[Any, ...]] = {}
+    last_fields: set[str] | None = None
+    for rel in relations:
+        mine = rel.__pydantic_fields_set__
+        if mine != last_fields:
+            pool.fields_of(rel)
+            last_fields = rel.__pydantic_fields_set__
+        elif mine is not last_fields:
+            object.__setattr__(rel, "__pydantic_fields_set__", last_fields)
+        values = rel.__dict__
+        values["type"] = intern(values["type"])
+        source, target = values["source"], values["target"]
+        values["source"] = ids_get(source, source)
+        values["target"] = ids_get(target, target)
+        values["confidence"] = floats.setdefault(values["confidence"], values["confidence"])
+        for name in ("valid_from", "valid_to"):
+            when = values[name]
+            if when is not None:
+                values[name] = dates.setdefault(when, when)
+        cited = values["provenance"]
+        found = provenance.get(cited)
+        if found is None:
+            provenance[cited] = found = pool.one(cited)
+        values["provenance"] = found
