@@ -213,7 +213,7 @@ def main(argv: list[str] | None = None) -> int:
         per_size = {n: bench_size(args, driver, schema, n, f) for n, f in args.sizes.items()}
     finally:
         driver.close()
-    shown = [a if not a.startswith("--neo4j-password") else "--neo4j-password=***" for a in argv]
+    shown = [a if not a.startswith("--neo4j-password=") else "--neo4j-password=***" for a in argv]
     if "--neo4j-password" in argv:
         shown[argv.index("--neo4j-password") + 1] = "***"
     run = {
