@@ -70,7 +70,11 @@ def _rel(rid: str, rtype: str, a: str, b: str, *prov: Provenance, **kw: object) 
 
 
 def awkward_graph() -> Graph:
-    entities = [
+    return Graph.of(_awkward_entities(), _awkward_relations(), _awkward_sources())
+
+
+def _awkward_entities() -> list[Entity]:
+    return [
         Entity(
             id="xiaomi",
             kind="Firm",
@@ -101,7 +105,10 @@ def awkward_graph() -> Graph:
         ),
         Entity(id="seed", kind="Standard", name="Entity sharing an id with a source"),
     ]
-    relations = [
+
+
+def _awkward_relations() -> list[Relation]:
+    return [
         _rel(
             "r1",
             "supplies",
@@ -133,7 +140,10 @@ def awkward_graph() -> Graph:
         _rel("r4", "headquarteredIn", "xiaomi", "china"),
         _rel("catl--produces--batteries", "produces", "catl", "batteries", share=0.37),
     ]
-    sources = [
+
+
+def _awkward_sources() -> list[Source]:
+    return [
         Source(id="seed", kind="article"),
         Source(
             id="other",
@@ -144,7 +154,6 @@ def awkward_graph() -> Graph:
             kind="government-notice",
         ),
     ]
-    return Graph.of(entities, relations, sources)
 
 
 GRAPHS: dict[str, Callable[[], Graph]] = {
@@ -382,31 +391,42 @@ def imported_server(tmp_path: Path) -> Iterator[tuple[Path, Callable[[Path], Dri
             )
         driver = GraphDatabase.driver(f"bolt://127.0.0.1:{port}", auth=("neo4j", _PASSWORD))
         drivers.append(driver)
-        deadline = time.monotonic() + 180
-        while True:
-            try:
-                driver.verify_connectivity()
-                return driver
-            except Exception:
-                if time.monotonic() > deadline or started[0].poll() is not None:
-                    raise
-                time.sleep(0.5)
+        _wait_until_connected(driver, started[0])
+        return driver
 
     try:
         yield home, run
     finally:
         for driver in drivers:
             driver.close()
-        for proc in started:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(proc.pid, signal.SIGTERM)
-            try:
-                proc.wait(timeout=60)
-            except subprocess.TimeoutExpired:
-                with contextlib.suppress(ProcessLookupError):
-                    os.killpg(proc.pid, signal.SIGKILL)
-                proc.wait(timeout=30)
+        _stop_servers(started)
         shutil.rmtree(home, ignore_errors=True)
+
+
+def _wait_until_connected(driver: Driver, server: subprocess.Popen[bytes]) -> None:
+    """Until the driver connects; the last error once three minutes pass or the server ends."""
+    deadline = time.monotonic() + 180
+    while True:
+        try:
+            driver.verify_connectivity()
+            return
+        except Exception:
+            if time.monotonic() > deadline or server.poll() is not None:
+                raise
+            time.sleep(0.5)
+
+
+def _stop_servers(started: list[subprocess.Popen[bytes]]) -> None:
+    """SIGTERM each server's process group, SIGKILL after a minute."""
+    for proc in started:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGTERM)
+        try:
+            proc.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait(timeout=30)
 
 
 @pytest.mark.neo4j

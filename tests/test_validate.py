@@ -7,15 +7,15 @@ which field it names and what its message says.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from datetime import date
 from pathlib import Path
 
 import pytest
+from curated_snippets import HEADER, problems_of, write_facts
 
 from ingest.records import default_relation_id
 from ingest.validate import build_graph, collect
-from ontology.errors import Problem, ValidationFailed
+from ontology.errors import ValidationFailed
 from ontology.model import Entity, Relation
 
 BAD = Path(__file__).parent / "bad_inputs"
@@ -137,7 +137,7 @@ EXPECTED: dict[str, tuple[str, str, str]] = {
         "",
         "expected a mapping with keys sources, entities, relations, defaults; found a list",
     ),
-    "control_character.yaml": ("name: \"Fake", "", "character #x0007 is not allowed in YAML"),
+    "control_character.yaml": ('name: "Fake', "", "character #x0007 is not allowed in YAML"),
     "missing_name.yaml": ("# no name", "name", "missing; expected text"),
     "abstract_kind.yaml": ("kind: Entity", "kind", "'Entity' is abstract"),
     "confidence_not_a_number.yaml": (
@@ -163,12 +163,6 @@ def _line_of(path: Path, text: str) -> int:
     return next(i for i, line in enumerate(lines, start=1) if text in line)
 
 
-def _problems(*paths: Path, texts: Mapping[str, str] | None = None) -> list[Problem]:
-    with pytest.raises(ValidationFailed) as info:
-        build_graph(list(paths), source_texts=texts)
-    return info.value.problems
-
-
 def test_the_corpus_covers_every_bad_file() -> None:
     files = {p.name for p in BAD.iterdir() if not p.name.startswith("ok_")}
     assert files - {"three_errors.yaml"} == set(EXPECTED)
@@ -179,7 +173,7 @@ def test_the_corpus_covers_every_bad_file() -> None:
 def test_bad_input_is_reported_with_file_line_field_and_message(name: str) -> None:
     marker, field, message = EXPECTED[name]
     path = BAD / name
-    problems = _problems(path, texts=TEXTS)
+    problems = problems_of(path, texts=TEXTS)
     assert len(problems) == 1, "\n".join(map(str, problems))
     problem = problems[0]
     assert problem.file.endswith(name)
@@ -189,7 +183,7 @@ def test_bad_input_is_reported_with_file_line_field_and_message(name: str) -> No
 
 
 def test_a_file_with_three_different_errors_reports_all_three() -> None:
-    problems = _problems(BAD / "three_errors.yaml", texts=TEXTS)
+    problems = problems_of(BAD / "three_errors.yaml", texts=TEXTS)
     assert [(p.field, p.line) for p in problems] == [
         ("stateOwnership", 12),
         ("kind", 14),
@@ -205,7 +199,7 @@ def test_a_file_with_three_different_errors_reports_all_three() -> None:
 
 
 def test_problems_from_several_files_are_reported_together() -> None:
-    problems = _problems(BAD / "unknown_kind.yaml", BAD / "impossible_date.yaml")
+    problems = problems_of(BAD / "unknown_kind.yaml", BAD / "impossible_date.yaml")
     assert {Path(p.file).name for p in problems} == {"unknown_kind.yaml", "impossible_date.yaml"}
 
 
@@ -229,40 +223,8 @@ def test_injection_looking_strings_are_valid_and_kept_verbatim() -> None:
     assert rel.provenance[0].evidence == "MATCH (n) DETACH DELETE n"
 
 
-def _write(tmp_path: Path, text: str, name: str = "facts.yaml") -> Path:
-    path = tmp_path / name
-    path.write_text(text, encoding="utf-8")
-    return path
-
-
-HEADER = """\
-sources:
-  - id: src
-    title: Source
-    url: https://example.org/a
-    published: 2024-01-02
-    kind: article
-entities:
-  - id: acme
-    kind: Firm
-    name: Acme
-    names: {zh: 阿克米, en: Acme Corporation}
-    aliases: [ACME, Acme Inc.]
-    wikidata: Q1
-    description: A firm.
-    stateOwnership: private
-    founded: 1999-05-01
-  - id: beta
-    kind: Firm
-    name: Beta
-  - id: chips
-    kind: Technology
-    name: Chips
-"""
-
-
 def test_a_valid_file_becomes_model_objects(tmp_path: Path) -> None:
-    path = _write(
+    path = write_facts(
         tmp_path,
         HEADER
         + """\
@@ -315,7 +277,7 @@ relations:
 
 
 def test_defaults_apply_to_every_relation_of_their_file_only(tmp_path: Path) -> None:
-    first = _write(
+    first = write_facts(
         tmp_path,
         HEADER
         + """\
@@ -328,12 +290,12 @@ relations:
 """,
         "a.yaml",
     )
-    second = _write(
+    second = write_facts(
         tmp_path,
         "relations:\n  - {type: develops, from: beta, to: chips}\n",
         "b.yaml",
     )
-    problems = _problems(first, second)
+    problems = problems_of(first, second)
     assert [(Path(p.file).name, p.field) for p in problems] == [
         ("b.yaml", "confidence"),
         ("b.yaml", "provenance"),
@@ -345,7 +307,7 @@ relations:
 
 
 def test_a_problem_in_defaults_is_reported_once_at_the_defaults(tmp_path: Path) -> None:
-    path = _write(
+    path = write_facts(
         tmp_path,
         HEADER
         + """\
@@ -357,13 +319,13 @@ relations:
   - {type: supplies, from: beta, to: acme}
 """,
     )
-    problems = _problems(path)
+    problems = problems_of(path)
     assert [(p.line, p.field) for p in problems] == [(24, "defaults.confidence")]
     assert "expected a number, found text ('high'); remove the quotes" in problems[0].message
 
 
 def test_explicit_ids_tell_repeated_relations_apart(tmp_path: Path) -> None:
-    path = _write(
+    path = write_facts(
         tmp_path,
         HEADER
         + """\
@@ -386,7 +348,7 @@ def test_default_relation_ids_join_from_type_and_to() -> None:
 
 
 def test_ownership_shares_held_at_different_times_do_not_add_up(tmp_path: Path) -> None:
-    path = _write(
+    path = write_facts(
         tmp_path,
         HEADER
         + """\
@@ -400,7 +362,7 @@ relations:
 
 
 def test_subclass_endpoints_satisfy_domain_and_range(tmp_path: Path) -> None:
-    path = _write(
+    path = write_facts(
         tmp_path,
         HEADER
         + """\
@@ -421,7 +383,7 @@ relations:
 
 
 def test_item_must_name_an_existing_entity(tmp_path: Path) -> None:
-    path = _write(
+    path = write_facts(
         tmp_path,
         HEADER
         + """\
@@ -434,13 +396,13 @@ relations:
     provenance: [{source: src}]
 """,
     )
-    (problem,) = _problems(path)
+    (problem,) = problems_of(path)
     assert (problem.line, problem.field) == (27, "item")
     assert "no entity has id 'lfp-battery'" in problem.message
 
 
 def test_evidence_that_differs_only_in_quotes_gets_a_hint(tmp_path: Path) -> None:
-    path = _write(
+    path = write_facts(
         tmp_path,
         HEADER
         + """\
@@ -459,98 +421,17 @@ relations:
 
 
 def test_text_for_an_unknown_source_is_a_problem(tmp_path: Path) -> None:
-    path = _write(tmp_path, HEADER)
+    path = write_facts(tmp_path, HEADER)
     with pytest.raises(ValidationFailed) as info:
         build_graph([path], source_texts={"nope": "text"})
     assert [(p.file, p.field) for p in info.value.problems] == [("<source texts>", "nope")]
 
 
 def test_an_unquoted_comma_in_a_flow_mapping_gets_a_hint(tmp_path: Path) -> None:
-    path = _write(
+    path = write_facts(
         tmp_path,
         HEADER.replace("names: {zh: 阿克米, en: Acme Corporation}", "names: {en: Acme Co., Ltd.}"),
     )
-    (problem,) = _problems(path)
+    (problem,) = problems_of(path)
     assert problem.field == "names.Ltd."
     assert "quote names with commas" in problem.message
-
-
-def _record(fields: dict[str, str]) -> str:
-    """A YAML list item with the fields in order, one per line."""
-    lines = [f"{k}: {v}" for k, v in fields.items()]
-    return "  - " + "\n    ".join(lines) + "\n"
-
-
-@pytest.mark.parametrize(
-    ("snippet", "field", "message"),
-    [
-        ("kind: Entity", "kind", "'Entity' is abstract"),
-        ("names: [Acme]", "names", "expected a mapping of language tag to name"),
-        ("aliases: ACME", "aliases", "expected a list of names"),
-        ("founded: 1999", "founded", "expected a date YYYY-MM-DD, found a whole number"),
-        ("founded: '1999-13-01'", "founded", "1999-13-01 is not a real date"),
-        ("founded: 1999-05-01T10:00:00", "founded", "expected a date YYYY-MM-DD"),
-        ("name: '   '", "name", "must not be empty"),
-        ("reference: X-1", "reference", "'reference' is not an attribute of Firm"),
-    ],
-)
-def test_entity_field_problems(tmp_path: Path, snippet: str, field: str, message: str) -> None:
-    key, value = (part.strip() for part in snippet.split(":", 1))
-    fields = {"id": "gamma", "kind": "Firm", "name": "Gamma"} | {key: value}
-    problems = _problems(_write(tmp_path, HEADER + _record(fields)))
-    assert [p.field for p in problems] == [field], problems
-    assert message in problems[0].message
-
-
-@pytest.mark.parametrize(
-    ("snippet", "field", "message"),
-    [
-        ("confidence: '0.5'", "confidence", "expected a number, found text ('0.5')"),
-        ("confidence: .nan", "confidence", "expected a finite number"),
-        ("provenance: []", "provenance", "expected a list of at least one"),
-        ("provenance: [src]", "provenance[1]", "expected a mapping with source and evidence"),
-        ("provenance: [{source: src, page: 3}]", "provenance[1].page", "unknown field 'page'"),
-        ("provenance: [{evidence: x}]", "provenance[1].source", "missing"),
-        ("id: acme_beta", "id", "is not a valid id"),
-        ("effect: restricts-trade", "effect", "'effect' is not a qualifier of supplies"),
-        ("share: lots", "share", "expected a number"),
-        ("from: [acme]", "from", "expected text, found a list"),
-    ],
-)
-def test_relation_field_problems(tmp_path: Path, snippet: str, field: str, message: str) -> None:
-    key, value = (part.strip() for part in snippet.split(":", 1))
-    fields = {
-        "type": "supplies",
-        "from": "acme",
-        "to": "beta",
-        "confidence": "0.5",
-        "provenance": "[{source: src}]",
-    } | {key: value}
-    problems = _problems(_write(tmp_path, HEADER + "relations:\n" + _record(fields)))
-    assert [p.field for p in problems] == [field], problems
-    assert message in problems[0].message
-
-
-def test_a_section_that_is_not_a_list_is_a_problem(tmp_path: Path) -> None:
-    (problem,) = _problems(_write(tmp_path, "entities: {id: acme}\n"))
-    assert (problem.line, problem.field) == (1, "entities")
-    assert "expected a list of entities, found a mapping" in problem.message
-
-
-def test_unknown_defaults_keys_are_problems(tmp_path: Path) -> None:
-    (problem,) = _problems(_write(tmp_path, "defaults: {effect: restricts-trade}\n"))
-    assert problem.field == "defaults.effect"
-    assert "defaults may set confidence, validFrom, validTo, provenance" in problem.message
-
-
-def test_source_fields_are_checked(tmp_path: Path) -> None:
-    text = "sources:\n  - id: s\n    url: ftp://x\n    published: 2024-02-30\n    author: me\n"
-    problems = _problems(_write(tmp_path, text))
-    assert [(p.line, p.field) for p in problems] == [(3, "url"), (4, "published"), (5, "author")]
-
-
-def test_validation_failed_carries_the_exit_code_of_the_cli() -> None:
-    with pytest.raises(ValidationFailed) as info:
-        build_graph([BAD / "unknown_kind.yaml"])
-    assert info.value.exit_code == 2
-    assert "unknown_kind.yaml:" in str(info.value)
