@@ -34,6 +34,14 @@ SCHEMA = default_schema()
 
 def small_graph() -> Graph:
     b = GraphBuilder()
+    _add_bodies(b)
+    _add_firms_and_declarations(b)
+    _add_vehicles_and_mandates(b)
+    return b.build()
+
+
+def _add_bodies(b: GraphBuilder) -> None:
+    """Two countries, a standard in two releases, its bodies and a committee."""
     for j in ("north", "south"):
         b.entity(j, "Country")
     b.entity("net", "Standard")
@@ -51,6 +59,10 @@ def small_graph() -> Graph:
     b.relation("memberOf", "alpha", "sdo", properties={"membershipRole": "chair"})
     b.relation("committeeOf", "tc", "nsb")
     b.relation("develops", "tc", "vehicle-std")
+
+
+def _add_firms_and_declarations(b: GraphBuilder) -> None:
+    """Four firms, their essential-patent declarations in two studies, and a phone."""
     for firm, seat in (("alpha", "north"), ("beta", "south"), ("gamma", "north"), ("delta", None)):
         b.entity(firm, "Firm")
         if seat:
@@ -73,6 +85,9 @@ def small_graph() -> Graph:
     b.entity("phone", "Product")
     b.relation("produces", "alpha", "phone")
     b.relation("implements", "phone", "net-r2")
+
+
+def _add_vehicles_and_mandates(b: GraphBuilder) -> None:
     # Vehicles: a standard mandatory in the north for vehicles; EVs are a kind of vehicle.
     b.entity("vehicles", "Technology")
     b.entity("evs", "Technology")
@@ -94,7 +109,6 @@ def small_graph() -> Graph:
     b.relation("mandates", "band-rule", "v2x", properties={"scope": "the band"})
     b.relation("appliesTo", "band-rule", "south")
     b.relation("implements", "car2", "v2x")
-    return b.build()
 
 
 def _load(request: pytest.FixtureRequest, graph: Graph) -> GraphStore:
