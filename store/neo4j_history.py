@@ -95,7 +95,12 @@ def _retiring(
     relation: RelationFrom,
     batch_size: int,
 ) -> list[tuple[FactKind, str, Any, int]]:
-    """The facts the plan updates or deletes, as they stand, with their ``_added_in``."""
+    """The facts the plan updates or deletes, as they stand, with their ``_added_in``.
+
+    Nodes and relationships under the store's labels that no load wrote (a hand-made
+    node holding only an id, say) cannot be read back as facts: they are deleted like the
+    rest but were never part of a version, so they leave no record.
+    """
     out: list[tuple[FactKind, str, Any, int]] = []
     entity_ids = [r["id"] for r in rows.get("update-entities", ())]
     entity_ids += rows.get("delete-entities", [])
@@ -108,12 +113,23 @@ def _retiring(
     for start in range(0, max(len(entity_ids), len(source_ids), len(rel_keys)), batch_size):
         end = start + batch_size
         for m in _run(tx, q.ENTITIES_BY_ID, ids=entity_ids[start:end]):
-            out.append(("entity", m["node"]["id"], entity_from(m["node"]), _since(m["node"])))
+            out += _fact("entity", m["node"], entity_from)
         for m in _run(tx, q.SOURCES_BY_ID, ids=source_ids[start:end]):
-            out.append(("source", m["source"]["id"], source_from(m["source"]), _since(m["source"])))
+            out += _fact("source", m["source"], source_from)
         for m in _run(tx, hq.RELATIONS_BY_KEY, rows=rel_keys[start:end]):
-            out.append(("relation", m["rel"]["id"], relation(m["rel"]), _since(m["rel"])))
+            out += _fact("relation", m["rel"], relation)
     return out
+
+
+def _fact(
+    kind: FactKind, stored: Mapping[str, Any], read: Callable[[Mapping[str, Any]], Any]
+) -> list[tuple[FactKind, str, Any, int]]:
+    """``stored`` as a retired fact, or nothing when no load could have written it."""
+    try:
+        fact = read(stored)
+    except (KeyError, TypeError, ValueError):
+        return []
+    return [(kind, stored["id"], fact, _since(stored))]
 
 
 def _since(stored: Mapping[str, Any]) -> int:
