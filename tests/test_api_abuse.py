@@ -29,13 +29,29 @@ from schemathesis.core.result import Ok
 
 from api.app import create_app
 from api.limits import ApiLimits
+from ontology.errors import TechsovError
 from ontology.schema import default_schema
 
 SCHEMA = default_schema()
 LIMITS = ApiLimits()
 BOUND_S = 5.0
 """Most a refused request may take, on a shared, busy machine (most take milliseconds)."""
-CLIENT_CODES = {"BAD_REQUEST", "LIMIT_EXCEEDED", "NOT_FOUND", "WRONG_KIND", "AMBIGUOUS_ENTITY"}
+
+
+def client_codes() -> frozenset[str]:
+    """Every error code the API may answer a client's mistake with: the codes of the
+    error classes with a 4xx status (the app imports every one it can raise)."""
+    found: set[str] = set()
+    todo: list[type[TechsovError]] = [TechsovError]
+    while todo:
+        cls = todo.pop()
+        todo += cls.__subclasses__()
+        if 400 <= cls.http_status < 500:
+            found.add(cls.code)
+    return frozenset(found)
+
+
+CLIENT_CODES = client_codes()
 
 
 @pytest.fixture(scope="module")
