@@ -14,16 +14,9 @@ from datetime import date, timedelta
 
 from ontology.model import Entity, Graph, Provenance, Relation
 from ontology.schema import Schema
+from store.rules import ACTIONS, DIRECTIONS
 
-DIRECTIONS = (
-    "restricts-exporters",
-    "cuts-off-users",
-    "both",
-    "promotes-domestic",
-    "grants",
-    "lists",
-)
-LATER_ACTIONS = ("amends", "suspends", "rescinds")
+LATER_ACTIONS = tuple(a for a in ACTIONS if a != "enacts")
 
 
 def with_rules(graph: Graph, schema: Schema, seed: int) -> Graph:
