@@ -37,6 +37,7 @@ from exports.tabular import (
 )
 from ontology.model import Entity, Graph, LocalizedName, Provenance, Relation, Source
 from ontology.schema import default_schema
+from store.base import GraphStore
 from store.embedded_store import EmbeddedStore
 from store.neo4j_store import Neo4jStore
 from techsov.cli import app as cli_app
@@ -255,19 +256,18 @@ def test_graphml_is_plain_networkx_graphml_with_lists_as_json(tmp_path: Path) ->
 def test_exports_from_the_embedded_store_round_trip(tmp_path: Path) -> None:
     graph = awkward_graph()
     store = EmbeddedStore(SCHEMA)
-    store.load(graph)
-    snapshot = store.snapshot()
-    write_neo4j_admin_csv(snapshot, SCHEMA, tmp_path / "csv")
-    write_parquet(snapshot, SCHEMA, tmp_path / "pq")
-    write_graphml(snapshot, SCHEMA, tmp_path / "g.graphml")
-    assert read_neo4j_admin_csv(tmp_path / "csv", SCHEMA) == graph
-    assert read_parquet(tmp_path / "pq", SCHEMA) == graph
-    assert read_graphml(tmp_path / "g.graphml", SCHEMA) == graph
+    _assert_store_exports_round_trip(store, graph, tmp_path)
 
 
 def test_exports_from_neo4j_round_trip(neo4j_db: Driver, tmp_path: Path) -> None:
     graph = awkward_graph()
     store = Neo4jStore(neo4j_db, database="neo4j", schema=SCHEMA)
+    _assert_store_exports_round_trip(store, graph, tmp_path)
+
+
+def _assert_store_exports_round_trip(store: GraphStore, graph: Graph, tmp_path: Path) -> None:
+    """``graph`` loaded into ``store`` and its snapshot exported in every format reads
+    back as ``graph``."""
     store.load(graph)
     snapshot = store.snapshot()
     write_neo4j_admin_csv(snapshot, SCHEMA, tmp_path / "csv")
