@@ -10,11 +10,14 @@ from __future__ import annotations
 
 import sys
 from datetime import date
+from typing import Annotated
 
 import strawberry
 
 from api.context import Info
 from api.identifiers import resolve_entity
+from api.known_time import KNOWN_AT_HELP
+from api.known_time import known_at as read_known_at
 from api.loaders import offload
 from api.page_types import (
     Chokepoint,
@@ -55,7 +58,9 @@ class PagedFields:
         as_of: date | None = None,
         first: int | None = DEFAULT_PAGE_FIRST,
         after: str | None = None,
+        known_at: Annotated[str | None, strawberry.argument(description=KNOWN_AT_HELP)] = None,
     ) -> ExposureConnection:
+        await read_known_at(info.context, known_at)
         ctx = info.context
         depth = ctx.limits.check_depth(_or(max_depth, DEFAULT_MAX_DEPTH), "maxDepth")
         count = ctx.limits.check_first(_or(first, DEFAULT_PAGE_FIRST))
@@ -100,7 +105,9 @@ class PagedFields:
         as_of: date | None = None,
         first: int | None = DEFAULT_PAGE_FIRST,
         after: str | None = None,
+        known_at: Annotated[str | None, strawberry.argument(description=KNOWN_AT_HELP)] = None,
     ) -> DependencyConnection:
+        await read_known_at(info.context, known_at)
         ctx = info.context
         depth = ctx.limits.check_depth(_or(max_depth, DEFAULT_MAX_DEPTH), "maxDepth")
         count = ctx.limits.check_first(_or(first, DEFAULT_PAGE_FIRST))
@@ -138,8 +145,13 @@ class PagedFields:
         )
     )
     async def chokepoints(
-        self, info: Info, technology: strawberry.ID, as_of: date | None = None
+        self,
+        info: Info,
+        technology: strawberry.ID,
+        as_of: date | None = None,
+        known_at: Annotated[str | None, strawberry.argument(description=KNOWN_AT_HELP)] = None,
     ) -> Chokepoint:
+        await read_known_at(info.context, known_at)
         ctx = info.context
         tech = await resolve_entity(ctx, str(technology), None, "technology")
         found = await offload(

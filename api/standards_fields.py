@@ -11,10 +11,13 @@ of facts that explains it, each fact with its provenance.
 from __future__ import annotations
 
 from datetime import date
+from typing import Annotated
 
 import strawberry
 
 from api.context import Info
+from api.known_time import KNOWN_AT_HELP
+from api.known_time import known_at as read_known_at
 from api.loaders import offload
 from api.prefetch import asks_for, prefetch_relations
 from api.types import (
@@ -285,8 +288,13 @@ class StandardsFields:
         )
     )
     async def standard_influence(
-        self, info: Info, standard: strawberry.ID, as_of: date | None = None
+        self,
+        info: Info,
+        standard: strawberry.ID,
+        as_of: date | None = None,
+        known_at: Annotated[str | None, strawberry.argument(description=KNOWN_AT_HELP)] = None,
     ) -> StandardInfluenceNode:
+        await read_known_at(info.context, known_at)
         ctx = info.context
         found = await offload(
             standards.standard_influence, ctx.store, ctx.schema, _id(standard), as_of=as_of
@@ -317,7 +325,9 @@ class StandardsFields:
         firm: strawberry.ID,
         as_of: date | None = None,
         first: int | None = DEFAULT_STANDARDS_FIRST,
+        known_at: Annotated[str | None, strawberry.argument(description=KNOWN_AT_HELP)] = None,
     ) -> list[FirmStandardNode]:
+        await read_known_at(info.context, known_at)
         ctx = info.context
         count = ctx.limits.check_first(DEFAULT_STANDARDS_FIRST if first is None else first)
         found = await offload(
@@ -351,7 +361,9 @@ class StandardsFields:
         standard: strawberry.ID | None = None,
         as_of: date | None = None,
         first: int | None = DEFAULT_STANDARDS_FIRST,
+        known_at: Annotated[str | None, strawberry.argument(description=KNOWN_AT_HELP)] = None,
     ) -> list[StandardExposureNode]:
+        await read_known_at(info.context, known_at)
         ctx = info.context
         count = ctx.limits.check_first(DEFAULT_STANDARDS_FIRST if first is None else first)
         if (policy is None) == (standard is None):
@@ -394,7 +406,9 @@ class StandardsFields:
         technology: strawberry.ID | None = None,
         as_of: date | None = None,
         first: int | None = DEFAULT_STANDARDS_FIRST,
+        known_at: Annotated[str | None, strawberry.argument(description=KNOWN_AT_HELP)] = None,
     ) -> list[MandatoryStandardNode]:
+        await read_known_at(info.context, known_at)
         ctx = info.context
         count = ctx.limits.check_first(DEFAULT_STANDARDS_FIRST if first is None else first)
         found = await offload(
