@@ -6,7 +6,6 @@ Each format module declares its formats in an ``EXPORTERS`` tuple, which the reg
 Everything here reads a :class:`ontology.model.Graph` or a :class:`store.base.GraphStore`
 and the :class:`ontology.schema.Schema`: columns, categories and styles come from the
 classes and relation types, and the relations an analysis follows from their roles
-(``ts:relationRole``). The exception is the report's standards page
-(:mod:`exports.standards_page`), which names the standards relations, none of which has a
-role yet.
+(``ts:relationRole``), the report's standards page (:mod:`exports.standards_page`)
+included.
 """

@@ -19,14 +19,6 @@ from ontology.schema import Schema
 from store import standards, standards_exposure
 from store.base import Direction, GraphStore
 
-DECLARES, MANDATORY_IN, MANDATES, APPLIES_TO, PART_OF = (
-    "declaresEssentialPatents",
-    "mandatoryIn",
-    "mandates",
-    "appliesTo",
-    "partOf",
-)
-
 
 class Renderer(Protocol):
     """What the page needs of the report's renderer: names, and cited facts."""
@@ -43,8 +35,12 @@ def _e(text: object) -> str:
 def standards_with_patent_data(graph: Graph, schema: Schema) -> list[str]:
     """Standards with declared essential patents of their own or in a part, top-most
     first: a part whose parent has data is shown under its parent."""
-    declared = {r.target for r in graph.relations.values() if r.type == DECLARES}
-    parent = {r.source: r.target for r in graph.relations.values() if r.type == PART_OF}
+    declares, part_of = (
+        schema.with_role(standards.ESSENTIAL_PATENTS),
+        schema.with_role(standards.PART_OF),
+    )
+    declared = {r.target for r in graph.relations.values() if r.type in declares}
+    parent = {r.source: r.target for r in graph.relations.values() if r.type in part_of}
     tops = set()
     for std in declared:
         top, seen = std, {std}
@@ -56,13 +52,19 @@ def standards_with_patent_data(graph: Graph, schema: Schema) -> list[str]:
     return sorted(k for k in known if schema.is_a(graph.entities[k].kind, standards.STANDARD))
 
 
-def jurisdictions_with_mandates(graph: Graph) -> list[str]:
+def jurisdictions_with_mandates(graph: Graph, schema: Schema) -> list[str]:
     """Jurisdictions a standard is mandatory in, directly or through a policy."""
-    direct = {r.target for r in graph.relations.values() if r.type == MANDATORY_IN}
-    mandating = {r.source for r in graph.relations.values() if r.type == MANDATES}
-    through = {
-        r.target for r in graph.relations.values() if r.type == APPLIES_TO and r.source in mandating
-    }
+    rels = graph.relations.values()
+    mandatory_in, mandates = (
+        schema.with_role(standards.MANDATORY_IN),
+        schema.with_role(standards.MANDATE),
+    )
+    applies_to = standards.between(
+        schema, standards.TARGET_JURISDICTION, standards.POLICY, standards.JURISDICTION
+    )
+    direct = {r.target for r in rels if r.type in mandatory_in}
+    mandating = {r.source for r in rels if r.type in mandates}
+    through = {r.target for r in rels if r.type in applies_to and r.source in mandating}
     return sorted(direct | through)
 
 
@@ -120,7 +122,10 @@ def _mandates_html(
     if not found:
         return ""
     governs = store.edges(
-        sorted({m.standard for m in found}), [standards.GOVERNS], Direction.OUT, as_of
+        sorted({m.standard for m in found}),
+        schema.with_role(standards.GOVERNANCE),
+        Direction.OUT,
+        as_of,
     )
     topics: dict[str, list[str]] = {}
     for g in governs:
@@ -147,7 +152,7 @@ def standards_html(
 ) -> str:
     """The standards section of the report (empty when the graph holds no standards)."""
     with_data = standards_with_patent_data(graph, schema)
-    places = jurisdictions_with_mandates(graph)
+    places = jurisdictions_with_mandates(graph, schema)
     if not with_data and not places:
         return ""
     parts = ["<section id='standards'><h2>Standards</h2>"]

@@ -14,24 +14,25 @@ from ontology.schema import Schema
 from store.base import Direction, GraphStore
 from store.exposure import PRODUCTION
 from store.standards import (
-    DECLARES,
-    DEVELOPS,
-    GOVERNS,
-    IMPLEMENTS,
-    MEMBER_OF,
+    ESSENTIAL_PATENTS,
+    GOVERNANCE,
+    IMPLEMENTATION,
+    MEMBERSHIP,
     ORGANIZATION,
+    OWNERSHIP,
     PRODUCT,
-    PROMOTES,
-    PUBLISHED_BY,
+    PROMOTION,
+    PUBLISHER,
     STANDARD,
     STANDARDS_BODY,
-    SUBSIDIARY,
-    USES,
+    TECHNOLOGY,
+    USE,
     Path,
     _best,
     _kinds,
     _markets,
     _require,
+    between,
     expand,
     mandates_of,
     path_key,
@@ -50,17 +51,27 @@ class FirmStandard:
     jurisdiction: str | None = None  # must-implement: where the standard is mandatory
 
 
-_ROLE_OF_TYPE = {
-    IMPLEMENTS: "implements",
-    DECLARES: "declares-essential-patents",
-    DEVELOPS: "develops",
-    PROMOTES: "promotes",
+_ROLE_NAMES = {
+    IMPLEMENTATION: "implements",
+    ESSENTIAL_PATENTS: "declares-essential-patents",
+    PRODUCTION: "develops",
+    PROMOTION: "promotes",
 }
+"""What a firm's relation of each ontology role to a standard is called in the answer."""
 
 
-def _group(store: GraphStore, firm: str, as_of: date | None) -> dict[str, Path]:
+def _roles_of_types(schema: Schema) -> dict[str, str]:
+    """Relation type from a firm to a standard -> its name in the answer."""
+    return {
+        t: name
+        for role, name in _ROLE_NAMES.items()
+        for t in between(schema, role, ORGANIZATION, STANDARD)
+    }
+
+
+def _group(store: GraphStore, schema: Schema, firm: str, as_of: date | None) -> dict[str, Path]:
     """The firm and its direct subsidiaries, each with the path from the firm."""
-    subs = store.edges([firm], list(SUBSIDIARY), Direction.IN, as_of)
+    subs = store.edges([firm], schema.with_role(OWNERSHIP), Direction.IN, as_of)
     return {firm: (), **_best((r.source, (r,)) for r in subs if r.source != firm)}
 
 
@@ -71,9 +82,10 @@ def standards_of(
     in, develops, promotes, helps write through a body, and must implement where it
     sells. Order: standard id, then role, then path."""
     _require(store, schema, firm, ORGANIZATION)
-    orgs = _group(store, firm, as_of)
-    production = schema.with_role(PRODUCTION)
-    types = [*_ROLE_OF_TYPE, MEMBER_OF, *production]
+    orgs = _group(store, schema, firm, as_of)
+    production, member_of = schema.with_role(PRODUCTION), schema.with_role(MEMBERSHIP)
+    role_of_type = _roles_of_types(schema)
+    types = sorted({*role_of_type, *member_of, *production})
     out_rels = store.edges(sorted(orgs), types, Direction.OUT, as_of)
     kinds = _kinds(store, (r.target for r in out_rels))
     found: list[FirmStandard] = []
@@ -81,16 +93,17 @@ def standards_of(
     product_paths: list[tuple[str, Path]] = []
     for r in out_rels:
         kind, path = kinds.get(r.target, ""), (*orgs[r.source], r)
-        if schema.is_a(kind, STANDARD) and r.type in _ROLE_OF_TYPE:
-            found.append(FirmStandard(r.target, _ROLE_OF_TYPE[r.type], path))
-        elif r.type == MEMBER_OF and schema.is_a(kind, STANDARDS_BODY):
+        if schema.is_a(kind, STANDARD) and r.type in role_of_type:
+            found.append(FirmStandard(r.target, role_of_type[r.type], path))
+        elif r.type in member_of and schema.is_a(kind, STANDARDS_BODY):
             body_paths.append((r.target, path))
         elif r.type in production and schema.is_a(kind, PRODUCT):
             product_paths.append((r.target, path))
     bodies, products = _best(body_paths), _best(product_paths)
-    found += _through_bodies(store, bodies, as_of)
+    found += _through_bodies(store, schema, bodies, as_of)
     if products:
-        made = store.edges(sorted(products), [IMPLEMENTS], Direction.OUT, as_of)
+        implements = schema.with_role(IMPLEMENTATION)
+        made = store.edges(sorted(products), implements, Direction.OUT, as_of)
         found += [
             FirmStandard(r.target, "product-implements", (*products[r.source], r)) for r in made
         ]
@@ -99,14 +112,16 @@ def standards_of(
 
 
 def _through_bodies(
-    store: GraphStore, bodies: dict[str, Path], as_of: date | None
+    store: GraphStore, schema: Schema, bodies: dict[str, Path], as_of: date | None
 ) -> list[FirmStandard]:
     if not bodies:
         return []
-    rels = store.edges(sorted(bodies), [DEVELOPS, PUBLISHED_BY], Direction.BOTH, as_of)
+    develops = between(schema, PRODUCTION, ORGANIZATION, STANDARD)
+    types = (*develops, *schema.with_role(PUBLISHER))
+    rels = store.edges(sorted(bodies), types, Direction.BOTH, as_of)
     out = []
     for r in rels:
-        body, std = (r.source, r.target) if r.type == DEVELOPS else (r.target, r.source)
+        body, std = (r.source, r.target) if r.type in develops else (r.target, r.source)
         if body in bodies:
             out.append(FirmStandard(std, "member-of-body", (*bodies[body], r)))
     return out
@@ -127,12 +142,12 @@ def _unique(items: list[FirmStandard]) -> list[FirmStandard]:
 
 
 def _governing(
-    store: GraphStore, techs: dict[str, Path], as_of: date | None
+    store: GraphStore, schema: Schema, techs: dict[str, Path], as_of: date | None
 ) -> list[tuple[str, Path]]:
     """Standards that govern one of ``techs``, each with the tech's path then governs."""
     if not techs:
         return []
-    rels = store.edges(sorted(techs), [GOVERNS], Direction.IN, as_of)
+    rels = store.edges(sorted(techs), schema.with_role(GOVERNANCE), Direction.IN, as_of)
     return [(r.source, (*techs[r.target], r)) for r in rels]
 
 
@@ -144,14 +159,15 @@ def _must_implement(
     as_of: date | None,
 ) -> list[FirmStandard]:
     """Mandatory standards that govern what the group's products use, where it sells."""
-    used = store.edges(sorted(products), [USES], Direction.OUT, as_of)
+    uses = between(schema, USE, PRODUCT, TECHNOLOGY)
+    used = store.edges(sorted(products), uses, Direction.OUT, as_of)
     techs = _best((r.target, (*products[r.source], r)) for r in used)
     seeds = {(t, ""): p for t, p in techs.items()}
     wider = expand(store, seeds, wider_steps(schema), as_of, append=True)
-    governed = _best(_governing(store, {t: p for (t, _), p in wider.items()}, as_of))
+    governed = _best(_governing(store, schema, {t: p for (t, _), p in wider.items()}, as_of))
     if not governed:
         return []
-    mandates = mandates_of(store, dict.fromkeys(governed, ()), as_of)
+    mandates = mandates_of(store, schema, dict.fromkeys(governed, ()), as_of)
     markets = _markets(store, schema, orgs, as_of)
     production = schema.with_role(PRODUCTION)
     out = []

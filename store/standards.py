@@ -38,14 +38,17 @@ from ontology.model import Relation
 from ontology.schema import Schema
 from store.base import Direction, GraphStore
 
-PART_OF, DEVELOPS, PUBLISHED_BY, PROMOTES = "partOf", "develops", "publishedBy", "promotes"
-MEMBER_OF, COMMITTEE_OF, DECLARES = "memberOf", "committeeOf", "declaresEssentialPatents"
-MANDATORY_IN, MANDATES, APPLIES_TO = "mandatoryIn", "mandates", "appliesTo"
-IMPLEMENTS, GOVERNS, USES, BROADER = "implements", "governs", "uses", "broader"
-COMPONENT_OF = "componentOf"
+PART_OF, PUBLISHER, PROMOTION = "StandardPartRole", "PublisherRole", "PromotionRole"
+MEMBERSHIP, COMMITTEE, ESSENTIAL_PATENTS = "MembershipRole", "CommitteeRole", "EssentialPatentRole"
+MANDATORY_IN, MANDATE = "MandatoryInRole", "MandateRole"
+IMPLEMENTATION, GOVERNANCE, KIND_OF = "ImplementationRole", "GovernanceRole", "KindOfRole"
+PRODUCTION, USE, TARGET_JURISDICTION = "ProductionRole", "UseRole", "TargetJurisdictionRole"
+OWNERSHIP = "OwnershipRole"
 HEADQUARTERS, MARKET_ENTRY = "HeadquartersRole", "MarketEntryRole"
-"""Relation roles (``ts:relationRole``): where an organization sits and where it sells."""
-SUBSIDIARY = ("subsidiaryOf", "ownedBy")
+"""Relation roles (``ts:relationRole``): the relation types are read from the ontology."""
+COMPONENT_OF = "componentOf"
+"""A relation type: its role (component or input) also holds ``inputTo``, which the
+standards questions do not follow."""
 STANDARD, STANDARDS_BODY, ORGANIZATION = "Standard", "StandardsBody", "Organization"
 POLICY, PRODUCT, JURISDICTION, TECHNOLOGY = "Policy", "Product", "Jurisdiction", "Technology"
 
@@ -57,6 +60,17 @@ def path_key(path: Path) -> tuple[int, tuple[str, ...]]:
     """Ties between paths: shortest first, then the smallest sequence of relation ids, as
     every analyst question breaks them, so both stores choose the same path."""
     return (len(path), tuple(r.id for r in path))
+
+
+def between(schema: Schema, role: str, source: str, target: str) -> tuple[str, ...]:
+    """Relation types of ``role`` that may link a ``source`` entity to a ``target`` one by
+    their domain and range: production of a standard is ``develops``, not ``produces``."""
+    return tuple(
+        t
+        for t in schema.with_role(role)
+        if schema.is_any(source, schema.relations[t].domain)
+        and schema.is_any(target, schema.relations[t].range)
+    )
 
 
 MAX_LEVELS = 16
@@ -146,14 +160,16 @@ def _require(store: GraphStore, schema: Schema, entity_id: str, cls: str) -> Non
         raise NotFound(f"{entity_id!r} is a {found.kind}, not a {cls}")
 
 
-def standard_scope(store: GraphStore, standard: str, as_of: date | None) -> dict[str, Path]:
+def standard_scope(
+    store: GraphStore, schema: Schema, standard: str, as_of: date | None
+) -> dict[str, Path]:
     """The standard and its parts, each with its ``partOf`` chain to the standard."""
     scope: dict[str, Path] = {standard: ()}
     frontier = [standard]
     for _ in range(MAX_LEVELS):
         if not frontier:
             break
-        rels = store.edges(frontier, [PART_OF], Direction.IN, as_of)
+        rels = store.edges(frontier, schema.with_role(PART_OF), Direction.IN, as_of)
         new = _best((r.source, (r, *scope[r.target])) for r in rels if r.source not in scope)
         scope.update(new)
         frontier = sorted(new)
@@ -167,14 +183,14 @@ Step = tuple[str, Direction]
 def wider_steps(schema: Schema) -> list[Step]:
     """From a technology to those a standard governing it may be written for: the wider
     technologies it belongs to, and its components (a battery's standard binds the EV)."""
-    steps: list[Step] = [(BROADER, Direction.OUT)]
+    steps: list[Step] = [(t, Direction.OUT) for t in schema.with_role(KIND_OF)]
     return steps + ([(COMPONENT_OF, Direction.IN)] if COMPONENT_OF in schema.relations else [])
 
 
 def within_steps(schema: Schema) -> list[Step]:
     """The reverse of :func:`wider_steps`: from a governed technology to the narrower
     technologies and the wholes that contain it."""
-    steps: list[Step] = [(BROADER, Direction.IN)]
+    steps: list[Step] = [(t, Direction.IN) for t in schema.with_role(KIND_OF)]
     return steps + ([(COMPONENT_OF, Direction.OUT)] if COMPONENT_OF in schema.relations else [])
 
 
@@ -213,15 +229,17 @@ def expand(
     return found
 
 
-def mandates_of(store: GraphStore, scope: dict[str, Path], as_of: date | None) -> list[Mandate]:
+def mandates_of(
+    store: GraphStore, schema: Schema, scope: dict[str, Path], as_of: date | None
+) -> list[Mandate]:
     """Where the standards of ``scope`` are mandatory: directly or through a policy."""
-    direct = store.edges(sorted(scope), [MANDATORY_IN], Direction.OUT, as_of)
+    direct = store.edges(sorted(scope), schema.with_role(MANDATORY_IN), Direction.OUT, as_of)
     out = [Mandate(r.target, r.source, _scope_text(r), (r, *scope[r.source])) for r in direct]
-    by_policy = store.edges(sorted(scope), [MANDATES], Direction.IN, as_of)
+    by_policy = store.edges(sorted(scope), schema.with_role(MANDATE), Direction.IN, as_of)
     if by_policy:
-        applies = store.edges(
-            sorted({r.source for r in by_policy}), [APPLIES_TO], Direction.OUT, as_of
-        )
+        policies = sorted({r.source for r in by_policy})
+        applies_to = between(schema, TARGET_JURISDICTION, POLICY, JURISDICTION)
+        applies = store.edges(policies, applies_to, Direction.OUT, as_of)
         out += [
             Mandate(a.target, m.target, _scope_text(m), (m, a, *scope[m.target]))
             for m in by_policy
@@ -259,7 +277,7 @@ def sep_holders(
     """Declared essential-patent holders of the standards in ``scope``; one entry per
     declaration (each study is its own fact), ordered by study year (newest first), then
     share (largest first), then holder."""
-    decl = store.edges(sorted(scope), [DECLARES], Direction.IN, as_of)
+    decl = store.edges(sorted(scope), schema.with_role(ESSENTIAL_PATENTS), Direction.IN, as_of)
     kinds = _kinds(store, (r.source for r in decl))
     hq = _hq(
         store,
@@ -297,7 +315,9 @@ def _int(value: object) -> int | None:
 
 
 def _declaration(holder: SepHolder) -> Relation:
-    return next(r for r in holder.path if r.type == DECLARES)
+    """The holder's last fact on its path: its headquarters come before the declaration,
+    the standard's part-of chain (facts of standards) after it (:func:`sep_holders`)."""
+    return next(r for r in reversed(holder.path) if r.source == holder.holder)
 
 
 def shares_by_jurisdiction(holders: list[SepHolder]) -> list[JurisdictionShare]:
@@ -327,23 +347,26 @@ def _bodies_and_contributors(
 ) -> tuple[list[Role], list[Role]]:
     """Bodies that write or publish the standard (and their partner bodies and parent
     bodies); other actors that develop, promote or sit in one of those bodies."""
-    made = store.edges(sorted(scope), [DEVELOPS, PROMOTES], Direction.IN, as_of)
-    pub = store.edges(sorted(scope), [PUBLISHED_BY], Direction.OUT, as_of)
+    writes = (*between(schema, PRODUCTION, ORGANIZATION, STANDARD), *schema.with_role(PROMOTION))
+    made = store.edges(sorted(scope), writes, Direction.IN, as_of)
+    pub = store.edges(sorted(scope), schema.with_role(PUBLISHER), Direction.OUT, as_of)
     actors = [(r.source, r.type, (r, *scope[r.target])) for r in made]
     actors += [(r.target, "publishes", (r, *scope[r.source])) for r in pub]
     kinds = _kinds(store, (a for a, _, _ in actors))
     bodies = _best((a, p) for a, _, p in actors if schema.is_a(kinds.get(a, ""), STANDARDS_BODY))
     roles = {a: role for a, role, _ in sorted(actors, key=lambda x: path_key(x[2]))}
     body_roles = [Role(b, roles[b], p) for b, p in bodies.items()]
-    around = store.edges(sorted(bodies), [MEMBER_OF, COMMITTEE_OF], Direction.BOTH, as_of)
+    committee = schema.with_role(COMMITTEE)
+    seats = (*schema.with_role(MEMBERSHIP), *committee)
+    around = store.edges(sorted(bodies), seats, Direction.BOTH, as_of)
     seated = [
         (r.source, r, r.target) for r in around if r.target in bodies and r.source not in bodies
-    ] + [(r.target, r, r.source) for r in around if r.type == COMMITTEE_OF and r.source in bodies]
+    ] + [(r.target, r, r.source) for r in around if r.type in committee and r.source in bodies]
     near_kinds = _kinds(store, (n for n, _, _ in seated))
     others = _best((a, p) for a, _, p in actors if a not in bodies)
     contributors = [Role(a, roles[a], p) for a, p in others.items()]
     for node, rel, via in seated:
-        entry = Role(node, _seat_role(rel, node), (rel, *bodies[via]))
+        entry = Role(node, _seat_role(rel, node, committee), (rel, *bodies[via]))
         if schema.is_a(near_kinds.get(node, ""), STANDARDS_BODY) and node not in bodies:
             body_roles.append(entry)
         elif node not in bodies:
@@ -351,8 +374,8 @@ def _bodies_and_contributors(
     return _dedupe(body_roles), _dedupe(contributors)
 
 
-def _seat_role(rel: Relation, node: str) -> str:
-    if rel.type == COMMITTEE_OF:
+def _seat_role(rel: Relation, node: str, committee: tuple[str, ...]) -> str:
+    if rel.type in committee:
         return "committee" if node == rel.source else "parent body"
     role = rel.properties.get("membershipRole")
     return f"member ({role})" if role else "member"
@@ -372,7 +395,7 @@ def standard_influence(
     """Who shapes a standard: bodies, contributors, essential-patent holders by
     jurisdiction within each study, and where it is mandatory."""
     _require(store, schema, standard, STANDARD)
-    scope = standard_scope(store, standard, as_of)
+    scope = standard_scope(store, schema, standard, as_of)
     bodies, contributors = _bodies_and_contributors(store, schema, scope, as_of)
     holders = sep_holders(store, schema, scope, as_of)
     return StandardInfluence(
@@ -382,7 +405,7 @@ def standard_influence(
         contributors=contributors,
         sep_holders=holders,
         shares_by_jurisdiction=shares_by_jurisdiction(holders),
-        mandates=mandates_of(store, scope, as_of),
+        mandates=mandates_of(store, schema, scope, as_of),
     )
 
 

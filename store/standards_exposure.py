@@ -17,18 +17,19 @@ from ontology.schema import Schema
 from store.base import Direction, GraphStore
 from store.exposure import PRODUCTION
 from store.standards import (
-    APPLIES_TO,
-    GOVERNS,
-    IMPLEMENTS,
-    MANDATES,
+    GOVERNANCE,
+    IMPLEMENTATION,
+    JURISDICTION,
+    MANDATE,
     MANDATORY_IN,
-    MEMBER_OF,
+    MEMBERSHIP,
     ORGANIZATION,
     POLICY,
     PRODUCT,
     STANDARD,
+    TARGET_JURISDICTION,
     TECHNOLOGY,
-    USES,
+    USE,
     Exposure,
     JurisdictionShare,
     Mandate,
@@ -38,6 +39,7 @@ from store.standards import (
     _kinds,
     _markets,
     _require,
+    between,
     expand,
     mandates_of,
     path_key,
@@ -52,15 +54,23 @@ FOREIGN_PATENTS, MUST_IMPLEMENT = "foreign-essential-patents", "must-implement"
 BLOC = "Bloc"
 
 
-def _policy_mandates(store: GraphStore, policy: str, as_of: date | None) -> list[Mandate]:
-    rels = store.edges([policy], [MANDATES, APPLIES_TO], Direction.OUT, as_of)
+def _applies_to(schema: Schema) -> tuple[str, ...]:
+    """Where a policy (not a rule version) applies: its target jurisdictions."""
+    return between(schema, TARGET_JURISDICTION, POLICY, JURISDICTION)
+
+
+def _policy_mandates(
+    store: GraphStore, schema: Schema, policy: str, as_of: date | None
+) -> list[Mandate]:
+    mandates, applies_to = schema.with_role(MANDATE), _applies_to(schema)
+    rels = store.edges([policy], (*mandates, *applies_to), Direction.OUT, as_of)
     return sorted(
         (
             Mandate(a.target, m.target, _text(m.properties.get("scope")), (m, a))
             for m in rels
-            if m.type == MANDATES
+            if m.type in mandates
             for a in rels
-            if a.type == APPLIES_TO
+            if a.type in applies_to
         ),
         key=lambda m: (m.jurisdiction, m.standard),
     )
@@ -80,14 +90,15 @@ def _within(
     """Products and organizations within each standard's reach: those that implement it,
     products that use a technology it governs (a narrower one, or a whole containing
     it), and the makers of those products."""
-    impl = store.edges(sorted(standards), [IMPLEMENTS], Direction.IN, as_of)
+    impl = store.edges(sorted(standards), schema.with_role(IMPLEMENTATION), Direction.IN, as_of)
     cands = [((r.source, r.target), (r, *standards[r.target])) for r in impl]
-    gov = store.edges(sorted(standards), [GOVERNS], Direction.OUT, as_of)
+    gov = store.edges(sorted(standards), schema.with_role(GOVERNANCE), Direction.OUT, as_of)
     seeds = _best_keyed(((r.target, r.source), (r, *standards[r.source])) for r in gov)
     techs = expand(store, seeds, within_steps(schema), as_of, append=False)
     if techs:
         nodes = sorted({t for t, _ in techs})
-        for r in store.edges(nodes, [USES], Direction.IN, as_of):
+        uses = between(schema, USE, PRODUCT, TECHNOLOGY)
+        for r in store.edges(nodes, uses, Direction.IN, as_of):
             cands += [((r.source, std), (r, *p)) for (t, std), p in techs.items() if t == r.target]
     reached = _best_keyed(cands)
     kinds = _kinds(store, (n for n, _ in reached))
@@ -190,7 +201,8 @@ def _blocs(
     """Each jurisdiction with the blocs it belongs to (``memberOf`` a Bloc), itself
     included: patents held in another member of one's own bloc are not foreign."""
     found = {p: {p} for p in places}
-    rels = store.edges(sorted(places), [MEMBER_OF], Direction.OUT, as_of) if places else []
+    member_of = schema.with_role(MEMBERSHIP)
+    rels = store.edges(sorted(places), member_of, Direction.OUT, as_of) if places else []
     kinds = _kinds(store, (r.target for r in rels))
     for r in rels:
         if schema.is_a(kinds.get(r.target, ""), BLOC):
@@ -228,12 +240,12 @@ def standard_exposure(
         raise BadRequest("give exactly one of policy and standard")
     if policy is not None:
         _require(store, schema, policy, POLICY)
-        out = _must_implement(store, schema, _policy_mandates(store, policy, as_of), as_of)
+        out = _must_implement(store, schema, _policy_mandates(store, schema, policy, as_of), as_of)
     else:
         assert standard is not None
         _require(store, schema, standard, STANDARD)
-        scope = standard_scope(store, standard, as_of)
-        out = _must_implement(store, schema, mandates_of(store, scope, as_of), as_of)
+        scope = standard_scope(store, schema, standard, as_of)
+        out = _must_implement(store, schema, mandates_of(store, schema, scope, as_of), as_of)
         out += _foreign_patents(store, schema, scope, as_of)
     order = {MUST_IMPLEMENT: 0, FOREIGN_PATENTS: 1}
     return sorted(out, key=lambda e: (order[e.kind], e.jurisdiction, e.entity, e.standard))
@@ -260,15 +272,16 @@ def mandatory_standards(
     there); with ``technology``, only those governing it, a wider technology it belongs
     to, or a narrower one (the battery of an EV). Order: standard id."""
     _require(store, schema, jurisdiction, "Jurisdiction")
-    direct = store.edges([jurisdiction], [MANDATORY_IN, APPLIES_TO], Direction.IN, as_of)
+    mandatory_in, applies_to = schema.with_role(MANDATORY_IN), _applies_to(schema)
+    direct = store.edges([jurisdiction], (*mandatory_in, *applies_to), Direction.IN, as_of)
     found = [
         MandatoryStandard(r.source, jurisdiction, _text(r.properties.get("scope")), None, (r,))
         for r in direct
-        if r.type == MANDATORY_IN
+        if r.type in mandatory_in
     ]
-    policies = {r.source: r for r in direct if r.type == APPLIES_TO}
+    policies = {r.source: r for r in direct if r.type in applies_to}
     if policies:
-        rels = store.edges(sorted(policies), [MANDATES], Direction.OUT, as_of)
+        rels = store.edges(sorted(policies), schema.with_role(MANDATE), Direction.OUT, as_of)
         found += [
             MandatoryStandard(
                 m.target,
@@ -300,7 +313,8 @@ def _governing_technology(
     related = {t: p for (t, _), p in wider.items()}
     if not found:
         return []
-    gov = store.edges(sorted({f.standard for f in found}), [GOVERNS], Direction.OUT, as_of)
+    governs = schema.with_role(GOVERNANCE)
+    gov = store.edges(sorted({f.standard for f in found}), governs, Direction.OUT, as_of)
     out = []
     for f in found:
         for g in gov:

@@ -151,3 +151,28 @@ def test_a_new_kind_of_standards_body_flows_through_without_code(
     store.load(graph)
     bodies = standard_influence(store, extended, "radio").bodies
     assert [(x.entity, x.role) for x in bodies] == [("pool", "develops")]
+
+
+def test_standards_questions_read_their_relations_through_ontology_roles() -> None:
+    """Each standards role names the one relation type the questions follow, and a shared
+    role is narrowed by domain and range: production of a standard is ``develops``."""
+    from store import standards as s
+
+    roles = {
+        s.PART_OF: "partOf",
+        s.PUBLISHER: "publishedBy",
+        s.PROMOTION: "promotes",
+        s.COMMITTEE: "committeeOf",
+        s.ESSENTIAL_PATENTS: "declaresEssentialPatents",
+        s.MANDATORY_IN: "mandatoryIn",
+        s.MANDATE: "mandates",
+        s.IMPLEMENTATION: "implements",
+        s.GOVERNANCE: "governs",
+    }
+    assert {role: SCHEMA.with_role(role) for role in roles} == {
+        role: (name,) for role, name in roles.items()
+    }
+    assert SCHEMA.with_role(s.PRODUCTION) == ("develops", "produces")
+    assert s.between(SCHEMA, s.PRODUCTION, s.ORGANIZATION, s.STANDARD) == ("develops",)
+    assert s.between(SCHEMA, s.USE, s.PRODUCT, s.TECHNOLOGY) == ("uses",)
+    assert s.between(SCHEMA, s.TARGET_JURISDICTION, s.POLICY, s.JURISDICTION) == ("appliesTo",)
