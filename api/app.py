@@ -77,7 +77,7 @@ def _add_middleware(app: FastAPI, store: GraphStore, limits: ApiLimits) -> None:
             ResponseCache,
             path=GRAPHQL_PATH,
             version=version,
-            version_blocks=store.kind != "embedded",  # in-process: one attribute read
+            version_blocks=store.engine != "embedded",  # in-process: one attribute read
         )
     app.add_middleware(BodyLimit, max_bytes=limits.max_body_bytes)  # outside the cache
     if limits.cors_origins:
@@ -116,7 +116,7 @@ def _add_probes(app: FastAPI, store: GraphStore, limits: ApiLimits) -> None:
         except Exception:
             logger.exception("readiness check failed")
             return _unavailable(INTERNAL_CODE, "store check failed")
-        return JSONResponse({"status": "ready", "store": store.kind})
+        return JSONResponse({"status": "ready", "store": store.engine})
 
 
 def _unavailable(code: str, message: str) -> JSONResponse:

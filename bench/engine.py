@@ -64,7 +64,7 @@ class Primitives:
     """A store seen through its primitives only: the analysis evaluates every question
     over :meth:`edges` and :meth:`entities`, as every request did before the engine."""
 
-    kind = "neo4j"
+    engine = "neo4j"
 
     def __init__(self, store: GraphStore) -> None:
         self._store = store

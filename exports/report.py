@@ -231,7 +231,7 @@ def write_report(
     size = graph.counts()
     generated = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     header = (
-        f"Generated {generated} from the {esc(store.kind)} "
+        f"Generated {generated} from the {esc(store.engine)} "
         f"store: {size['entities']} entities, {size['relations']} facts, "
         f"{size['sources']} sources. Facts valid "
         f"{'on ' + as_of.isoformat() if as_of else 'at any time'}; supplier tiers up to "

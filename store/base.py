@@ -105,7 +105,7 @@ class GraphStore(Protocol):
     - Store outages raise :class:`ontology.errors.StoreUnavailable`.
     """
 
-    kind: str  # "neo4j" or "embedded"
+    engine: str  # "neo4j" or "embedded": which storage engine answers
 
     def load(
         self,

@@ -182,7 +182,7 @@ def _build(graph: Graph, progress: _Progress, *, searchable: bool = True) -> _St
 class EmbeddedStore:
     """The :class:`store.base.GraphStore` that lives in the current process."""
 
-    kind = "embedded"
+    engine = "embedded"
 
     def __init__(
         self,

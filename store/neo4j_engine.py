@@ -74,7 +74,7 @@ class LightReader:
     records: relations as :func:`light_relation`, entities with their id and kind only
     (the kinds of the ends of every relation read are kept, so most lookups are free)."""
 
-    kind = "neo4j"
+    engine = "neo4j"
 
     def __init__(self, read: Read, types: Types, type_names: Mapping[str, str]) -> None:
         self._read, self._types, self._names = read, types, type_names

@@ -128,7 +128,7 @@ class Neo4jStore:
     write transaction bounded by ``load_timeout_s``.
     """
 
-    kind = "neo4j"
+    engine = "neo4j"
 
     def __init__(
         self,

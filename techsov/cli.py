@@ -161,7 +161,7 @@ def _announce_store(store: GraphStore) -> None:
         )
     else:
         step(
-            f"store: [bold]{store.kind}[/] — {counts['entities']} entities, "
+            f"store: [bold]{store.engine}[/] — {counts['entities']} entities, "
             f"{counts['relations']} relations, {counts['sources']} sources"
         )
 

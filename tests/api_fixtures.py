@@ -91,7 +91,7 @@ class CountingStore:
 
     def __init__(self, inner: GraphStore) -> None:
         self.inner = inner
-        self.kind = inner.kind
+        self.engine = inner.engine
         self.calls: Counter[str] = Counter()
         self._lock = threading.Lock()  # calls arrive from the API's worker threads
 

@@ -329,7 +329,7 @@ def test_health_and_readiness_of_a_working_app(client: ApiClient, store: GraphSt
     assert client.request("GET", "/healthz").json() == {"status": "ok"}
     ready = client.request("GET", "/readyz")
     assert ready.status_code == 200
-    assert ready.json() == {"status": "ready", "store": store.kind}
+    assert ready.json() == {"status": "ready", "store": store.engine}
 
 
 def test_graphiql_is_served_on_get(embedded_client: ApiClient) -> None:

@@ -100,7 +100,7 @@ def shared(neo4j_driver: neo4j.Driver) -> Neo4jStore:
 
 def test_store_satisfies_the_graph_store_protocol(store: Neo4jStore) -> None:
     assert isinstance(store, GraphStore)
-    assert store.kind == "neo4j"
+    assert store.engine == "neo4j"
 
 
 def test_every_field_survives_a_load_and_read_back(shared: Neo4jStore) -> None:
