@@ -409,7 +409,7 @@ class DependencyNode:
     @classmethod
     def of(cls, dependency: Dependency) -> DependencyNode:
         return cls(
-            kind=dependency.kind,
+            kind=dependency.category,
             depth=dependency.depth,
             path=relation_path(dependency.path),
             entity_id=dependency.entity,

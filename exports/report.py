@@ -151,7 +151,7 @@ def _country_dependencies(
     tick("firm dependencies", 0, len(firms))
     for done, firm in enumerate(firms, 1):
         found = analysis.dependencies(store, schema, firm, max_depth=max_depth, as_of=as_of)
-        seats = [d for d in found if d.kind == "country"]
+        seats = [d for d in found if d.category == "country"]
         if seats:
             deps[firm] = seats
         tick("firm dependencies", done, len(firms))

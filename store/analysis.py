@@ -101,7 +101,7 @@ def _evaluate(
 @dataclass(frozen=True)
 class Dependency:
     entity: str
-    kind: str  # supplier | technology | country
+    category: str  # what the entity is to the firm: supplier | technology | country
     depth: int
     path: Path
 
@@ -332,14 +332,17 @@ def dependencies(
     hq = store.edges(org_ids, schema.with_role(HEADQUARTERS), Direction.OUT, day)
     countries = by_depth_then_path((r.target, (*orgs[r.source], r), depth_of[r.source]) for r in hq)
     out = [
-        Dependency(entity=n, kind="supplier", depth=depth_of[n], path=orgs[n])
+        Dependency(entity=n, category="supplier", depth=depth_of[n], path=orgs[n])
         for n in org_ids
         if n != firm
     ]
     out.sort(key=lambda d: (d.depth, d.entity))
-    for kind, table in (("technology", techs), ("country", countries)):
+    for category, table in (("technology", techs), ("country", countries)):
         out += sorted(
-            (Dependency(entity=n, kind=kind, depth=d, path=p) for n, (p, d) in table.items()),
+            (
+                Dependency(entity=n, category=category, depth=d, path=p)
+                for n, (p, d) in table.items()
+            ),
             key=lambda d: (d.depth, d.entity),
         )
     return out

@@ -193,7 +193,7 @@ def test_dependencies_walk_suppliers_then_their_technologies_and_countries(
     store: EmbeddedStore,
 ) -> None:
     deps = dependencies(store, SCHEMA, "buyer", max_depth=3, as_of=DAY)
-    assert [(d.entity, d.kind, d.depth) for d in deps] == [
+    assert [(d.entity, d.category, d.depth) for d in deps] == [
         ("tsmc", "supplier", 1),
         ("advanced-logic", "technology", 1),
         ("taiwan", "country", 1),

@@ -63,7 +63,7 @@ def exposure_answers(store: GraphStore, policy: str, depth: int, as_of: date | N
 
 def dependency_answers(store: GraphStore, firm: str, depth: int, as_of: date | None) -> list[Any]:
     return [
-        (d.entity, d.kind, d.depth, _ids(d.path))
+        (d.entity, d.category, d.depth, _ids(d.path))
         for d in dependencies(store, SCHEMA, firm, max_depth=depth, as_of=as_of)
     ]
 
