@@ -17,7 +17,8 @@ versions. Reported, and merged into ``bench/results/latest.json`` (other keys ke
   the same questions on the same final graph (exposure at depth 3 as of today, evaluated
   live; dependencies at depth 3; paged relations). Embedded: two stores side by side, the
   questions interleaved. Neo4j (one database): with the history first, then the same
-  database with its history deleted, each question repeated.
+  database with its history deleted, each question repeated. With ``--paired-uri`` (a
+  second server), Neo4j instead side by side: :func:`neo4j_paired`.
 """
 
 from __future__ import annotations
@@ -237,6 +238,54 @@ def neo4j_bracketed(
     }
 
 
+def neo4j_paired(
+    drivers: tuple[neo4j.Driver, neo4j.Driver],
+    database: str,
+    schema: Schema,
+    story: list[Graph],
+    repeats: int,
+) -> dict[str, Any]:
+    """Latest-version question time on Neo4j with history ÷ without, side by side on two
+    servers of the same configuration: ``a`` holds the first graph as its only version;
+    ``b`` the same first, measured against ``a`` (the control: what the two servers differ
+    by on the same content), then every later version and the first graph again as the
+    latest, so its live graph is ``a``'s with a history behind it, and measured again.
+    Each question is timed on both servers in turn (which first alternates), so a shared
+    machine's drift falls on both sides alike; the overhead is the second ratio ÷ the
+    control."""
+    stores = []
+    for driver in drivers:
+        with driver.session(database=database) as session:
+            session.run("MATCH (n) CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 10000 ROWS")
+        stores.append(Neo4jStore(driver, database=database, schema=schema, precompute=False))
+        stores[-1].load(story[0])
+    asked = questions(schema, story[0], seed=7)
+
+    def measure() -> tuple[float, dict[str, float]]:
+        timed: dict[int, list[float]] = {0: [], 1: []}
+        for store in stores:
+            for question in asked:
+                question(store)  # warm-up
+        for r in range(repeats):
+            for i, question in enumerate(asked):
+                for side in (0, 1) if (r + i) % 2 else (1, 0):
+                    timed[side].append(_time(question, stores[side]))
+        medians = {k: round(statistics.median(timed[i]) * 1000, 2) for k, i in (("a", 0), ("b", 1))}
+        return _ratio(timed[1], timed[0], len(asked)), medians
+
+    control, control_ms = measure()
+    for graph in [*story[1:], story[0]]:
+        stores[1].load(graph)
+    with_history, history_ms = measure()
+    return {
+        "versions": len(stores[1].versions()),
+        "latest_overhead": round(with_history / control, 3),
+        "ratio_with_history": with_history,
+        "control_ratio": control,
+        "median_ms": {"control": control_ms, "with_history": history_ms},
+    }
+
+
 def merge_results(size: str, found: dict[str, dict[str, Any]], path: Path = RESULTS) -> None:
     """Merge this run's figures under their keys, re-reading the file just before."""
     current = json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
@@ -245,7 +294,9 @@ def merge_results(size: str, found: dict[str, dict[str, Any]], path: Path = RESU
         ("history_bytes_per_version", "bytes_per_version"),
         ("history_latest_overhead", "latest_overhead"),
     ):
-        current.setdefault(key, {})[size] = {side: f[field] for side, f in found.items()}
+        current.setdefault(key, {})[size] = {
+            side: f[field] for side, f in found.items() if field in f
+        }
     current.setdefault("history_detail", {})[size] = found
     path.write_text(json.dumps(current, indent=2) + "\n", encoding="utf-8")
 
@@ -261,6 +312,11 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="Neo4j: also time with history between two runs without",
     )
+    parser.add_argument(
+        "--paired-uri",
+        help="Neo4j: a second server like --neo4j-uri; time with history side by side",
+    )
+    parser.add_argument("--paired-password", default="")
     parser.add_argument("--no-write", action="store_true", help="print, keep latest.json")
     args = parser.parse_args(argv)
     schema = default_schema()
@@ -270,16 +326,24 @@ def main(argv: list[str] | None = None) -> int:
     story = versions(graph, VERSIONS, SHARE, seed=3)
     found = {"embedded": embedded_side(schema, story, args.repeats)}
     print(json.dumps(found, indent=1), flush=True)
-    if args.neo4j_uri:
+    if args.neo4j_uri and not args.paired_uri:
         auth = ("neo4j", args.neo4j_password)
         with neo4j.GraphDatabase.driver(args.neo4j_uri, auth=auth) as driver:
             found["neo4j"] = neo4j_side(driver, "neo4j", schema, story, args.repeats)
         print(json.dumps(found["neo4j"], indent=1), flush=True)
-    if args.neo4j_uri and args.bracket:
+    if args.neo4j_uri and args.bracket and not args.paired_uri:
         auth = ("neo4j", args.neo4j_password)
         with neo4j.GraphDatabase.driver(args.neo4j_uri, auth=auth) as driver:
             found["neo4j_bracketed"] = neo4j_bracketed(driver, "neo4j", schema, story, args.repeats)
         print(json.dumps(found["neo4j_bracketed"], indent=1), flush=True)
+    if args.neo4j_uri and args.paired_uri:
+        pair = (
+            neo4j.GraphDatabase.driver(args.neo4j_uri, auth=("neo4j", args.neo4j_password)),
+            neo4j.GraphDatabase.driver(args.paired_uri, auth=("neo4j", args.paired_password)),
+        )
+        with pair[0], pair[1]:
+            found["neo4j_paired"] = neo4j_paired(pair, "neo4j", schema, story, args.repeats)
+        print(json.dumps(found["neo4j_paired"], indent=1), flush=True)
     if not args.no_write:
         merge_results(args.size, found)
     return 0
