@@ -20,15 +20,12 @@ can tell in one read which facts changed and rewrite only those. All Cypher live
 from __future__ import annotations
 
 import uuid
-from collections import defaultdict
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any, Generic, LiteralString, TypeVar, cast
+from typing import Any, LiteralString, TypeVar, cast
 
 import neo4j
-from neo4j import exceptions as neo4j_errors
 from neo4j.api import BookmarkManager
 
 from ontology.errors import LoadFailed, StoreUnavailable
@@ -41,7 +38,6 @@ from store import neo4j_queries as q
 from store.analysis import Exposure
 from store.answers import ANSWER_DEPTH, ANSWER_FIRST, ExposureAnswers, Today, policies_of
 from store.base import (
-    ChangeCount,
     Direction,
     LoadSummary,
     ProgressCallback,
@@ -57,66 +53,22 @@ from store.neo4j_answers import answer_row, exposures_from, is_current
 from store.neo4j_engine import Neo4jExposureEngine
 from store.neo4j_errors import is_outage as _is_outage
 from store.neo4j_errors import reason as _reason
+from store.neo4j_load import (
+    Memo,
+    apply_plan,
+    check_graph,
+    load_error,
+    plan_load,
+    read_current,
+)
 from store.neo4j_records import (
-    ENTITY_CORE,
-    RELATION_CORE,
-    content_hash,
     entity_from,
-    entity_props,
     relation_from,
-    relation_props,
     source_from,
-    source_props,
 )
 from store.rules import RuleVersion
 
 _T = TypeVar("_T")
-
-
-class _BatchMismatch(Exception):
-    """A write touched fewer rows than planned (e.g. an endpoint vanished): abort."""
-
-
-# The write steps of a load, in order: (progress stage, statement, parameter name).
-# Deletions go first so that a relation replaced because its endpoints changed never
-# coexists with its successor; nodes are written before the relations that need them.
-_STEPS: tuple[tuple[str, str, str], ...] = (
-    ("delete-relations", q.DELETE_RELATIONS, "rows"),
-    ("delete-entities", q.DELETE_ENTITIES, "ids"),
-    ("delete-sources", q.DELETE_SOURCES, "ids"),
-    ("create-sources", q.CREATE_SOURCES, "rows"),
-    ("update-sources", q.UPDATE_SOURCES, "rows"),
-    ("create-entities", q.CREATE_ENTITIES, "rows"),
-    ("update-entities", q.UPDATE_ENTITIES, "rows"),
-    ("create-relations", q.CREATE_RELATIONS, "rows"),
-    ("update-relations", q.UPDATE_RELATIONS, "rows"),
-)
-
-
-@dataclass
-class _Plan:
-    """What a load will do, computed in Python from the current ids and hashes: the
-    summary, and the rows of each step of :data:`_STEPS`."""
-
-    summary: LoadSummary = field(default_factory=LoadSummary)
-    rows: defaultdict[str, list[Any]] = field(default_factory=lambda: defaultdict(list))
-
-    def classify(self, what: str, counts: ChangeCount, exists: bool, same: bool, row: Any) -> None:
-        if not exists:
-            counts.created += 1
-            self.rows[f"create-{what}"].append(row)
-        elif same:
-            counts.unchanged += 1
-        else:
-            counts.updated += 1
-            self.rows[f"update-{what}"].append(row)
-
-
-@dataclass(frozen=True)
-class _Current:
-    entities: dict[str, tuple[str | None, frozenset[str]]]  # id -> (hash, labels)
-    relations: dict[str, dict[str, Any]]  # id -> {hash, type, source, target}
-    sources: dict[str, str | None]  # id -> hash
 
 
 class Neo4jStore:
@@ -367,16 +319,9 @@ class Neo4jStore:
         """
         if digest is not None and not dry_run and self._holds(digest):
             return LoadSummary.unchanged(self.counts())
-        self._check(graph)
+        check_graph(self._schema, graph)
         if dry_run:
-            try:
-                with self._session() as session:
-                    current = session.execute_read(self._read_current)
-            except Exception as exc:
-                raise self._load_error(exc, "dry run") from exc
-            summary = self._plan(graph, current).summary
-            summary.dry_run = True
-            return summary
+            return self._dry_run(graph)
 
         try:
             self.ensure_schema()
@@ -387,20 +332,20 @@ class Neo4jStore:
                 f"could not create the schema, nothing was loaded: {_reason(exc)}"
             ) from exc
 
-        answers = _Memo(lambda: self._answer_rows(graph, progress))
+        answers = Memo(lambda: self._answer_rows(graph, progress))
 
         @neo4j.unit_of_work(timeout=self._load_timeout)
         def work(tx: neo4j.ManagedTransaction) -> LoadSummary:
-            current = self._read_current(tx)
+            current = read_current(tx)
             if progress:
                 progress("read", 1, 1)
-            plan = self._plan(graph, current)
+            plan = plan_load(self._schema, graph, current)
             if plan.summary.changed:
                 sizes = {k: len(v) for k, v in vars(current).items()}
                 counts = {k: len(getattr(graph, k)) for k in sizes}
                 record = neo4j_history.record
                 record(tx, plan.rows, counts, sizes, digest, self._batch_size, self._relation)
-                self._apply(tx, plan, progress)
+                apply_plan(tx, plan, self._batch_size, progress)
             self._store_answers(tx, plan.summary.changed, answers, digest)
             return plan.summary
 
@@ -408,7 +353,18 @@ class Neo4jStore:
             with self._session() as session:
                 return session.execute_write(work)
         except Exception as exc:
-            raise self._load_error(exc, "load") from exc
+            raise load_error(self._database, exc, "load") from exc
+
+    def _dry_run(self, graph: Graph) -> LoadSummary:
+        """What :meth:`load` would change, read and diffed in a read transaction."""
+        try:
+            with self._session() as session:
+                current = session.execute_read(read_current)
+        except Exception as exc:
+            raise load_error(self._database, exc, "dry run") from exc
+        summary = plan_load(self._schema, graph, current).summary
+        summary.dry_run = True
+        return summary
 
     def _answer_rows(self, graph: Graph, progress: ProgressCallback | None) -> list[Any]:
         """Today's answers for ``graph`` (see :mod:`store.answers`), computed in memory
@@ -449,7 +405,7 @@ class Neo4jStore:
         self,
         tx: neo4j.ManagedTransaction,
         changed: bool,
-        rows: _Memo[list[Any]],
+        rows: Memo[list[Any]],
         digest: str | None,
     ) -> None:
         """Replace the stored answers and the graph's version, inside the load's
@@ -539,147 +495,3 @@ class Neo4jStore:
     def _session(self) -> neo4j.Session:
         # Share the reads' bookmark manager so reads right after a load see it.
         return self._driver.session(database=self._database, bookmark_manager=self._bookmarks)
-
-    def _load_error(self, exc: Exception, what: str) -> Exception:
-        if isinstance(exc, LoadFailed | StoreUnavailable):
-            return exc
-        if isinstance(exc, neo4j_errors.IncompleteCommit):
-            return StoreUnavailable(
-                f"Neo4j connection lost while committing the {what}; its outcome is unknown"
-            )
-        if _is_outage(exc):
-            return StoreUnavailable(
-                f"Neo4j database {self._database!r} became unavailable; the {what} was not "
-                f"committed ({_reason(exc)})"
-            )
-        return LoadFailed(f"{what} rolled back, the store is unchanged: {_reason(exc)}")
-
-    def _check(self, graph: Graph) -> None:
-        """Refuse, before touching the database, graphs the storage model cannot hold."""
-        problems: list[str] = []
-        for e in graph.entities.values():
-            cls = self._schema.classes.get(e.kind)
-            if cls is None or not cls.is_entity:
-                problems.append(f"entity {e.id}: unknown kind {e.kind!r}")
-            problems += [
-                f"entity {e.id}: attribute {a!r} clashes with a stored property"
-                for a in e.attributes
-                if a in ENTITY_CORE or a.startswith("_")
-            ]
-        for r in graph.relations.values():
-            if r.type not in self._schema.relations:
-                problems.append(f"relation {r.id}: unknown type {r.type!r}")
-            problems += [
-                f"relation {r.id}: {side} {node!r} is not an entity of the graph"
-                for side, node in (("source", r.source), ("target", r.target))
-                if node not in graph.entities
-            ]
-            problems += [
-                f"relation {r.id}: qualifier {p!r} clashes with a stored property"
-                for p in r.properties
-                if p in RELATION_CORE or p.startswith("_")
-            ]
-        if problems:
-            shown = "\n  ".join(problems[:20])
-            more = f"\n  ... and {len(problems) - 20} more" if len(problems) > 20 else ""
-            raise LoadFailed(f"graph not loaded, the store is unchanged:\n  {shown}{more}")
-
-    @staticmethod
-    def _read_current(tx: neo4j.ManagedTransaction) -> _Current:
-        entities = {
-            r["id"]: (r["hash"], frozenset(r["labels"])) for r in tx.run(q.CURRENT_ENTITIES)
-        }
-        relations = {r["id"]: r.data() for r in tx.run(q.CURRENT_RELATIONS)}
-        sources = {r["id"]: r["hash"] for r in tx.run(q.CURRENT_SOURCES)}
-        return _Current(entities=entities, relations=relations, sources=sources)
-
-    def _plan(self, graph: Graph, current: _Current) -> _Plan:
-        plan = _Plan()
-        s = plan.summary
-        for sid, source in graph.sources.items():
-            digest = content_hash(source)
-            row = {"id": sid, "props": source_props(source, digest)}
-            same = current.sources.get(sid) == digest
-            plan.classify("sources", s.sources, sid in current.sources, same, row)
-        plan.rows["delete-sources"] = sorted(set(current.sources) - set(graph.sources))
-        s.sources.removed = len(plan.rows["delete-sources"])
-
-        for eid, entity in graph.entities.items():
-            digest = content_hash(entity)
-            labels = self._schema.labels(entity.kind)
-            old_hash, old_labels = current.entities.get(eid, (None, frozenset()))
-            row = {
-                "id": eid,
-                "labels": labels,
-                "remove": sorted(old_labels - set(labels)),
-                "props": entity_props(entity, digest),
-            }
-            same = old_hash == digest and old_labels == frozenset(labels)
-            plan.classify("entities", s.entities, eid in current.entities, same, row)
-        plan.rows["delete-entities"] = sorted(set(current.entities) - set(graph.entities))
-        s.entities.removed = len(plan.rows["delete-entities"])
-
-        for rid, rel in graph.relations.items():
-            digest = content_hash(rel)
-            rtype = self._schema.relations[rel.type].neo4j_type
-            row = {
-                "id": rid,
-                "type": rtype,
-                "source": rel.source,
-                "target": rel.target,
-                "props": relation_props(rel, digest),
-            }
-            old = current.relations.get(rid)
-            if old is not None and (old["type"], old["source"], old["target"]) != (
-                rtype,
-                rel.source,
-                rel.target,
-            ):  # a relationship cannot change type or endpoints: replace it
-                s.relations.updated += 1
-                plan.rows["delete-relations"].append(_rel_key(rid, old))
-                plan.rows["create-relations"].append(row)
-            else:
-                same = old is not None and old["hash"] == digest
-                plan.classify("relations", s.relations, old is not None, same, row)
-        gone = sorted(set(current.relations) - set(graph.relations))
-        plan.rows["delete-relations"] += [_rel_key(rid, current.relations[rid]) for rid in gone]
-        s.relations.removed = len(gone)
-        return plan
-
-    def _apply(
-        self, tx: neo4j.ManagedTransaction, plan: _Plan, progress: ProgressCallback | None
-    ) -> None:
-        """Run the plan as batched UNWIND statements, all inside ``tx``.
-
-        Each batch must touch exactly as many rows as it holds; anything less means the
-        plan no longer fits the data (an endpoint vanished) and aborts the load.
-        """
-        for stage, text, param in _STEPS:
-            items = plan.rows.get(stage, [])
-            for start in range(0, len(items), self._batch_size):
-                batch = items[start : start + self._batch_size]
-                record = tx.run(cast(LiteralString, text), {param: batch}).single(strict=True)
-                if record["done"] != len(batch):
-                    raise _BatchMismatch(
-                        f"{stage}: expected {len(batch)} rows, Neo4j matched {record['done']}"
-                    )
-                if progress:
-                    progress(stage, start + len(batch), len(items))
-
-
-class _Memo(Generic[_T]):
-    """A value computed on first use, then kept: a retried transaction reuses it."""
-
-    def __init__(self, compute: Callable[[], _T]) -> None:
-        self._compute = compute
-        self._value: list[_T] = []
-
-    @property
-    def value(self) -> _T:
-        if not self._value:
-            self._value.append(self._compute())
-        return self._value[0]
-
-
-def _rel_key(rid: str, old: Mapping[str, Any]) -> dict[str, Any]:
-    return {"id": rid, "type": old["type"], "source": old["source"], "target": old["target"]}
