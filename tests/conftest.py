@@ -17,8 +17,11 @@ import re
 from collections.abc import Callable, Iterator
 
 import pytest
+from graph_builders import sample_graph
 from neo4j import Driver, GraphDatabase
 
+from ontology.schema import default_schema
+from store.neo4j_store import Neo4jStore
 from techsov.neo4j_server import Neo4jCredentials, Neo4jLauncher, Neo4jLaunchError
 from techsov.settings import Settings
 
@@ -98,6 +101,19 @@ def neo4j_db(neo4j_driver: Driver, neo4j_wipe: Callable[[], None]) -> Driver:
     """
     neo4j_wipe()
     return neo4j_driver
+
+
+@pytest.fixture
+def store(neo4j_db: Driver) -> Neo4jStore:
+    """A Neo4j store on the emptied test database (modules may define their own ``store``)."""
+    return Neo4jStore(neo4j_db, database=Settings().neo4j_database, schema=default_schema())
+
+
+@pytest.fixture
+def loaded(store: Neo4jStore) -> Neo4jStore:
+    """The sample graph on a freshly wiped database: for tests that change data."""
+    store.load(sample_graph())
+    return store
 
 
 def wipe_database(driver: Driver, database: str) -> None:
