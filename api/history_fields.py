@@ -228,7 +228,7 @@ class ExposureChangeNode:
             policy_id=strawberry.ID(x.policy),
             supplier_id=strawberry.ID(x.supplier),
             shift=ExposureShiftEnum(x.shift),
-            kind=e.kind,
+            kind=e.basis,
             depth=e.depth,
             score=e.score,
             rule_version=strawberry.ID(e.rule_version) if e.rule_version else None,

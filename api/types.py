@@ -382,7 +382,7 @@ class ExposureNode:
     @classmethod
     def of(cls, exposure: Exposure) -> ExposureNode:
         return cls(
-            kind=exposure.kind,
+            kind=exposure.basis,
             depth=exposure.depth,
             score=exposure.score,
             path=relation_path(exposure.path),

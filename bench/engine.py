@@ -80,7 +80,7 @@ class Primitives:
 
 def _exposure(store: Any, schema: Schema, policy: str, as_of: date | None) -> list[Any]:
     found = questions.suppliers_exposed_to(store, schema, policy, max_depth=DEPTH, as_of=as_of)
-    return [(e.supplier, e.kind, e.depth, e.score, [r.id for r in e.path]) for e in found]
+    return [(e.supplier, e.basis, e.depth, e.score, [r.id for r in e.path]) for e in found]
 
 
 def _path(store: GraphStore, pair: tuple[str, str]) -> list[str] | None:

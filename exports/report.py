@@ -98,7 +98,7 @@ def _policies_html(sections: list[PolicySection], r: Renderer, save: Save) -> li
         body.append(img(png, "Exposed organizations per policy, by tier"))
     for s in sections:
         chart = None
-        counts = Counter((x.depth, x.kind) for x in s.exposures)
+        counts = Counter((x.depth, x.basis) for x in s.exposures)
         # One tier and one way of exposure make a single bar: the sentence says it better.
         if len(counts) > 1:
             chart = save(

@@ -113,7 +113,7 @@ def policy_html(section: PolicySection, r: Renderer, png: bytes | None) -> str:
         n = len(section.exposures)
         parts.append(
             f"<p>{n} exposed organization{'s' if n != 1 else ''}, all at tier {x.depth} "
-            f"({esc(x.kind)} exposure).</p>"
+            f"({esc(x.basis)} exposure).</p>"
         )
     parts.append(
         "<table><thead><tr><th>Organization</th><th>Kind</th><th>Exposure</th><th>Tier</th>"
@@ -122,7 +122,7 @@ def policy_html(section: PolicySection, r: Renderer, png: bytes | None) -> str:
     for x in section.exposures:
         parts.append(
             f"<tr><td>{esc(r.name(x.supplier))}</td><td>{esc(r.class_label(x.supplier))}</td>"
-            f"<td>{esc(x.kind)}</td><td class='num'>{x.depth}</td>"
+            f"<td>{esc(x.basis)}</td><td class='num'>{x.depth}</td>"
             f"<td class='num'>{x.score:.3f}</td>"
             f"<td><details><summary>{len(x.path)} fact(s)</summary>{r.facts(x.path)}"
             "</details></td></tr>"

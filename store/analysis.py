@@ -225,7 +225,7 @@ def diff_evaluations(before: Evaluation, after: Evaluation) -> ExposureDiff:
     new = {e.supplier: e for e in after.exposures}
 
     def ids(e: Exposure) -> tuple[str, int, tuple[str, ...]]:
-        return (e.kind, e.depth, tuple(r.id for r in e.path))
+        return (e.basis, e.depth, tuple(r.id for r in e.path))
 
     return ExposureDiff(
         before=before,

@@ -68,7 +68,8 @@ DOMESTIC = frozenset({"promotes-domestic", "grants"})
 @dataclass(frozen=True)
 class Exposure:
     supplier: str
-    kind: str  # named | affiliate | restricted | cut-off | technology | supplier | ownership
+    basis: str  # how it is exposed: named | affiliate | restricted | cut-off | technology |
+    #             supplier | ownership
     depth: int
     score: float
     path: Path

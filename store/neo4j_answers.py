@@ -38,7 +38,7 @@ def answer_row(policy: str, exposures: Iterable[Exposure], **meta: Any) -> dict[
     for e in exposures:
         row["suppliers"].append(e.supplier)
         row["rule_versions"].append(e.rule_version or "")
-        row["kinds"].append(e.kind)
+        row["kinds"].append(e.basis)
         row["depths"].append(e.depth)
         row["scores"].append(e.score)
         for rel in e.path:
@@ -62,7 +62,7 @@ def exposures_from(
         out.append(
             Exposure(
                 supplier=row["supplier"],
-                kind=row["kind"],
+                basis=row["kind"],
                 depth=int(row["depth"]),
                 score=float(row["score"]),
                 path=path,

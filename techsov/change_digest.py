@@ -72,7 +72,7 @@ def exposure_change_json(x: ExposureChange) -> dict[str, object]:
         "supplier": x.supplier,
         "shift": x.shift,
         "exposure": {
-            "kind": e.kind,
+            "kind": e.basis,
             "depth": e.depth,
             "score": e.score,
             "ruleVersion": e.rule_version,
@@ -193,7 +193,7 @@ def _md(text: str) -> str:
 def _exposure_md(x: ExposureChange, labels: Labels) -> list[str]:
     e = x.exposure
     lines = [
-        f"- **{_md(labels.name(x.supplier))}** (`{x.supplier}`): {e.kind}, depth {e.depth}, "
+        f"- **{_md(labels.name(x.supplier))}** (`{x.supplier}`): {e.basis}, depth {e.depth}, "
         f"score {e.score:.2f}"
     ]
     if not x.causes:
@@ -267,7 +267,7 @@ def digest_tables(d: ChangeDigest, labels: Labels) -> list[Table]:
             t.add_row(
                 "newly exposed" if x.shift == "exposed" else "no longer exposed",
                 f"{labels.name(x.supplier)} ({x.supplier})",
-                x.exposure.kind,
+                x.exposure.basis,
                 str(x.exposure.depth),
                 "\n".join(f"{c.change} v{c.version}: {c.id}" for c in x.causes) or "-",
             )

@@ -139,7 +139,7 @@ def result_rows(results: Sequence[ScreenResult]) -> list[dict[str, Any]]:
                 for li in c.listings
             ]
             exposures = [
-                f"{pe.policy}: {pe.exposure.kind} depth {pe.exposure.depth} "
+                f"{pe.policy}: {pe.exposure.basis} depth {pe.exposure.depth} "
                 f"via {' > '.join(r.id for r in pe.exposure.path)}"
                 for pe in c.exposures
             ]
@@ -185,7 +185,7 @@ def result_json(results: Sequence[ScreenResult]) -> list[dict[str, Any]]:
                     "exposures": [
                         {
                             "policy": pe.policy,
-                            "kind": pe.exposure.kind,
+                            "kind": pe.exposure.basis,
                             "depth": pe.exposure.depth,
                             "score": pe.exposure.score,
                             "path": [r.id for r in pe.exposure.path],

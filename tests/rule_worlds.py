@@ -82,4 +82,4 @@ def firm(b: GraphBuilder, fid: str, seat: str | None, *produces: str) -> None:
 
 
 def who(found: Sequence[Any]) -> list[tuple[str, str, int]]:
-    return sorted((e.supplier, e.kind, e.depth) for e in found)
+    return sorted((e.supplier, e.basis, e.depth) for e in found)

@@ -119,7 +119,7 @@ def test_industrial_policy_exposes_foreign_producers_through_the_taxonomy(
     store: EmbeddedStore,
 ) -> None:
     found = suppliers_exposed_to(store, SCHEMA, "mic", max_depth=0, as_of=DAY)
-    assert [(e.supplier, e.kind, e.depth) for e in found] == [
+    assert [(e.supplier, e.basis, e.depth) for e in found] == [
         ("tsmc", "technology", 0),
         ("asml", "technology", 0),
     ]
@@ -150,7 +150,7 @@ def test_export_control_names_and_restricts_the_producers_under_its_reach(
     store: EmbeddedStore,
 ) -> None:
     found = suppliers_exposed_to(store, SCHEMA, "ec", max_depth=0, as_of=DAY)
-    assert [(e.supplier, e.kind) for e in found] == [("listed", "named"), ("asml", "restricted")]
+    assert [(e.supplier, e.basis) for e in found] == [("listed", "named"), ("asml", "restricted")]
 
 
 def test_upstream_suppliers_and_subsidiaries_are_exposed_with_decaying_scores(
@@ -160,10 +160,10 @@ def test_upstream_suppliers_and_subsidiaries_are_exposed_with_decaying_scores(
         e.supplier: e
         for e in suppliers_exposed_to(store, SCHEMA, "ec", max_depth=2, as_of=date(2020, 6, 1))
     }
-    assert found["zeiss"].kind == "supplier" and found["zeiss"].depth == 1
+    assert found["zeiss"].basis == "supplier" and found["zeiss"].depth == 1
     assert found["zeiss"].score == pytest.approx(0.5 * 0.8 * 0.5)
     assert found["zeiss"].path[0].id == "zeiss--supplies--asml"
-    assert found["asml-sub"].kind == "ownership"
+    assert found["asml-sub"].basis == "ownership"
     assert found["asml-sub"].depth == 1
 
 

@@ -181,7 +181,7 @@ def test_exposure_changes_name_the_newly_exposed_supplier_and_the_fact_that_caus
     found = exposure_changes(store, SCHEMA, "mic", 1, as_of=DAY, max_depth=0)
     assert (found.since, found.until, found.as_of) == (1, 3, DAY)
     [newco] = found.exposed
-    assert (newco.supplier, newco.shift, newco.exposure.kind) == ("newco", "exposed", "technology")
+    assert (newco.supplier, newco.shift, newco.exposure.basis) == ("newco", "exposed", "technology")
     assert [r.id for r in newco.exposure.path][:2] == [
         "newco--produces--euv",
         "euv--broader--lithography",

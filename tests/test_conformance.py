@@ -56,7 +56,7 @@ def _ids(path: Any) -> list[str]:
 
 def exposure_answers(store: GraphStore, policy: str, depth: int, as_of: date | None) -> list[Any]:
     return [
-        (e.supplier, e.kind, e.depth, e.score, _ids(e.path))
+        (e.supplier, e.basis, e.depth, e.score, _ids(e.path))
         for e in suppliers_exposed_to(store, SCHEMA, policy, max_depth=depth, as_of=as_of)
     ]
 
@@ -83,7 +83,7 @@ def evaluation_answer(found: Any) -> Any:
         found.rule_version,
         found.in_force,
         [
-            (e.supplier, e.kind, e.depth, e.score, _ids(e.path), e.rule_version)
+            (e.supplier, e.basis, e.depth, e.score, _ids(e.path), e.rule_version)
             for e in found.exposures
         ],
         [(b.entity, b.reason, _ids(b.path)) for b in found.beneficiaries],

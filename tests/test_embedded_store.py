@@ -138,10 +138,10 @@ def ids(relations: list[Relation]) -> list[str]:
 # -- identity and lookups --------------------------------------------------------------
 
 
-def test_is_a_graph_store_of_kind_embedded(schema: Schema) -> None:
+def test_is_a_graph_store_of_engine_embedded(schema: Schema) -> None:
     s = EmbeddedStore(schema)
     assert isinstance(s, GraphStore)
-    assert s.kind == "embedded"
+    assert s.engine == "embedded"
     s.ping()
     s.close()
 

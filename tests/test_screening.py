@@ -56,7 +56,7 @@ def test_entity_list_name_finds_the_chip_supplier_with_listing_and_exposure_path
     listing = next(li for li in best.listings if li.policy == "us-entity-list")
     assert listing.valid_from == date(2021, 4, 9) and listing.citation == "86 FR 18438, 4/9/21"
     [exposure] = [pe for pe in best.exposures if pe.policy == "us-entity-list"]
-    assert exposure.exposure.kind == "named" and exposure.exposure.path[0].type == "names"
+    assert exposure.exposure.basis == "named" and exposure.exposure.path[0].type == "names"
 
 
 def test_listings_are_those_of_the_asked_date(store: EmbeddedStore) -> None:

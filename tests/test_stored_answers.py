@@ -29,7 +29,7 @@ FIRSTS = (1, 3, 10, 100, 500)
 def rows(found: list[Exposure] | None) -> list[Any] | None:
     if found is None:
         return None
-    return [(e.supplier, e.kind, e.depth, e.score, [r.id for r in e.path]) for e in found]
+    return [(e.supplier, e.basis, e.depth, e.score, [r.id for r in e.path]) for e in found]
 
 
 def policies(graph: Graph) -> list[str]:

@@ -263,7 +263,7 @@ def test_synthetic_policies_expose_organizations_today_in_every_direction(
         found = exposure(store, schema, policy, max_depth=1, first=10_000)
         assert found.rule is not None, policy  # every policy has a rule in force today
         sizes.append(len(found.exposures))
-        kinds.update(e.kind for e in found.exposures if e.depth == 0)
+        kinds.update(e.basis for e in found.exposures if e.depth == 0)
     assert sum(size > 0 for size in sizes) >= 0.9 * len(policies)
     assert {"restricted", "cut-off", "technology", "named"} <= kinds
 
