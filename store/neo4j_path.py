@@ -121,6 +121,20 @@ def _distances(
     return dist
 
 
+def _adjacency(rels: Iterable[Mapping[str, str]]) -> dict[str, list[_Rel]]:
+    """Each node's relations (either end), each relation once however often it is listed."""
+    adjacent: dict[str, list[_Rel]] = {}
+    seen: set[str] = set()
+    for m in rels:
+        if m["id"] in seen:
+            continue
+        seen.add(m["id"])
+        r = _Rel(m["id"], m["_type"], m["_source"], m["_target"])
+        for n in {r.source, r.target}:
+            adjacent.setdefault(n, []).append(r)
+    return adjacent
+
+
 def lexicographic_shortest(
     start: str,
     end: str,
@@ -132,15 +146,7 @@ def lexicographic_shortest(
     """The ids of the shortest path from ``start`` to ``end`` whose sequence of relation
     ids is smallest, over ``rels`` (the union of :data:`LAYERS`' two lists, whose ``_type``
     keys ``ways``); ``None`` when none is at most ``max_length`` long."""
-    adjacent: dict[str, list[_Rel]] = {}
-    seen: set[str] = set()
-    for m in rels:
-        if m["id"] in seen:
-            continue
-        seen.add(m["id"])
-        r = _Rel(m["id"], m["_type"], m["_source"], m["_target"])
-        for n in {r.source, r.target}:
-            adjacent.setdefault(n, []).append(r)
+    adjacent = _adjacency(rels)
     forward, backward = (max_length + 1) // 2, max_length // 2
     dist_a = _distances(start, adjacent, forward, lambda r, n, m: _may_leave(r, n, ways))
     dist_b = _distances(end, adjacent, backward, lambda r, n, m: _may_leave(r, m, ways))
