@@ -273,6 +273,34 @@ def current_rule(
     return governing(_versions(store, schema, policy), _day(as_of))
 
 
+def _supplier_tiers(
+    store: GraphStore, schema: Schema, firm: str, max_depth: int, day: date
+) -> tuple[dict[str, Path], dict[str, int]]:
+    """``firm`` and its suppliers up to ``max_depth`` tiers: each one's path (from
+    ``firm``'s end) and tier, ``firm`` itself at tier 0."""
+    orgs: dict[str, Path] = {firm: ()}
+    depth_of = {firm: 0}
+    frontier = [firm]
+    for depth in range(1, max_depth + 1):
+        if not frontier:
+            break
+        rels = store.edges(frontier, schema.with_role(SUPPLY), Direction.IN, day)
+        new = settle(((r.source, (*orgs[r.target], r)) for r in rels), orgs)
+        depth_of.update(dict.fromkeys(new, depth))
+        frontier = sorted(new)
+    return orgs, depth_of
+
+
+def _by_depth_then_path(cands: Iterable[tuple[str, Path, int]]) -> dict[str, tuple[Path, int]]:
+    """Each node's best candidate: the smallest depth, then the smallest path."""
+    best: dict[str, tuple[Path, int]] = {}
+    for node, path, depth in cands:
+        key = (depth, *path_key(path))
+        if node not in best or key < (best[node][1], *path_key(best[node][0])):
+            best[node] = (path, depth)
+    return best
+
+
 def dependencies(
     store: GraphStore,
     schema: Schema,
@@ -288,28 +316,10 @@ def dependencies(
     """
     _require(store, schema, firm, ORGANIZATION)
     day = _day(as_of)
-    orgs: dict[str, Path] = {firm: ()}
-    depth_of = {firm: 0}
-    frontier = [firm]
-    for depth in range(1, max_depth + 1):
-        if not frontier:
-            break
-        rels = store.edges(frontier, schema.with_role(SUPPLY), Direction.IN, day)
-        new = settle(((r.source, (*orgs[r.target], r)) for r in rels), orgs)
-        depth_of.update(dict.fromkeys(new, depth))
-        frontier = sorted(new)
+    orgs, depth_of = _supplier_tiers(store, schema, firm, max_depth, day)
     org_ids = sorted(orgs)
-
-    def by_depth_then_path(cands: Iterable[tuple[str, Path, int]]) -> dict[str, tuple[Path, int]]:
-        best: dict[str, tuple[Path, int]] = {}
-        for node, path, depth in cands:
-            key = (depth, *path_key(path))
-            if node not in best or key < (best[node][1], *path_key(best[node][0])):
-                best[node] = (path, depth)
-        return best
-
     made = store.edges(org_ids, schema.with_role(PRODUCTION), Direction.OUT, day)
-    products = by_depth_then_path(
+    products = _by_depth_then_path(
         (r.target, (*orgs[r.source], r), depth_of[r.source]) for r in made
     )
     used = (
@@ -328,9 +338,11 @@ def dependencies(
         and r.target in found
         and schema.is_a(found[r.target].kind, TECHNOLOGY)
     ]
-    techs = by_depth_then_path(tech_cands)
+    techs = _by_depth_then_path(tech_cands)
     hq = store.edges(org_ids, schema.with_role(HEADQUARTERS), Direction.OUT, day)
-    countries = by_depth_then_path((r.target, (*orgs[r.source], r), depth_of[r.source]) for r in hq)
+    countries = _by_depth_then_path(
+        (r.target, (*orgs[r.source], r), depth_of[r.source]) for r in hq
+    )
     out = [
         Dependency(entity=n, category="supplier", depth=depth_of[n], path=orgs[n])
         for n in org_ids
