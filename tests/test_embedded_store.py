@@ -1,122 +1,17 @@
-"""The embedded store against the GraphStore contract, with no server at all."""
+"""The embedded store against the GraphStore contract, with no server at all (loads and
+concurrent reloads are pinned down in ``test_embedded_load``)."""
 
 from __future__ import annotations
 
-import threading
-import time
 from datetime import date
 
 import pytest
+from embedded_graphs import entity, loaded_store, relation, sample_graph
 
-import store.embedded_store as embedded_module
-from ontology.errors import LoadFailed
-from ontology.model import Entity, Graph, LocalizedName, Provenance, Relation, Source
+from ontology.model import Graph, Relation
 from ontology.schema import Schema, default_schema
 from store.base import Direction, GraphStore, SearchHit
 from store.embedded_store import EmbeddedStore
-
-# -- graph builders --------------------------------------------------------------------
-
-
-def entity(
-    entity_id: str,
-    kind: str,
-    name: str,
-    *,
-    zh: str | None = None,
-    aliases: tuple[str, ...] = (),
-    version: int = 1,
-) -> Entity:
-    return Entity(
-        id=entity_id,
-        kind=kind,
-        name=name,
-        names=(LocalizedName(lang="zh", value=zh),) if zh else (),
-        aliases=aliases,
-        attributes={"version": version},
-    )
-
-
-def relation(
-    relation_id: str,
-    rel_type: str,
-    source: str,
-    target: str,
-    *,
-    valid_from: date | None = None,
-    valid_to: date | None = None,
-) -> Relation:
-    return Relation(
-        id=relation_id,
-        type=rel_type,
-        source=source,
-        target=target,
-        confidence=0.9,
-        valid_from=valid_from,
-        valid_to=valid_to,
-        provenance=(Provenance(source="src-report", evidence="p. 12"),),
-    )
-
-
-def sample_graph() -> Graph:
-    """A small graph built anew on every call (equal content, distinct objects)."""
-    return Graph.of(
-        entities=[
-            entity(
-                "xiaomi", "Firm", "Xiaomi Corporation", zh="小米集团", aliases=("Xiaomi", "小米")
-            ),
-            entity("xiaomi-su7", "Vehicle", "Xiaomi SU7"),
-            entity("xiaomi-phone-15", "Product", "Xiaomi 15"),
-            entity("hyperos", "OperatingSystem", "HyperOS by Xiaomi"),
-            entity("societe-generale", "Firm", "Société Générale"),
-            entity("france", "Country", "France"),
-            entity("china", "Country", "China", zh="中国"),
-            entity("qualcomm", "Firm", "Qualcomm"),
-            entity("tsmc", "Firm", "TSMC", aliases=("Taiwan Semiconductor Manufacturing Company",)),
-            entity(
-                "miit",
-                "GovernmentBody",
-                "Ministry of Industry and Information Technology",
-                aliases=("MIIT",),
-            ),
-        ],
-        relations=[
-            relation(
-                "r-01",
-                "supplies",
-                "qualcomm",
-                "xiaomi",
-                valid_from=date(2019, 1, 1),
-                valid_to=date(2022, 12, 31),
-            ),
-            relation("r-02", "supplies", "tsmc", "qualcomm"),
-            relation("r-03", "produces", "xiaomi", "xiaomi-su7", valid_from=date(2024, 3, 28)),
-            relation("r-04", "produces", "xiaomi", "xiaomi-phone-15", valid_to=date(2026, 12, 31)),
-            relation("r-05", "headquarteredIn", "xiaomi", "china"),
-            relation("r-06", "develops", "xiaomi", "hyperos"),
-            relation("r-07", "headquarteredIn", "societe-generale", "france"),
-        ],
-        sources=[
-            Source(id="src-report", title="Annual report", published=date(2024, 3, 1)),
-            Source(id="src-filing", publisher="SEC"),
-        ],
-    )
-
-
-def versioned_graph(version: int, size: int) -> Graph:
-    """A chain of ``size`` firms whose every fact says which ``version`` it belongs to."""
-    rel_type = "supplies" if version == 1 else "competesWith"
-    return Graph.of(
-        entities=[
-            entity(f"firm-{i:04d}", "Firm", f"Firm {i} v{version}", version=version)
-            for i in range(size)
-        ],
-        relations=[
-            relation(f"r-{i:04d}", rel_type, f"firm-{i:04d}", f"firm-{i + 1:04d}")
-            for i in range(size - 1 - version)  # the versions differ in relation count too
-        ],
-        sources=[Source(id="src-report", title=f"v{version}")],
-    )
 
 
 @pytest.fixture(scope="module")
@@ -126,9 +21,7 @@ def schema() -> Schema:
 
 @pytest.fixture
 def store(schema: Schema) -> EmbeddedStore:
-    s = EmbeddedStore(schema)
-    s.load(sample_graph())
-    return s
+    return loaded_store(schema)
 
 
 def ids(relations: list[Relation]) -> list[str]:
@@ -168,112 +61,6 @@ def test_batch_lookups_skip_unknown_ids(store: EmbeddedStore) -> None:
     assert set(found) == {"xiaomi", "tsmc"}
     assert found["xiaomi"] == sample_graph().entities["xiaomi"]
     assert set(store.sources(["src-filing", "nope"])) == {"src-filing"}
-
-
-# -- load summaries and atomicity ------------------------------------------------------
-
-
-def test_first_load_reports_everything_created(schema: Schema) -> None:
-    summary = EmbeddedStore(schema).load(sample_graph())
-    assert (summary.entities.created, summary.relations.created, summary.sources.created) == (
-        10,
-        7,
-        2,
-    )
-    assert summary.changed and not summary.dry_run
-
-
-def test_reloading_an_equal_graph_changes_nothing(store: EmbeddedStore) -> None:
-    summary = store.load(sample_graph())  # equal content, freshly built objects
-    assert not summary.changed
-    assert summary.entities.unchanged == 10
-    assert summary.relations.unchanged == 7
-    assert summary.sources.unchanged == 2
-    assert store.snapshot() == sample_graph()
-
-
-def test_edits_and_removals_are_counted(store: EmbeddedStore) -> None:
-    edited = sample_graph()
-    edited.entities["tsmc"] = entity("tsmc", "Firm", "Taiwan Semiconductor")
-    del edited.relations["r-07"]
-    edited.relations["r-08"] = relation("r-08", "supplies", "tsmc", "xiaomi")
-    del edited.sources["src-filing"]
-
-    summary = store.load(edited)
-
-    assert (summary.entities.updated, summary.entities.unchanged) == (1, 9)
-    assert (summary.relations.created, summary.relations.removed) == (1, 1)
-    assert summary.relations.unchanged == 6
-    assert (summary.sources.removed, summary.sources.unchanged) == (1, 1)
-    assert store.snapshot() == edited
-
-
-def test_dry_run_reports_changes_without_applying_them(store: EmbeddedStore) -> None:
-    edited = sample_graph()
-    del edited.entities["miit"]
-    summary = store.load(edited, dry_run=True)
-    assert summary.dry_run and summary.entities.removed == 1
-    assert store.snapshot() == sample_graph()
-
-
-def test_load_failing_midway_keeps_the_previous_graph(store: EmbeddedStore) -> None:
-    def explode(stage: str, done: int, total: int) -> None:
-        if stage == "relations":
-            raise RuntimeError("disk on fire")
-
-    replacement = versioned_graph(1, 20)
-    with pytest.raises(LoadFailed) as info:
-        store.load(replacement, progress=explode)
-    assert isinstance(info.value.__cause__, RuntimeError)
-    assert store.snapshot() == sample_graph()
-    assert [h.entity_id for h in store.search("xiaomi", None, 1)] == ["xiaomi"]
-    # The store is still usable: the same graph loads fine without the failing callback.
-    assert store.load(replacement).entities.created == 20
-
-
-def test_relation_to_an_unknown_entity_fails_the_load(store: EmbeddedStore) -> None:
-    broken = sample_graph()
-    broken.relations["r-99"] = relation("r-99", "supplies", "tsmc", "ghost-corp")
-    with pytest.raises(LoadFailed, match="ghost-corp"):
-        store.load(broken)
-    with pytest.raises(LoadFailed):
-        store.load(broken, dry_run=True)
-    assert store.snapshot() == sample_graph()
-
-
-def test_graph_keyed_under_a_wrong_id_fails_the_load(store: EmbeddedStore) -> None:
-    broken = sample_graph()
-    broken.entities["alias-key"] = broken.entities.pop("tsmc")
-    with pytest.raises(LoadFailed, match="alias-key"):
-        store.load(broken)
-    assert store.snapshot() == sample_graph()
-
-
-def test_progress_reports_every_stage_from_zero_to_total(
-    schema: Schema, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setattr(embedded_module, "PROGRESS_EVERY", 2)
-    reports: list[tuple[str, int, int]] = []
-    EmbeddedStore(schema).load(sample_graph(), progress=lambda *r: reports.append(r))
-    assert [r for r in reports if r[0] == "relations"] == [
-        ("relations", 0, 7),
-        ("relations", 2, 7),
-        ("relations", 4, 7),
-        ("relations", 6, 7),
-        ("relations", 7, 7),
-    ]
-    finals = [r for r in reports if r[1] == r[2]]
-    assert [r[0] for r in finals] == ["entities", "relations", "sources"]
-
-
-def test_search_index_is_built_after_the_load_and_found_by_the_first_search(
-    schema: Schema,
-) -> None:
-    store = EmbeddedStore(schema)
-    store.load(sample_graph())  # returns without waiting for the index
-    assert [h.entity_id for h in store.search("xiaomi", None, 1)] == ["xiaomi"]
-    store.load(Graph())  # the next state has its own index, of its own entities
-    assert store.search("xiaomi", None, 1) == []
 
 
 # -- search ----------------------------------------------------------------------------
@@ -474,60 +261,3 @@ def test_edges_treat_missing_bounds_as_open(
     store: EmbeddedStore, as_of: date, expected: list[str]
 ) -> None:
     assert ids(store.edges(["xiaomi"], None, Direction.OUT, as_of)) == expected
-
-
-# -- concurrency -----------------------------------------------------------------------
-
-
-def test_concurrent_reads_during_reloads_never_see_a_mix(schema: Schema) -> None:
-    size = 300
-    versions = {1: versioned_graph(1, size), 2: versioned_graph(2, size)}
-    counts = {v: g.counts() for v, g in versions.items()}
-    rel_type = {1: "supplies", 2: "competesWith"}
-    all_ids = list(versions[1].entities)
-    s = EmbeddedStore(schema)
-    s.load(versions[1])
-
-    stop = threading.Event()
-    errors: list[BaseException] = []
-    seen: list[set[int]] = []
-
-    def read() -> None:
-        mine: set[int] = set()
-        seen.append(mine)
-        try:
-            while not stop.is_set():
-                entity_versions = {e.attributes["version"] for e in s.entities(all_ids).values()}
-                assert len(entity_versions) == 1, entity_versions
-                (version,) = entity_versions
-                assert isinstance(version, int)
-                mine.add(version)
-                found = s.edges(all_ids, None, Direction.BOTH, None)
-                assert {r.type for r in found} == {rel_type[1]} or {r.type for r in found} == {
-                    rel_type[2]
-                }
-                assert len(found) in (counts[1]["relations"], counts[2]["relations"])
-                assert s.counts() in counts.values()
-                assert s.snapshot() in versions.values()
-                # Only version 2 names contain "v2": a search sees all of them or none.
-                assert len(s.search("v2", None, 1000)) in (0, size)
-        except BaseException as exc:
-            errors.append(exc)
-            stop.set()
-
-    readers = [threading.Thread(target=read) for _ in range(4)]
-    for t in readers:
-        t.start()
-    deadline = time.monotonic() + 20
-    loads = 0
-    while not stop.is_set() and time.monotonic() < deadline:
-        s.load(versions[2 - loads % 2])
-        loads += 1
-        if loads >= 6 and all(len(v) == 2 for v in seen):
-            break
-    stop.set()
-    for t in readers:
-        t.join()
-
-    assert not errors, errors[0]
-    assert all(v == {1, 2} for v in seen), "readers did not overlap with the reloads"
