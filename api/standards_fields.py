@@ -381,7 +381,7 @@ class StandardsFields:
         await _prefetch(info, [e.path for e in found], also)
         return [
             StandardExposureNode(
-                kind=e.kind,
+                kind=e.basis,
                 path=relation_path(e.path),
                 study=e.study,
                 share=e.share,

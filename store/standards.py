@@ -131,7 +131,7 @@ class StandardInfluence:
 @dataclass(frozen=True)
 class Exposure:
     entity: str
-    kind: str  # must-implement | foreign-essential-patents
+    basis: str  # why it is exposed: must-implement | foreign-essential-patents
     standard: str
     jurisdiction: str  # where mandatory, or where the leading share of patents sits
     path: Path

@@ -235,7 +235,7 @@ def standard_exposure(
     """Products and firms that must implement a mandated standard where they sell, and
     (for a standard) implementers that depend on essential patents held mostly in
     another jurisdiction. Give exactly one of ``policy`` and ``standard``. Order:
-    kind, jurisdiction, entity, standard."""
+    basis, jurisdiction, entity, standard."""
     if (policy is None) == (standard is None):
         raise BadRequest("give exactly one of policy and standard")
     if policy is not None:
@@ -248,7 +248,7 @@ def standard_exposure(
         out = _must_implement(store, schema, mandates_of(store, schema, scope, as_of), as_of)
         out += _foreign_patents(store, schema, scope, as_of)
     order = {MUST_IMPLEMENT: 0, FOREIGN_PATENTS: 1}
-    return sorted(out, key=lambda e: (order[e.kind], e.jurisdiction, e.entity, e.standard))
+    return sorted(out, key=lambda e: (order[e.basis], e.jurisdiction, e.entity, e.standard))
 
 
 @dataclass(frozen=True)

@@ -183,7 +183,7 @@ def test_shares_are_summed_by_jurisdiction_within_each_study_only(store: GraphSt
 
 def test_a_firm_must_implement_a_mandated_standard_where_it_sells(store: GraphStore) -> None:
     found = standard_exposure(store, SCHEMA, standard="vehicle-std")
-    got = {(e.kind, e.entity, e.jurisdiction) for e in found}
+    got = {(e.basis, e.entity, e.jurisdiction) for e in found}
     # gamma is based in the north, beta enters it; delta sells nowhere the graph knows.
     assert got == {
         ("must-implement", "gamma", "north"),
@@ -216,7 +216,7 @@ def test_implementers_depend_on_patents_led_from_another_jurisdiction_per_study(
     store: GraphStore,
 ) -> None:
     found = [
-        e for e in standard_exposure(store, SCHEMA, standard="net") if e.kind != "must-implement"
+        e for e in standard_exposure(store, SCHEMA, standard="net") if e.basis != "must-implement"
     ]
     got = {(e.entity, e.jurisdiction, e.study, e.share) for e in found}
     # Study 2021 is led by the north (0.5), study 2023 by the south (0.4).
@@ -242,7 +242,7 @@ def test_implementers_depend_on_patents_led_from_another_jurisdiction_per_study(
 
 def test_patents_held_within_ones_own_bloc_are_not_foreign(bloc_store: GraphStore) -> None:
     found = standard_exposure(bloc_store, SCHEMA, standard="net")
-    assert [e for e in found if e.kind == "foreign-essential-patents"] == []
+    assert [e for e in found if e.basis == "foreign-essential-patents"] == []
 
 
 def test_a_firms_standards_list_every_role_with_its_path(store: GraphStore) -> None:
