@@ -41,5 +41,3 @@ def reason(exc: Exception) -> str:
     message = getattr(exc, "message", None) or str(exc) or type(exc).__name__
     first_line = str(message).strip().splitlines()[0] if str(message).strip() else ""
     return f"{type(exc).__name__}: {first_line}"
-
-
