@@ -34,6 +34,11 @@ def encode_offset(offset: int) -> str:
     return base64.b64encode(f"{_CURSOR_PREFIX}{offset}".encode()).decode("ascii")
 
 
+def _ascii_digits(text: str) -> bool:
+    """Digits ``int`` reads: ``str.isdigit`` also accepts "¹" and other Unicode digits."""
+    return text.isascii() and text.isdigit()
+
+
 def decode_offset(cursor: str | None) -> int:
     """The position after ``cursor`` (0 without one)."""
     if cursor is None:
@@ -42,7 +47,7 @@ def decode_offset(cursor: str | None) -> int:
         text = base64.b64decode(cursor.encode("ascii"), validate=True).decode("utf-8")
     except (UnicodeError, binascii.Error, ValueError):
         raise BadRequest(f"invalid cursor {cursor[:100]!r}") from None
-    if not text.startswith(_CURSOR_PREFIX) or not text[len(_CURSOR_PREFIX) :].isdigit():
+    if not text.startswith(_CURSOR_PREFIX) or not _ascii_digits(text[len(_CURSOR_PREFIX) :]):
         raise BadRequest(f"invalid cursor {cursor[:100]!r}")
     return int(text[len(_CURSOR_PREFIX) :]) + 1
 

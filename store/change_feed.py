@@ -110,7 +110,7 @@ def resolve_since(store: HistoryStore, since: str) -> int:
     text = since.strip()
     versions = store.versions()
     latest = versions[-1].number if versions else 0
-    if text.isdigit():
+    if text.isascii() and text.isdigit():  # "¹" is a digit to isdigit, not to int
         number = int(text)
         if number > latest:
             raise UnknownVersion(f"since: no version {number} (the latest is {latest})")

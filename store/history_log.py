@@ -220,7 +220,7 @@ def resolve_known_at(versions: list[GraphVersion], known_at: str | int | None) -
         return None
     numbers = {v.number for v in versions}
     text = str(known_at).strip()
-    if isinstance(known_at, int) or text.isdigit():
+    if isinstance(known_at, int) or (text.isascii() and text.isdigit()):
         number = int(text)
         if number not in numbers:
             held = f"{min(numbers)}..{max(numbers)}" if numbers else "none"

@@ -13,7 +13,7 @@ from typer.testing import CliRunner
 from ingest.importers import registry
 from ingest.importers.common import SourceImport
 from ingest.importers.registry import Importer, ImporterOption
-from techsov import import_commands
+from techsov import console, import_commands
 from techsov.cli import app
 
 
@@ -57,6 +57,8 @@ def test_an_importers_own_option_reaches_its_cli_command_and_its_reader(
     )
     known = {**registry.importers(), "toy": spec}
     monkeypatch.setattr(registry, "importers", lambda: known)
+    # An earlier `techsov --debug` in this process would let the error escape unprinted.
+    monkeypatch.setitem(console._debug, "on", False)
     toy = typer.Typer()
     toy.command("toy")(import_commands._command(spec, spec.help))
     toy.command("other")(lambda: None)  # two commands keep "toy" a subcommand

@@ -62,7 +62,10 @@ ETO_FILES = (
         ("provider_name", "provider_id", "provided_id", "share_provided"),
         typed={
             "share_provided": (number, "a share (a number, optionally with %)"),
-            "year": (lambda t: int(t) if t.isdigit() and len(t) == 4 else None, "a year"),
+            "year": (
+                lambda t: int(t) if t.isascii() and t.isdigit() and len(t) == 4 else None,
+                "a year",
+            ),
         },
     ),
     CsvSpec("sequence.csv", ("input_id", "goes_into_id", "is_type_of_id")),
