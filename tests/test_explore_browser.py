@@ -136,9 +136,25 @@ class Page:
         x, y = self.js(
             """(id) => {
               const el = explore.cy.getElementById(id);
-              const p = el.isEdge() ? el.renderedMidpoint() : el.renderedPosition();
               const box = document.getElementById('graph').getBoundingClientRect();
-              return [box.left + p.x, box.top + p.y];
+              if (!el.isEdge()) {
+                const p = el.renderedPosition();
+                return [box.left + p.x, box.top + p.y];
+              }
+              // An edge's midpoint may lie under a node drawn over it: a click there would
+              // select the node, so take the first point along the edge that no node covers.
+              const covered = (p) => explore.cy.nodes().some((n) => {
+                const b = n.renderedBoundingBox();
+                return p.x >= b.x1 && p.x <= b.x2 && p.y >= b.y1 && p.y <= b.y2;
+              });
+              const mid = el.renderedMidpoint();
+              if (!covered(mid)) return [box.left + mid.x, box.top + mid.y];
+              const s = el.renderedSourceEndpoint(), t = el.renderedTargetEndpoint();
+              for (const f of [0.4, 0.6, 0.3, 0.7, 0.2, 0.8]) {
+                const p = {x: s.x + f * (t.x - s.x), y: s.y + f * (t.y - s.y)};
+                if (!covered(p)) return [box.left + p.x, box.top + p.y];
+              }
+              return [box.left + mid.x, box.top + mid.y];
             }""",
             element_id,
         )
