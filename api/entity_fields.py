@@ -14,7 +14,7 @@ import strawberry
 
 from api.context import Info
 from api.identifiers import answer_for, find_entity
-from api.known_time import KNOWN_AT_HELP
+from api.known_time import KnownAtArgument
 from api.known_time import known_at as read_known_at
 from api.loaders import offload
 from api.prefetch import prefetch_relations
@@ -42,7 +42,7 @@ class EntityFields:
         self,
         info: Info,
         id: strawberry.ID,
-        known_at: Annotated[str | None, strawberry.argument(description=KNOWN_AT_HELP)] = None,
+        known_at: KnownAtArgument = None,
     ) -> EntityNode | None:
         await read_known_at(info.context, known_at)
         found = await find_entity(info.context, str(id))
@@ -73,7 +73,7 @@ class PathFields:
         types: list[str] | None = None,
         as_of: date | None = None,
         type_in: RelationTypeList = None,
-        known_at: Annotated[str | None, strawberry.argument(description=KNOWN_AT_HELP)] = None,
+        known_at: KnownAtArgument = None,
     ) -> list[RelationNode] | None:
         await read_known_at(info.context, known_at)
         ctx = info.context

@@ -16,7 +16,7 @@ import strawberry
 
 from api.context import Info
 from api.identifiers import answer_for
-from api.known_time import KNOWN_AT_HELP
+from api.known_time import KnownAtArgument
 from api.known_time import known_at as read_known_at
 from api.loaders import offload
 from api.prefetch import asks_for, prefetch_relations
@@ -239,7 +239,7 @@ class ExposureFields:
         max_depth: int | None = DEFAULT_DEPTH,
         first: int | None = DEFAULT_FIRST,
         version: strawberry.ID | None = None,
-        known_at: Annotated[str | None, strawberry.argument(description=KNOWN_AT_HELP)] = None,
+        known_at: KnownAtArgument = None,
     ) -> ExposureAnswerNode:
         await read_known_at(info.context, known_at)
         ctx = info.context
@@ -272,7 +272,7 @@ class ExposureFields:
         from_version: strawberry.ID | None = None,
         to_version: strawberry.ID | None = None,
         max_depth: int | None = DEFAULT_DEPTH,
-        known_at: Annotated[str | None, strawberry.argument(description=KNOWN_AT_HELP)] = None,
+        known_at: KnownAtArgument = None,
     ) -> ExposureDiffNode:
         await read_known_at(info.context, known_at)
         ctx = info.context
@@ -314,7 +314,7 @@ class ExposureFields:
         as_of: date | None = None,
         max_depth: int | None = DEFAULT_DEPTH,
         first: int | None = DEFAULT_FIRST,
-        known_at: Annotated[str | None, strawberry.argument(description=KNOWN_AT_HELP)] = None,
+        known_at: KnownAtArgument = None,
     ) -> ExposureAnswerNode:
         await read_known_at(info.context, known_at)
         ctx = info.context
@@ -349,7 +349,7 @@ class SupplyChainFields:
         max_depth: int | None = DEFAULT_MAX_DEPTH,
         as_of: date | None = None,
         first: int | None = DEFAULT_EXPOSURE_FIRST,
-        known_at: Annotated[str | None, strawberry.argument(description=KNOWN_AT_HELP)] = None,
+        known_at: KnownAtArgument = None,
     ) -> list[ExposureNode]:
         await read_known_at(info.context, known_at)
         ctx = info.context
@@ -385,7 +385,7 @@ class SupplyChainFields:
         firm: strawberry.ID,
         max_depth: int | None = DEFAULT_MAX_DEPTH,
         as_of: date | None = None,
-        known_at: Annotated[str | None, strawberry.argument(description=KNOWN_AT_HELP)] = None,
+        known_at: KnownAtArgument = None,
     ) -> list[DependencyNode]:
         await read_known_at(info.context, known_at)
         ctx = info.context
@@ -418,7 +418,7 @@ class SupplyChainFields:
         info: Info,
         policy: strawberry.ID,
         as_of: date | None = None,
-        known_at: Annotated[str | None, strawberry.argument(description=KNOWN_AT_HELP)] = None,
+        known_at: KnownAtArgument = None,
     ) -> PolicyImpactNode:
         await read_known_at(info.context, known_at)
         ctx = info.context

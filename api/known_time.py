@@ -10,6 +10,10 @@ that version for itself and every field nested in it (see :data:`api.context.KNO
 
 from __future__ import annotations
 
+from typing import Annotated
+
+import strawberry
+
 from api.context import KNOWN_AT, ApiContext, KnownView
 from api.loaders import Loaders, offload
 from store.history_log import resolve_known_at
@@ -18,6 +22,9 @@ KNOWN_AT_HELP = (
     "The graph as known at this version (a number) or time (ISO timestamp): what the "
     "graph held after that load. Latest when not given."
 )
+
+KnownAtArgument = Annotated[str | None, strawberry.argument(description=KNOWN_AT_HELP)]
+"""The ``knownAt`` argument as every field that takes it declares it."""
 
 
 async def known_at(ctx: ApiContext, when: str | None) -> None:

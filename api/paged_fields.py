@@ -10,13 +10,12 @@ from __future__ import annotations
 
 import sys
 from datetime import date
-from typing import Annotated
 
 import strawberry
 
 from api.context import Info
 from api.identifiers import resolve_entity
-from api.known_time import KNOWN_AT_HELP
+from api.known_time import KnownAtArgument
 from api.known_time import known_at as read_known_at
 from api.loaders import offload
 from api.page_types import (
@@ -58,7 +57,7 @@ class PagedFields:
         as_of: date | None = None,
         first: int | None = DEFAULT_PAGE_FIRST,
         after: str | None = None,
-        known_at: Annotated[str | None, strawberry.argument(description=KNOWN_AT_HELP)] = None,
+        known_at: KnownAtArgument = None,
     ) -> ExposureConnection:
         await read_known_at(info.context, known_at)
         ctx = info.context
@@ -105,7 +104,7 @@ class PagedFields:
         as_of: date | None = None,
         first: int | None = DEFAULT_PAGE_FIRST,
         after: str | None = None,
-        known_at: Annotated[str | None, strawberry.argument(description=KNOWN_AT_HELP)] = None,
+        known_at: KnownAtArgument = None,
     ) -> DependencyConnection:
         await read_known_at(info.context, known_at)
         ctx = info.context
@@ -149,7 +148,7 @@ class PagedFields:
         info: Info,
         technology: strawberry.ID,
         as_of: date | None = None,
-        known_at: Annotated[str | None, strawberry.argument(description=KNOWN_AT_HELP)] = None,
+        known_at: KnownAtArgument = None,
     ) -> Chokepoint:
         await read_known_at(info.context, known_at)
         ctx = info.context

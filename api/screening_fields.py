@@ -12,12 +12,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from typing import Annotated
 
 import strawberry
 
 from api.context import Info
-from api.known_time import KNOWN_AT_HELP
+from api.known_time import KnownAtArgument
 from api.known_time import known_at as read_known_at
 from api.loaders import offload
 from api.page_types import encode_offset, page_of
@@ -226,7 +225,7 @@ class ScreeningFields:
         max_depth: int | None = DEFAULT_DEPTH,
         candidates: int | None = DEFAULT_CANDIDATES,
         threshold: float | None = DEFAULT_THRESHOLD,
-        known_at: Annotated[str | None, strawberry.argument(description=KNOWN_AT_HELP)] = None,
+        known_at: KnownAtArgument = None,
     ) -> list[ScreenResultNode]:
         await read_known_at(info.context, known_at)
         request = _Screening.of(info, entities, as_of, policies, max_depth, candidates, threshold)
@@ -250,7 +249,7 @@ class ScreeningFields:
         threshold: float | None = DEFAULT_THRESHOLD,
         first: int | None = DEFAULT_SCREEN_FIRST,
         after: str | None = None,
-        known_at: Annotated[str | None, strawberry.argument(description=KNOWN_AT_HELP)] = None,
+        known_at: KnownAtArgument = None,
     ) -> ScreenResultConnection:
         await read_known_at(info.context, known_at)
         request = _Screening.of(info, entities, as_of, policies, max_depth, candidates, threshold)

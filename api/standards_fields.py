@@ -11,12 +11,11 @@ of facts that explains it, each fact with its provenance.
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated
 
 import strawberry
 
 from api.context import Info
-from api.known_time import KNOWN_AT_HELP
+from api.known_time import KnownAtArgument
 from api.known_time import known_at as read_known_at
 from api.loaders import offload
 from api.prefetch import asks_for, prefetch_relations
@@ -292,7 +291,7 @@ class StandardsFields:
         info: Info,
         standard: strawberry.ID,
         as_of: date | None = None,
-        known_at: Annotated[str | None, strawberry.argument(description=KNOWN_AT_HELP)] = None,
+        known_at: KnownAtArgument = None,
     ) -> StandardInfluenceNode:
         await read_known_at(info.context, known_at)
         ctx = info.context
@@ -325,7 +324,7 @@ class StandardsFields:
         firm: strawberry.ID,
         as_of: date | None = None,
         first: int | None = DEFAULT_STANDARDS_FIRST,
-        known_at: Annotated[str | None, strawberry.argument(description=KNOWN_AT_HELP)] = None,
+        known_at: KnownAtArgument = None,
     ) -> list[FirmStandardNode]:
         await read_known_at(info.context, known_at)
         ctx = info.context
@@ -361,7 +360,7 @@ class StandardsFields:
         standard: strawberry.ID | None = None,
         as_of: date | None = None,
         first: int | None = DEFAULT_STANDARDS_FIRST,
-        known_at: Annotated[str | None, strawberry.argument(description=KNOWN_AT_HELP)] = None,
+        known_at: KnownAtArgument = None,
     ) -> list[StandardExposureNode]:
         await read_known_at(info.context, known_at)
         ctx = info.context
@@ -406,7 +405,7 @@ class StandardsFields:
         technology: strawberry.ID | None = None,
         as_of: date | None = None,
         first: int | None = DEFAULT_STANDARDS_FIRST,
-        known_at: Annotated[str | None, strawberry.argument(description=KNOWN_AT_HELP)] = None,
+        known_at: KnownAtArgument = None,
     ) -> list[MandatoryStandardNode]:
         await read_known_at(info.context, known_at)
         ctx = info.context

@@ -25,7 +25,7 @@ from strawberry.annotation import StrawberryAnnotation
 from strawberry.scalars import JSON
 
 from api.context import ApiContext, Info
-from api.known_time import KNOWN_AT_HELP
+from api.known_time import KnownAtArgument
 from api.known_time import known_at as read_known_at
 from api.loaders import PageRequest, held
 from api.prefetch import prefetch_relations
@@ -305,7 +305,7 @@ class EntityNode:
         first: int | None = DEFAULT_RELATIONS_FIRST,
         after: str | None = None,
         type_in: RelationTypeList = None,
-        known_at: Annotated[str | None, strawberry.argument(description=KNOWN_AT_HELP)] = None,
+        known_at: KnownAtArgument = None,
     ) -> RelationConnection:
         await read_known_at(info.context, known_at)
         ctx = info.context
