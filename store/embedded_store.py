@@ -370,7 +370,8 @@ class EmbeddedStore:
     def list_entities(self, query: EntityQuery) -> EntityPage:
         """See :mod:`store.listing`: conditions on relations first, then the rest."""
         state = self._state
-        return listing.evaluate(query, state.entities, self.edges)
+        kind_of = self._schema.with_role(listing.KIND_OF)
+        return listing.evaluate(query, state.entities, self.edges, kind_of)
 
     def relations(
         self,

@@ -19,7 +19,8 @@ from typing import Any
 from ontology.model import Entity, Relation, Scalar
 from store.base import Direction
 
-BROADER = "broader"
+KIND_OF = "KindOfRole"
+"""The ontology role of the relations a narrower kind points up by (``broader``)."""
 MAX_NARROWER_DEPTH = 8
 ORDER_KEYS_BUILTIN = ("id", "name", "kind")
 
@@ -56,13 +57,15 @@ class EntityPage:
 Edges = Callable[[Sequence[str], Sequence[str] | None, Direction, date | None], list[Relation]]
 
 
-def narrower_closure(edges: Edges, ids: Sequence[str], as_of: date | None) -> set[str]:
-    """``ids`` and everything below them through ``broader`` (a narrower entity is the
-    source of ``broader``)."""
+def narrower_closure(
+    edges: Edges, ids: Sequence[str], as_of: date | None, kind_of: Sequence[str]
+) -> set[str]:
+    """``ids`` and everything below them through the ``kind_of`` relation types (a
+    narrower entity is their source)."""
     seen = set(ids)
     frontier = sorted(seen)
     for _ in range(MAX_NARROWER_DEPTH):
-        below = {r.source for r in edges(frontier, [BROADER], Direction.IN, as_of)} - seen
+        below = {r.source for r in edges(frontier, kind_of, Direction.IN, as_of)} - seen
         if not below:
             break
         seen |= below
@@ -70,8 +73,11 @@ def narrower_closure(edges: Edges, ids: Sequence[str], as_of: date | None) -> se
     return seen
 
 
-def _matching(edges: Edges, cond: RelationCondition, as_of: date | None) -> set[str]:
-    ends = sorted(narrower_closure(edges, cond.ids, as_of) if cond.narrower else set(cond.ids))
+def _matching(
+    edges: Edges, cond: RelationCondition, as_of: date | None, kind_of: Sequence[str]
+) -> set[str]:
+    wide = narrower_closure(edges, cond.ids, as_of, kind_of) if cond.narrower else set(cond.ids)
+    ends = sorted(wide)
     if cond.direction == "OUT":  # entity -[type]-> end: the entity is the source
         return {r.source for r in edges(ends, [cond.type], Direction.IN, as_of)}
     return {r.target for r in edges(ends, [cond.type], Direction.OUT, as_of)}
@@ -85,12 +91,15 @@ def sort_key(entity: Entity, order_by: str) -> tuple[int, Any]:
     return (value is None, value if value is not None else "")
 
 
-def evaluate(query: EntityQuery, entities: Mapping[str, Entity], edges: Edges) -> EntityPage:
+def evaluate(
+    query: EntityQuery, entities: Mapping[str, Entity], edges: Edges, kind_of: Sequence[str]
+) -> EntityPage:
     """The embedded store's answer: relation conditions first (each one traversal from
-    the few entities it names), then kinds and attributes on what is left."""
+    the few entities it names), then kinds and attributes on what is left. ``kind_of``:
+    the relation types of the ontology's kind-of role, followed down for ``narrower``."""
     candidates: set[str] | None = None
     for cond in query.relations:
-        found = _matching(edges, cond, query.as_of)
+        found = _matching(edges, cond, query.as_of, kind_of)
         candidates = found if candidates is None else candidates & found
         if not candidates:
             return EntityPage(ids=[], total=0)

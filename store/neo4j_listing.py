@@ -22,7 +22,7 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Final
 
 from ontology.schema import Schema
-from store.listing import MAX_NARROWER_DEPTH, EntityPage, EntityQuery
+from store.listing import KIND_OF, MAX_NARROWER_DEPTH, EntityPage, EntityQuery
 from store.neo4j_queries import IDENTIFIER
 
 _ALL: Final = "MATCH (n:Entity)\n"
@@ -93,7 +93,7 @@ def list_entities(read: Read, schema: Schema, query: EntityQuery) -> EntityPage:
             for c in query.relations
             if c.direction == "IN"
         ],
-        "broader": types("broader"),
+        "broader": [schema.relations[t].neo4j_type for t in schema.with_role(KIND_OF)],
         "as_of": query.as_of,
         "order_by": query.order_by,
         "offset": query.offset,
