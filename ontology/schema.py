@@ -81,6 +81,7 @@ class RelationDef:
     mappings: tuple[str, ...]
     comment: str = ""
     role: str | None = None  # local name of its ts:RelationRole, e.g. "SupplyRole"
+    broader_roles: tuple[str, ...] = ()  # roles its role narrows (ts:broaderRole), nearest first
 
     @property
     def neo4j_type(self) -> str:
@@ -136,8 +137,15 @@ class Schema:
 
     def with_role(self, *roles: str) -> tuple[str, ...]:
         """Relation types playing any of ``roles`` (``"SupplyRole"``...), sorted: what the
-        analyst questions follow, read from ``ts:relationRole`` in the ontology."""
-        return tuple(sorted(r.name for r in self.relations.values() if r.role in roles))
+        analyst questions follow, read from ``ts:relationRole`` in the ontology. A role that
+        narrows another (``ts:broaderRole``) plays the broader one too."""
+        return tuple(
+            sorted(
+                r.name
+                for r in self.relations.values()
+                if r.role in roles or any(b in roles for b in r.broader_roles)
+            )
+        )
 
     def explanation_direction(self, relation: str) -> str | None:
         """``forward``, ``backward`` or ``both``: how a directed explanation reads relations
@@ -207,6 +215,20 @@ def _role(g: Graph, prop: Node, problems: list[str]) -> str | None:
     if (roles[0], RDF.type, TS.RelationRole) not in g:
         problems.append(f"relation {_local(prop)} role {_local(roles[0])} is not a ts:RelationRole")
     return _local(roles[0])
+
+
+def _broader_roles(g: Graph, role: str | None, problems: list[str]) -> tuple[str, ...]:
+    """The roles ``role`` narrows (``ts:broaderRole``), nearest first; a cycle is a problem."""
+    chain: list[str] = []
+    node = g.value(TS[role], TS.broaderRole) if role else None
+    while node is not None:
+        name = _local(node)
+        if name == role or name in chain:
+            problems.append(f"role {role} narrows itself through ts:broaderRole")
+            break
+        chain.append(name)
+        node = g.value(node, TS.broaderRole)
+    return tuple(chain)
 
 
 def _properties(g: Graph) -> dict[str, PropertyDef]:
@@ -336,7 +358,8 @@ def _relations(
             symmetric=_is_true(g.value(p, TS.symmetric)),
             mappings=_mappings(g, p),
             comment=_text(g, p, RDFS.comment),
-            role=_role(g, p, problems),
+            role=(role := _role(g, p, problems)),
+            broader_roles=_broader_roles(g, role, problems),
         )
     return relations
 

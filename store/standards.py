@@ -43,12 +43,9 @@ MEMBERSHIP, COMMITTEE, ESSENTIAL_PATENTS = "MembershipRole", "CommitteeRole", "E
 MANDATORY_IN, MANDATE = "MandatoryInRole", "MandateRole"
 IMPLEMENTATION, GOVERNANCE, KIND_OF = "ImplementationRole", "GovernanceRole", "KindOfRole"
 PRODUCTION, USE, TARGET_JURISDICTION = "ProductionRole", "UseRole", "TargetJurisdictionRole"
-OWNERSHIP = "OwnershipRole"
+OWNERSHIP, ASSEMBLY = "OwnershipRole", "AssemblyRole"
 HEADQUARTERS, MARKET_ENTRY = "HeadquartersRole", "MarketEntryRole"
 """Relation roles (``ts:relationRole``): the relation types are read from the ontology."""
-COMPONENT_OF = "componentOf"
-"""A relation type: its role (component or input) also holds ``inputTo``, which the
-standards questions do not follow."""
 STANDARD, STANDARDS_BODY, ORGANIZATION = "Standard", "StandardsBody", "Organization"
 POLICY, PRODUCT, JURISDICTION, TECHNOLOGY = "Policy", "Product", "Jurisdiction", "Technology"
 
@@ -182,16 +179,17 @@ Step = tuple[str, Direction]
 
 def wider_steps(schema: Schema) -> list[Step]:
     """From a technology to those a standard governing it may be written for: the wider
-    technologies it belongs to, and its components (a battery's standard binds the EV)."""
+    technologies it belongs to, and its parts (a battery's standard binds the EV): the
+    assembly role, not the inputs consumed in making it."""
     steps: list[Step] = [(t, Direction.OUT) for t in schema.with_role(KIND_OF)]
-    return steps + ([(COMPONENT_OF, Direction.IN)] if COMPONENT_OF in schema.relations else [])
+    return steps + [(t, Direction.IN) for t in schema.with_role(ASSEMBLY)]
 
 
 def within_steps(schema: Schema) -> list[Step]:
     """The reverse of :func:`wider_steps`: from a governed technology to the narrower
     technologies and the wholes that contain it."""
     steps: list[Step] = [(t, Direction.IN) for t in schema.with_role(KIND_OF)]
-    return steps + ([(COMPONENT_OF, Direction.OUT)] if COMPONENT_OF in schema.relations else [])
+    return steps + [(t, Direction.OUT) for t in schema.with_role(ASSEMBLY)]
 
 
 def expand(

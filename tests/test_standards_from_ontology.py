@@ -176,3 +176,31 @@ def test_standards_questions_read_their_relations_through_ontology_roles() -> No
     assert s.between(SCHEMA, s.PRODUCTION, s.ORGANIZATION, s.STANDARD) == ("develops",)
     assert s.between(SCHEMA, s.USE, s.PRODUCT, s.TECHNOLOGY) == ("uses",)
     assert s.between(SCHEMA, s.TARGET_JURISDICTION, s.POLICY, s.JURISDICTION) == ("appliesTo",)
+
+
+ASSEMBLY_EXTENSION = """
+ts:fittedInto a owl:ObjectProperty ;
+    ts:relation true ;
+    rdfs:label "fitted into"@en ;
+    rdfs:domain ts:Product ; rdfs:range ts:Product ;
+    ts:relationRole ts:AssemblyRole .
+"""
+
+
+def test_the_standards_questions_follow_the_assembly_role_not_inputs() -> None:
+    """Parts are read through the assembly role, which narrows the component role: the
+    exposure engine (component role) follows parts and inputs, the standards questions only
+    parts; a relation type given the assembly role in the ontology joins both with no code."""
+    from store.standards import ASSEMBLY, wider_steps, within_steps
+
+    assert SCHEMA.with_role(ASSEMBLY) == ("componentOf",)
+    assert SCHEMA.with_role("ComponentRole") == ("componentOf", "inputTo")
+    assert SCHEMA.explanation_direction("componentOf") == "forward"
+    assert not any(t == "inputTo" for t, _ in (*wider_steps(SCHEMA), *within_steps(SCHEMA)))
+    path = _extension_file().with_name("assembly.ttl")
+    prefixes = _extension_file().read_text(encoding="utf-8").split("\nts:", 1)[0]
+    path.write_text(prefixes + "\n" + ASSEMBLY_EXTENSION, encoding="utf-8")
+    grown = load_schema([ONTOLOGY_FILE, path])
+    assert grown.with_role(ASSEMBLY) == ("componentOf", "fittedInto")
+    assert "fittedInto" in grown.with_role("ComponentRole")
+    assert {t for t, _ in wider_steps(grown)} >= {"componentOf", "fittedInto"}
