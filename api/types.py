@@ -156,7 +156,12 @@ class SourceNode:
     publisher: str | None
     url: str | None
     published: date | None
-    kind: str | None
+    source_type: str | None = strawberry.field(
+        description="What the document is: `article`, `dataset`, `government-notice`..."
+    )
+    kind: str | None = strawberry.field(
+        deprecation_reason="Use `sourceType`: `kind` names an entity's class elsewhere."
+    )
 
     @classmethod
     def of(cls, source: model.Source) -> SourceNode:
@@ -166,7 +171,8 @@ class SourceNode:
             publisher=source.publisher,
             url=source.url,
             published=source.published,
-            kind=source.kind,
+            source_type=source.source_type,
+            kind=source.source_type,
         )
 
 

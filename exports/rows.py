@@ -74,7 +74,7 @@ SOURCE_COLUMNS: tuple[Column, ...] = (
     Column("publisher", STRING),
     Column("url", STRING),
     Column("published", DATE),
-    Column("kind", STRING),
+    Column("source_type", STRING),
 )
 
 

@@ -35,6 +35,7 @@ from ingest.reader import display_name
 from ingest.records import (
     CITATION_COLUMNS,
     ENTITY_FIELDS,
+    FORMER_SOURCE_TYPE,
     RELATION_COLUMNS,
     SOURCE_FIELDS,
     SOURCE_SEPARATOR,
@@ -132,7 +133,7 @@ def _columns(role: str, schema: Schema) -> tuple[str, ...]:
     relations, every attribute or qualifier the ontology declares (which ones a row may set
     depends on its kind or type: the record validator judges that)."""
     if role == "sources":
-        return SOURCE_FIELDS
+        return (*SOURCE_FIELDS, FORMER_SOURCE_TYPE)
     if role == "entities":
         attributes = sorted({a for c in schema.classes.values() for a in c.attributes})
         return (*ENTITY_FIELDS, *attributes)

@@ -19,6 +19,9 @@ BAD_ID = (
 )
 UNKNOWN_FIELD = "unknown field {key!r}{hint}; expected {expected}"
 UNKNOWN_SOURCE_FIELD = "unknown field {key!r}; a source has {expected}"
+SOURCE_TYPE_TWICE = (
+    "sourceType {new!r} and its former name kind {old!r} differ; write sourceType only"
+)
 UNKNOWN_DEFAULT_FIELD = "unknown field {key!r}; defaults may set {expected}"
 UNKNOWN_PROVENANCE_FIELD = "unknown field {key!r}; a provenance entry has source and evidence"
 NOT_AN_ATTRIBUTE = "{key!r} is not an attribute of {kind} (its attributes: {allowed})"

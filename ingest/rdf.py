@@ -52,7 +52,7 @@ _SOURCE_FIELDS: dict[str, tuple[URIRef, URIRef | None]] = {
     "publisher": (TS.publisher, None),
     "url": (TS.url, XSD.anyURI),
     "published": (TS.published, XSD.date),
-    "kind": (TS.sourceKind, None),
+    "source_type": (TS.sourceKind, None),
 }
 _XSD_OF = {"date": XSD.date, "float": XSD.decimal, "int": XSD.integer, "bool": XSD.boolean}
 

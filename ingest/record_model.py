@@ -16,7 +16,11 @@ from ingest.values import RecordInput
 from ontology.model import Entity, Provenance, Relation, Source
 from ontology.schema import Schema
 
-SOURCE_FIELDS = ("id", "title", "publisher", "url", "published", "kind")
+SOURCE_FIELDS = ("id", "title", "publisher", "url", "published", "sourceType")
+FORMER_SOURCE_TYPE = "kind"
+"""The former name of ``sourceType``, still read (a differing value in both is an error)."""
+SOURCE_FIELD_NAMES = {"source_type": "sourceType"}
+"""The record field of each :class:`~ontology.model.Source` attribute named otherwise."""
 ENTITY_FIELDS = ("id", "kind", "name", "names", "aliases", "wikidata", "description")
 RELATION_FIELDS = ("type", "from", "to", "id", "confidence", "validFrom", "validTo", "provenance")
 RELATION_COLUMNS = ("id", "type", "from", "to", "confidence", "validFrom", "validTo")

@@ -23,6 +23,7 @@ from ingest.record_model import (
     CITATION_COLUMNS,
     DEFAULT_FIELDS,
     ENTITY_FIELDS,
+    FORMER_SOURCE_TYPE,
     NO_DEFAULTS,
     PROVENANCE_FIELDS,
     RELATION_COLUMNS,
@@ -81,17 +82,27 @@ def read_source(record: RecordInput, rules: Rules, problems: list[Problem]) -> S
     r = FieldReader(record, problems)
     expected = ", ".join(SOURCE_FIELDS)
     r.unknown_fields(
-        SOURCE_FIELDS, lambda k: msg.UNKNOWN_SOURCE_FIELD.format(key=k, expected=expected)
+        (*SOURCE_FIELDS, FORMER_SOURCE_TYPE),
+        lambda k: msg.UNKNOWN_SOURCE_FIELD.format(key=k, expected=expected),
     )
     values: dict[str, object] = {"id": r.slug("id", ENTITY_ID_PATTERN, required=True)}
-    for key in ("title", "publisher", "url", "kind"):
+    for key in ("title", "publisher", "url"):
         values[key] = r.text(key)
+    values["source_type"] = _source_type(r)
     values["published"] = r.value("published", "date")
     url = values["url"]
     if url is not None and rules.value_problem("url", url) is not None:
         r.problem("url", msg.BAD_URL.format(value=url))
     source = Source.model_validate(values) if r.ok else None
     return SourceRecord(origin_of(record), source, r.ok)
+
+
+def _source_type(r: FieldReader) -> str | None:
+    """``sourceType``, or its former name ``kind`` when only that is written."""
+    new, old = r.text("sourceType"), r.text(FORMER_SOURCE_TYPE)
+    if new is not None and old is not None and new != old:
+        r.problem(FORMER_SOURCE_TYPE, msg.SOURCE_TYPE_TWICE.format(new=new, old=old))
+    return new if new is not None else old
 
 
 def read_entity(

@@ -29,6 +29,7 @@ from typing import Any
 from ingest.importers.common import Place, Record, SourceImport, slug, validate_records
 from ingest.importers.countries import country_code
 from ingest.importers.registry import CURATED, near_miss_sources, priority_of, refs_by_spelling
+from ingest.record_model import SOURCE_FIELD_NAMES
 from ingest.resolution.decisions import Decisions
 from ingest.resolution.matching import (
     AUTO_MERGE,
@@ -85,7 +86,7 @@ def graph_records(graph: Graph) -> tuple[list[Record], list[Record], list[Record
     """A validated graph back as fact records: (sources, entities, relations)."""
     sources = [
         {
-            k: (v.isoformat() if isinstance(v, date) else v)
+            SOURCE_FIELD_NAMES.get(k, k): (v.isoformat() if isinstance(v, date) else v)
             for k, v in s.model_dump().items()
             if v is not None
         }

@@ -41,7 +41,7 @@ THRESHOLDS: dict[str, float] = {
 DEFAULT_MAX_AGE_DAYS = 3 * 365
 # Sources of this kind are not documents: citing one marks a relation as the curators'
 # inference (see ingest/FORMAT.md); the review counts such relations.
-INFERENCE_KIND = "analyst-inference"
+INFERENCE_SOURCE_TYPE = "analyst-inference"
 
 # Checks, in report order, with the meaning printed in the legend.
 CHECKS: dict[str, str] = {
@@ -215,7 +215,7 @@ def _figures(facts: _Facts, findings: Sequence[Finding]) -> dict[str, Figures]:
     """Counts per file: relations, their evidence and inferences, sources and findings."""
     per_file = {name: Figures() for name in facts.files}
     inference_sources = {
-        sid for sid, (src, _) in facts.sources.items() if src.kind == INFERENCE_KIND
+        sid for sid, (src, _) in facts.sources.items() if src.source_type == INFERENCE_SOURCE_TYPE
     }
     for rel, origin in facts.relations:
         fig = per_file[origin.file]

@@ -40,7 +40,7 @@ _PROVENANCE_FIELDS = {
     PROV.hadPrimarySource: "provenance.source",
     TS.evidence: "provenance.evidence",
 }
-_SOURCE_FIELDS = {TS.sourceKind: "kind"}
+_SOURCE_FIELDS = {TS.sourceKind: "sourceType"}
 
 
 @dataclass(frozen=True)

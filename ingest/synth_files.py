@@ -45,7 +45,7 @@ class CsvSink:
         self.attributes = sorted({a for c in schema.classes.values() for a in c.attributes})
         self.qualifiers = sorted({q for r in schema.relations.values() for q in r.qualifiers})
         self._files: list[IO[str]] = []
-        self._sources = self._open(out / "sources.csv", ["id", "title", "kind"])
+        self._sources = self._open(out / "sources.csv", ["id", "title", "sourceType"])
         self._entities = self._open(
             out / "entities.csv", ["id", "kind", "name", "names", "aliases", *self.attributes]
         )
@@ -128,7 +128,7 @@ class YamlSink:
         self._chunks[section] = (handle, left - 1)
 
     def source(self, sid: str, title: str, kind: str) -> None:
-        self._sources.append(f"  - {{id: {sid}, title: {_q(title)}, kind: {kind}}}\n")
+        self._sources.append(f"  - {{id: {sid}, title: {_q(title)}, sourceType: {kind}}}\n")
 
     def entity(self, row: EntityRow) -> None:
         eid, kind, name, attrs, names, aliases = row

@@ -38,7 +38,8 @@ class Source(_Frozen):
     publisher: str | None = None
     url: str | None = None
     published: date | None = None
-    kind: str | None = None
+    source_type: str | None = None
+    """What the document is (``article``, ``dataset``, ``government-notice``...)."""
 
 
 class Provenance(_Frozen):

@@ -30,7 +30,7 @@ _T = TypeVar("_T", bound=Hashable)
 
 _SHARED_FIELDS = {
     "Entity": ("kind", "names", "aliases", "wikidata"),
-    "Source": ("publisher", "published", "kind"),
+    "Source": ("publisher", "published", "source_type"),
 }
 
 

@@ -26,7 +26,7 @@ ENTITY_CORE = frozenset(
 RELATION_CORE = frozenset(
     {"id", "confidence", "valid_from", "valid_to", "prov_source", "prov_evidence", "hash"}
 )
-SOURCE_FIELDS = ("id", "title", "publisher", "url", "published", "kind")
+SOURCE_FIELDS = ("id", "title", "publisher", "url", "published", "source_type")
 
 
 def content_hash(obj: Entity | Relation | Source) -> str:
@@ -119,4 +119,8 @@ def relation_from(m: Mapping[str, Any], type_names: Mapping[str, str]) -> Relati
 
 
 def source_from(m: Mapping[str, Any]) -> Source:
-    return Source(**{k: native(m.get(k)) for k in SOURCE_FIELDS})
+    """A source node; one a load wrote before ``source_type`` had its name holds ``kind``."""
+    fields = {k: native(m.get(k)) for k in SOURCE_FIELDS}
+    if fields["source_type"] is None:
+        fields["source_type"] = native(m.get("kind"))
+    return Source(**fields)

@@ -48,7 +48,7 @@ class _RandomGraph:
         self.firms = [f"f{i}" for i in range(size.firms)]
 
     def build(self) -> Graph:
-        source = Source(id="s0", title="random", kind="dataset")
+        source = Source(id="s0", title="random", source_type="dataset")
         self.entities += [Entity(id=c, kind="Country", name=f"Country {c}") for c in self.countries]
         self.add_technologies()
         self.add_products()

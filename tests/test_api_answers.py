@@ -427,3 +427,19 @@ def test_what_xiaomi_depends_on(client: ApiClient) -> None:
     assert {"tsmc", "qualcomm", "sony", "catl"} <= by_kind["supplier"]
     assert "semiconductors" in by_kind["technology"]
     assert {"china", "taiwan"} <= by_kind["country"]
+
+
+def test_a_source_type_is_served_by_its_name_and_by_its_deprecated_one(
+    client: ApiClient, graph: Graph
+) -> None:
+    relation = next(r for r in sorted(graph.relations.values(), key=lambda r: r.id))
+    cited = graph.sources[relation.provenance[0].source]
+    assert cited.source_type, "the curated sources state what they are"
+    node = client.data(
+        """query($id: ID!) { entity(id: $id) { relations(first: 500) { edges { node {
+            id provenance { source { id sourceType kind } } } } } } }""",
+        id=relation.source,
+    )["entity"]["relations"]["edges"]
+    shown = next(e["node"] for e in node if e["node"]["id"] == relation.id)
+    source = next(p["source"] for p in shown["provenance"] if p["source"]["id"] == cited.id)
+    assert source == {"id": cited.id, "sourceType": cited.source_type, "kind": cited.source_type}

@@ -135,14 +135,14 @@ def _awkward_relations() -> list[Relation]:
 
 def _awkward_sources() -> list[Source]:
     return [
-        Source(id="seed", kind="article"),
+        Source(id="seed", source_type="article"),
         Source(
             id="other",
             title="A, b; “c”",
             publisher="P",
             url="https://example.org/a?b=1,2",
             published=date(2015, 5, 19),
-            kind="government-notice",
+            source_type="government-notice",
         ),
     ]
 

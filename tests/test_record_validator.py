@@ -148,3 +148,35 @@ def test_a_missing_confidence_points_to_file_defaults_only_where_files_have_them
         "missing; set a confidence from 0 to 1 here or in the file's defaults"
     ]
     assert [p.message for p in from_csv] == ["missing; set a confidence from 0 to 1"]
+
+
+@pytest.mark.parametrize(
+    ("fields", "expected"),
+    [
+        ({"sourceType": "article"}, "article"),
+        ({"kind": "article"}, "article"),
+        ({"sourceType": "article", "kind": "article"}, "article"),
+    ],
+)
+def test_a_source_type_reads_by_its_name_or_its_former_one(
+    tmp_path: Path, fields: dict[str, str], expected: str
+) -> None:
+    text = "sources:\n  - id: src\n" + "".join(f"    {k}: {v}\n" for k, v in fields.items())
+    (tmp_path / "facts.yaml").write_text(text, encoding="utf-8")
+    graph, problems = collect([tmp_path / "facts.yaml"], run_shacl=False)
+    assert problems == []
+    assert graph.sources["src"].source_type == expected
+
+
+def test_a_source_type_that_differs_from_its_former_name_is_an_error(tmp_path: Path) -> None:
+    (tmp_path / "facts.yaml").write_text(
+        "sources:\n  - id: src\n    sourceType: article\n    kind: dataset\n", encoding="utf-8"
+    )
+    (tmp_path / "sources.csv").write_text("id,sourceType,kind\nsrc,article,dataset\n")
+    _, from_yaml = collect([tmp_path / "facts.yaml"], run_shacl=False)
+    _, from_csv = collect_bulk([tmp_path])
+    for problems, line in ((from_yaml, 4), (from_csv, 2)):
+        assert [(p.line, p.field) for p in problems] == [(line, "kind")]
+        assert "sourceType 'article' and its former name kind 'dataset' differ" in (
+            problems[0].message
+        )

@@ -50,7 +50,7 @@ def graph_of(entities: list[tuple[str, str]], relations: list[Relation]) -> Grap
         [Entity(id=i, kind=k, name=i.replace("-", " ").title()) for i, k in entities],
         relations,
         [Source(id="trade-press", title="Lithography market review", publisher="Trade Press",
-                url="https://example.org/litho", published=date(2024, 5, 1), kind="news")],
+                url="https://example.org/litho", published=date(2024, 5, 1), source_type="news")],
     )  # fmt: skip
 
 

@@ -260,7 +260,7 @@ def dataset_source(
         "title": title,
         "publisher": publisher,
         "published": released.isoformat(),
-        "kind": "dataset",
+        "sourceType": "dataset",
     }
     if url:
         record["url"] = url

@@ -146,7 +146,12 @@ class _Builder:
         sid = self.sources.get(url)
         if sid is None:
             sid = f"web-{slug(url.split('//', 1)[1], 40)}-{short_hash(url)}"
-            record: Record = {"id": sid, "url": url, "title": title, "kind": "government-notice"}
+            record: Record = {
+                "id": sid,
+                "url": url,
+                "title": title,
+                "sourceType": "government-notice",
+            }
             if when:
                 record["published"] = when.isoformat()
             self.imp.add_source(record)

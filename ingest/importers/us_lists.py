@@ -334,7 +334,7 @@ class _Builder:
             "title": key.replace("-", " "),
             "publisher": "Federal Register",
             "url": f"https://www.federalregister.gov/citation/{key}",
-            "kind": "government-notice",
+            "sourceType": "government-notice",
         }
         if when:
             record["published"] = when.isoformat()
