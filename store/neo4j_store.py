@@ -266,17 +266,19 @@ class Neo4jStore:
         statements = q.schema_statements(
             [*self._schema.entity_kinds, q.SOURCE_LABEL], self._all_types
         )
-        return {**statements, **neo4j_search.SCHEMA, **hq.SCHEMA}
+        attributes = neo4j_listing.attribute_indexes(self._schema)
+        return {**statements, **attributes, **neo4j_search.SCHEMA, **hq.SCHEMA}
 
     def ensure_schema(self) -> list[str]:
         """Create the missing constraints and indexes; return the names created.
 
         Everything is derived from the ontology (a uniqueness constraint on ``id`` per
-        entity kind and for sources, an ``id`` index per relationship type, the names
-        full-text index), so a new class in the Turtle gets its constraint on the next load.
-        Existing names are read first, so an up-to-date database costs one round trip; the
-        missing ones are created in a single transaction (schema commands may share one,
-        as long as it writes no data). Indexes are not awaited: no query of this store
+        entity kind and for sources, an ``id`` index per relationship type, a range index
+        per entity attribute for list filters, the names full-text index), so a new class
+        in the Turtle gets its constraint on the next load. Existing names are read first,
+        so an up-to-date database costs one round trip; the missing ones are created in a
+        single transaction (schema commands may share one, as long as it writes no data).
+        Indexes are not awaited: no query of this store
         depends on them being online, only on the constraints, which are.
         """
         wanted = self.schema_statements()
