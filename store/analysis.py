@@ -77,6 +77,14 @@ class ExposureEngine(Protocol):
     def rule_versions(self, policy: str) -> list[RuleVersion]: ...
 
 
+@runtime_checkable
+class DependencyEngine(Protocol):
+    """A store that answers :func:`dependencies` itself (see :mod:`store.neo4j_dependencies`):
+    exactly this module's answer, in a fixed number of round trips."""
+
+    def firm_dependencies(self, firm: str, *, max_depth: int, day: date) -> list[Dependency]: ...
+
+
 def _versions(store: GraphStore, schema: Schema, policy: str) -> list[RuleVersion]:
     if isinstance(store, ExposureEngine):
         return store.rule_versions(policy)
@@ -314,8 +322,10 @@ def dependencies(
     through products), and the jurisdictions where they are headquartered. Paths start at
     ``firm``'s end. Order: suppliers, technologies, countries; each by depth, then id.
     """
-    _require(store, schema, firm, ORGANIZATION)
     day = _day(as_of)
+    if isinstance(store, DependencyEngine):
+        return store.firm_dependencies(firm, max_depth=max_depth, day=day)
+    _require(store, schema, firm, ORGANIZATION)
     orgs, depth_of = _supplier_tiers(store, schema, firm, max_depth, day)
     org_ids = sorted(orgs)
     made = store.edges(org_ids, schema.with_role(PRODUCTION), Direction.OUT, day)

@@ -372,6 +372,24 @@ SET a = row
 RETURN count(*) AS done
 """
 
+# Each policy's answers for every date (see store.answer_timeline): one node per interval
+# of dates over which the answer is constant, ``valid_from`` inclusive, ``valid_to``
+# exclusive, absent when open; the same parallel lists as an :ExposureAnswers node.
+INTERVALS_LABEL: Final = "ExposureInterval"
+
+DELETE_INTERVALS: Final = """
+MATCH (a:ExposureInterval)
+DELETE a
+RETURN count(*) AS done
+"""
+
+CREATE_INTERVALS: Final = """
+UNWIND $rows AS row
+CREATE (a:ExposureInterval)
+SET a = row
+RETURN count(*) AS done
+"""
+
 SET_GRAPH_STATE: Final = """
 MERGE (m:TechsovGraph {key: 'graph'})
 SET m.version = $version, m.answers_on = $answers_on, m.digest = $digest
@@ -405,8 +423,8 @@ RETURN rows
 
 
 # --- path ----------------------------------------------------------------------------------
-# The shortest-path search reads the relations around both ends (store.neo4j_path.LAYERS)
-# and applies the tie-break of store.analysis.shortest_path in Python; longer searches
+# The shortest-path search is two-sided (store.neo4j_path: AROUND and MEET) and applies the
+# tie-break of store.analysis.shortest_path in Python; longer searches
 # than PATH_MAX_LENGTH are evaluated by store.analysis.
 
 PATH_MAX_LENGTH: Final = 6

@@ -31,11 +31,11 @@ from neo4j.api import BookmarkManager
 from ontology.errors import LoadFailed, StoreUnavailable
 from ontology.model import Entity, Graph, Relation, Source
 from ontology.schema import Schema
-from store import neo4j_history, neo4j_listing, neo4j_search
+from store import neo4j_dependencies, neo4j_history, neo4j_listing, neo4j_search
 from store import neo4j_history_queries as hq
 from store import neo4j_path as qp
 from store import neo4j_queries as q
-from store.analysis import Exposure
+from store.analysis import Dependency, Exposure
 from store.answers import ANSWER_DEPTH, ANSWER_FIRST, ExposureAnswers, Today, policies_of
 from store.base import (
     Direction,
@@ -475,15 +475,15 @@ class Neo4jStore:
         path to itself), which the caller then evaluates live."""
         if start == end or not 1 <= max_length <= q.PATH_MAX_LENGTH:
             return False, None
-        chosen = {t: "both" for t in self._type_names.values()} if ways is None else ways
-        by_way: dict[str, list[str]] = {"forward": [], "backward": [], "both": []}
-        for name, way in chosen.items():
-            if name in self._schema.relations:
-                by_way[way].append(self._schema.relations[name].neo4j_type)
-        neo_ways = {t: way for way, types in by_way.items() for t in types}
-        return True, qp.shortest_path(
-            self._read, self._relation, start, end, max_length=max_length, ways=neo_ways, day=day
-        )
+        found = qp.shortest_path(self._read, self._relation, self._schema, start, end,
+                                 max_length=max_length, ways=ways, day=day)  # fmt: skip
+        return True, found
+
+    def firm_dependencies(self, firm: str, *, max_depth: int, day: date) -> list[Dependency]:
+        """:func:`store.analysis.dependencies` in two reads (:mod:`.neo4j_dependencies`)."""
+        read, schema, types, relation = self._read, self._schema, self._types, self._relation
+        return neo4j_dependencies.dependencies(read, schema, types, relation, firm,
+                                               max_depth=max_depth, day=day)  # fmt: skip
 
     def bookmarks(self) -> list[str]:
         """The bookmarks of the newest writes this store made or was told of.
