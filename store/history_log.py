@@ -32,6 +32,7 @@ FIRST_VERSION = 1
 KINDS: tuple[FactKind, ...] = ("entity", "relation", "source")
 Fact = Entity | Relation | Source
 _MODELS: dict[FactKind, type[Fact]] = {"entity": Entity, "relation": Relation, "source": Source}
+_FORMER_SOURCE_TYPE = "kind"
 _DATE_TAG = "$date"
 
 _K = TypeVar("_K")
@@ -61,12 +62,19 @@ def decode_fact(kind: FactKind, text: str) -> Fact:
             return date.fromisoformat(obj[_DATE_TAG])
         return obj
 
-    return _MODELS[kind].model_validate(json.loads(text, object_hook=untag))
+    data = json.loads(text, object_hook=untag)
+    if kind == "source" and _FORMER_SOURCE_TYPE in data:  # written before its rename
+        data["source_type"] = data.pop(_FORMER_SOURCE_TYPE)
+    return _MODELS[kind].model_validate(data)
 
 
 def payload(fact: Fact) -> dict[str, object]:
-    """The fact as a feed shows it (JSON types)."""
-    return fact.model_dump(mode="json")
+    """The fact as a feed shows it (JSON types); a source keeps its type under the former
+    key ``kind`` as well, as readers of the feed had it before ``source_type``."""
+    data = fact.model_dump(mode="json")
+    if isinstance(fact, Source):
+        data[_FORMER_SOURCE_TYPE] = fact.source_type
+    return data
 
 
 def facts_of(graph: Graph) -> Iterator[tuple[FactKind, Mapping[str, Fact]]]:

@@ -105,7 +105,7 @@ def sample_graph() -> Graph:
         publisher="Bureau of Industry and Security",
         url="https://www.bis.gov/entity-list",
         published=date(2019, 5, 16),
-        kind="regulation",
+        source_type="regulation",
     )
     b.entity(
         "huawei",
