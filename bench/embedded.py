@@ -32,11 +32,12 @@ from ingest.synth import SIZES, generate
 RESULTS = REPO_ROOT / "bench" / "results" / "latest.json"
 
 
-def probe(data: Path, cache_dir: Path) -> dict[str, Any]:
+def probe(data: Path, cache_dir: Path, keep: str = "image") -> dict[str, Any]:
     """One start in a fresh process through ``cache_dir`` (see :mod:`bench.probe`)."""
     started = time.perf_counter()
+    command = ["-m", "bench.probe", str(data), "--cache-dir", str(cache_dir), "--keep", keep]
     done = subprocess.run(
-        [sys.executable, "-m", "bench.probe", str(data), "--cache-dir", str(cache_dir)],
+        [sys.executable, *command],
         cwd=REPO_ROOT,
         capture_output=True,
         text=True,
@@ -47,16 +48,36 @@ def probe(data: Path, cache_dir: Path) -> dict[str, Any]:
     return result
 
 
-def cold_and_warm(data: Path) -> dict[str, Any]:
+def cold_and_warm(data: Path, keep: str = "image") -> dict[str, Any]:
     """The cold start into an empty cache, then the warm start from what it wrote."""
     with tempfile.TemporaryDirectory(prefix="techsov-probe-cache-") as cache:
-        cold = probe(data, Path(cache))
-        warm = probe(data, Path(cache))
+        cold = probe(data, Path(cache), keep)
+        warm = probe(data, Path(cache), keep)
     if cold["cache"] != "miss" or warm["cache"] != "hit":
         raise RuntimeError(
             f"expected a cache miss then a hit, got {cold['cache']}, {warm['cache']}"
         )
     return {**warm, "cold": cold}
+
+
+def side_by_side(data: Path) -> dict[str, Any]:
+    """The store's image cache, and the graph-only cache as the baseline, started
+    alternately (image, graph, image, graph) so both see the same machine; the figures
+    are the image's, with the baseline's under ``graph_cache``."""
+    with (
+        tempfile.TemporaryDirectory(prefix="techsov-probe-cache-") as images,
+        tempfile.TemporaryDirectory(prefix="techsov-probe-cache-") as graphs,
+    ):
+        runs = {
+            (keep, when): probe(data, Path(folder), keep)
+            for when in ("cold", "warm")
+            for keep, folder in (("image", images), ("graph", graphs))
+        }
+    for (keep, when), run in runs.items():
+        if run["cache"] != ("miss" if when == "cold" else "hit"):
+            raise RuntimeError(f"{keep} {when} start: cache {run['cache']}")
+    baseline = {**runs["graph", "warm"], "cold": runs["graph", "cold"]}
+    return {**runs["image", "warm"], "cold": runs["image", "cold"], "graph_cache": baseline}
 
 
 def _data(work: Path, size: str, seed: int) -> Path:
@@ -90,6 +111,12 @@ def main(argv: list[str] | None = None) -> int:
         "--work", type=Path, default=Path(tempfile.gettempdir()) / "techsov-bench-data"
     )
     parser.add_argument("--write", action="store_true", help="merge into latest.json")
+    parser.add_argument(
+        "--baseline",
+        action="store_true",
+        help="also start from a cache of the validated graph only (built into the store "
+        "at every start), alternating with the image cache",
+    )
     args = parser.parse_args(argv)
     run = {
         "command": "python -m bench.embedded " + " ".join(argv),
@@ -101,7 +128,8 @@ def main(argv: list[str] | None = None) -> int:
     for size in filter(None, (s.strip() for s in args.sizes.split(","))):
         if size not in SIZES:
             parser.error(f"unknown size {size!r}")
-        figures[size] = cold_and_warm(_data(args.work, size, args.seed))
+        data = _data(args.work, size, args.seed)
+        figures[size] = side_by_side(data) if args.baseline else cold_and_warm(data)
         print(f"{size}: {json.dumps(figures[size])}", file=sys.stderr)
     if args.write:
         merge(RESULTS, figures, run)

@@ -51,6 +51,9 @@ class History:
         retired: list[RetiredFact] = []
         changed = False
         for (kind, before), (_, after) in zip(facts_of(old), facts_of(new), strict=True):
+            if not before and number == FIRST_VERSION:
+                changed = changed or bool(after)  # all new, and they hold no entry
+                continue
             for fid, fact in after.items():
                 previous = before.get(fid)
                 if previous == fact:

@@ -57,6 +57,7 @@ from store.base import (
 )
 from store.embedded_graph import Adjacency, LazySearchIndex
 from store.embedded_history import History
+from store.embedded_image import StoreImage, prepare
 from store.history import FactChange, GraphVersion
 from store.history_log import VersionReaders, version_at
 from store.listing import EntityPage, EntityQuery
@@ -124,6 +125,9 @@ class _Progress:
 def _diff(old: Mapping[str, Any], new: Mapping[str, Any]) -> ChangeCount:
     """Count changes between two id-keyed collections; equal models are ``unchanged``."""
     count = ChangeCount()
+    if not old:  # a first load: everything is new (and a million comparisons are saved)
+        count.created = len(new)
+        return count
     for key, value in new.items():
         if key not in old:
             count.created += 1
@@ -135,46 +139,26 @@ def _diff(old: Mapping[str, Any], new: Mapping[str, Any]) -> ChangeCount:
     return count
 
 
-def _by_id(items: Mapping[str, _T], what: str) -> dict[str, _T]:
-    """Copy ``items`` in id order, refusing a key that differs from the object's id
-    (the stored graph would otherwise not equal the loaded one)."""
-    out: dict[str, _T] = {}
-    for key in sorted(items):
-        item_id = getattr(items[key], "id", None)
-        if item_id != key:
-            raise LoadFailed(f"{what} stored under key {key!r} has id {item_id!r}")
-        out[key] = items[key]
-    return out
-
-
 def _build(graph: Graph, progress: _Progress, *, searchable: bool = True) -> _State:
     """Build a complete state from ``graph``; raises rather than return a partial one.
-    Without ``searchable`` the search index stays empty (a reader for traversals only)."""
-    entities = _by_id(graph.entities, "entity")
-    relations = _by_id(graph.relations, "relation")
-    sources = _by_id(graph.sources, "source")
-
-    for _ in progress.over("entities", list(entities.values())):
-        pass  # entities are plain lookups; the stage only keeps progress reports complete
-    for rel in progress.over("relations", list(relations.values())):
-        if rel.source not in entities or rel.target not in entities:
-            # A fact about an unknown entity is a broken graph, not something to store.
-            missing = [end for end in (rel.source, rel.target) if end not in entities]
-            raise LoadFailed(f"relation {rel.id} links unknown entities: {', '.join(missing)}")
-    adjacency = Adjacency.build(relations.values())
-    for _ in progress.over("sources", list(sources.values())):
-        pass  # sources are plain lookups; the stage only keeps progress reports complete
-    # Built once the state is published (EmbeddedStore.load) or on the first search.
+    Without ``searchable`` the search index stays empty (a reader for traversals only);
+    with it, the index is built once the state is published (EmbeddedStore.load) or on
+    the first search."""
+    image = prepare(graph, searchable=False, over=progress.over)
     index = (
-        LazySearchIndex(entities.values())
+        LazySearchIndex(image.entities.values())
         if searchable
         else LazySearchIndex.of(SearchIndex.empty())
     )
+    return _state_of(image, index)
+
+
+def _state_of(image: StoreImage, index: LazySearchIndex) -> _State:
     return _State(
-        graph=adjacency,
-        entities=MappingProxyType(entities),
-        relations=MappingProxyType(relations),
-        sources=MappingProxyType(sources),
+        graph=image.adjacency,
+        entities=MappingProxyType(image.entities),
+        relations=MappingProxyType(image.relations),
+        sources=MappingProxyType(image.sources),
         index=index,
     )
 
@@ -240,27 +224,56 @@ class EmbeddedStore:
         reported as :class:`LoadFailed`; the previous graph stays in place either way.
         """
         with self._lock:
-            current = self._state
             try:
                 new = _build(graph, _Progress(progress, PROGRESS_EVERY))
             except TechsovError:
                 raise
             except Exception as exc:
                 raise LoadFailed(f"embedded load failed, nothing changed: {exc}") from exc
-            summary = LoadSummary(
-                entities=_diff(current.entities, new.entities),
-                relations=_diff(current.relations, new.relations),
-                sources=_diff(current.sources, new.sources),
-                dry_run=dry_run,
-            )
-            if not dry_run:
-                answered = self._answered(new, progress)
-                history = current.history
-                if summary.changed:
-                    history = history.advance(_graph(current), graph, digest)
-                self._state = replace(answered, version=next(self._versions), history=history)
-                self._state.index.start()
-            return summary
+            return self._publish(new, graph, dry_run, progress, digest)
+
+    def load_image(
+        self,
+        image: StoreImage,
+        *,
+        progress: ProgressCallback | None = None,
+        digest: str | None = None,
+    ) -> LoadSummary:
+        """:meth:`load` of a graph already built (see :mod:`store.embedded_image`): the
+        image's parts are published as they are, so this costs no more than the summary
+        and the history; a search index missing from the image is built as in :meth:`load`."""
+        index = (
+            LazySearchIndex(image.entities.values())
+            if image.index is None
+            else LazySearchIndex.of(image.index)
+        )
+        with self._lock:
+            return self._publish(_state_of(image, index), image.graph, False, progress, digest)
+
+    def _publish(
+        self,
+        new: _State,
+        graph: Graph,
+        dry_run: bool,
+        progress: ProgressCallback | None,
+        digest: str | None,
+    ) -> LoadSummary:
+        """Publish ``new`` (built from ``graph``) in one assignment; the caller holds the lock."""
+        current = self._state
+        summary = LoadSummary(
+            entities=_diff(current.entities, new.entities),
+            relations=_diff(current.relations, new.relations),
+            sources=_diff(current.sources, new.sources),
+            dry_run=dry_run,
+        )
+        if not dry_run:
+            answered = self._answered(new, progress)
+            history = current.history
+            if summary.changed:
+                history = history.advance(_graph(current), graph, digest)
+            self._state = replace(answered, version=next(self._versions), history=history)
+            self._state.index.start()
+        return summary
 
     def _answered(self, state: _State, progress: ProgressCallback | None) -> _State:
         """``state`` with today's exposure answers (see :mod:`store.answers`), computed

@@ -9,6 +9,11 @@ validation produced then. A graph is kept with its equal parts shared
 (:func:`store.compact.share`), which makes the entry and the graph read back from it a
 fraction of the size.
 
+For the embedded store the cache keeps more than the graph: :func:`cached_image` keeps the
+store's finished structures (:class:`store.embedded_image.StoreImage`: the facts in id
+order, their adjacency and the search index), keyed by the store's code as well, so a
+restart publishes them as read instead of building them again.
+
 The cache lives in the user's cache directory (never in the repository), written under a
 temporary name and renamed, so a half-written entry is never read. A corrupt or
 unreadable entry is treated as a miss.
@@ -17,7 +22,7 @@ unreadable entry is treated as a miss.
 from __future__ import annotations
 
 import contextlib
-import gc
+import copyreg
 import hashlib
 import os
 import pickle
@@ -25,13 +30,18 @@ import tempfile
 from collections.abc import Callable, Iterable, Sequence
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
+from types import MappingProxyType
+from typing import Any
 
 import ingest
 import ontology
+import store
 from ontology.model import Graph
 from store.compact import share
+from store.embedded_image import StoreImage, collector_paused
 
-_FORMAT = b"techsov-graph-cache-1"
+_FORMAT = b"techsov-graph-cache-2"
+_UNREADABLE = (OSError, pickle.PickleError, EOFError, AttributeError, ImportError, TypeError)
 
 
 def _files(path: Path) -> list[Path]:
@@ -79,38 +89,74 @@ def cached_graph(
     if cache_dir is None:
         return build(), False
     entry = cache_dir / f"{inputs_digest(paths)}.pickle"
-    try:
-        graph = _read(entry)
-        if isinstance(graph, Graph):
-            return graph, True
-    except (OSError, pickle.PickleError, EOFError, AttributeError, ImportError, TypeError):
-        pass
+    found = _read(entry)
+    if isinstance(found, Graph):
+        return found, True
     graph = share(build())
-    try:
-        cache_dir.mkdir(parents=True, exist_ok=True)
-        fd, partial = tempfile.mkstemp(dir=cache_dir, prefix=".graph-")
-        with os.fdopen(fd, "wb") as handle:
-            pickle.dump(graph, handle, protocol=pickle.HIGHEST_PROTOCOL)
-        os.replace(partial, entry)
-        _prune(cache_dir, keep=entry)
-    except OSError:
-        pass  # a read-only or full cache directory only costs speed
+    _write(cache_dir, entry, graph)
     return graph, False
 
 
-def _read(entry: Path) -> object:
-    """Unpickle ``entry`` with the cyclic garbage collector paused: a large graph is
-    millions of new objects, each batch of which would otherwise start a collection that
-    walks all those made before (half the time of reading a million relations), while
-    none of them can be garbage yet."""
-    enabled = gc.isenabled()
-    gc.disable()
+def cached_image(
+    paths: Sequence[Path],
+    cache_dir: Path | None,
+    build: Callable[[], Graph],
+    prepare: Callable[[Graph], StoreImage],
+) -> tuple[StoreImage, bool]:
+    """The embedded store's image of the graph built from ``paths`` (``prepare`` makes it
+    from the graph ``build`` returns), from the cache when it holds one; and whether it
+    did. The entry's key covers the store's code too: an image is that code's structures."""
+    if cache_dir is None:
+        return prepare(build()), False
+    code = [Path(store.__file__).parent]
+    entry = cache_dir / f"{inputs_digest(paths, extra=code)}.image.pickle"
+    found = _read(entry)
+    if isinstance(found, StoreImage):
+        return found, True
+    image = prepare(share(build()))
+    _write(cache_dir, entry, image)
+    return image, False
+
+
+def _write(cache_dir: Path, entry: Path, value: object) -> None:
+    """Write ``value`` under a temporary name, then rename it to ``entry``."""
     try:
-        with open(entry, "rb") as handle:
+        cache_dir.mkdir(parents=True, exist_ok=True)
+        fd, partial = tempfile.mkstemp(dir=cache_dir, prefix=".graph-")
+        try:
+            with os.fdopen(fd, "wb") as handle:
+                pickler = pickle.Pickler(handle, protocol=pickle.HIGHEST_PROTOCOL)
+                pickler.dispatch_table = {**copyreg.dispatch_table, MappingProxyType: _proxy_reduce}
+                pickler.dump(value)
+            os.replace(partial, entry)
+        finally:
+            with contextlib.suppress(OSError):
+                os.unlink(partial)
+        _prune(cache_dir, keep=entry)
+    except (OSError, pickle.PicklingError):
+        pass  # a read-only or full cache directory only costs speed
+
+
+def _proxy_reduce(proxy: MappingProxyType[Any, Any]) -> tuple[Any, ...]:
+    """Read-only views (the search index holds some) are kept as the dicts they show."""
+    return (_proxy, (dict(proxy),))
+
+
+def _proxy(items: dict[Any, Any]) -> MappingProxyType[Any, Any]:
+    return MappingProxyType(items)
+
+
+def _read(entry: Path) -> object:
+    """Unpickle ``entry`` with the cyclic garbage collector paused (see
+    :mod:`store.embedded_image`: half the time of reading a million relations); ``None``
+    for an entry that is missing, corrupt or unreadable, which is a miss."""
+    try:
+        with collector_paused(), open(entry, "rb") as handle:
             return pickle.load(handle)
-    finally:
-        if enabled:
-            gc.enable()
+    except _UNREADABLE:
+        return None
+    except (ValueError, IndexError, KeyError, UnicodeDecodeError, MemoryError):
+        return None  # a truncated or damaged pickle raises any of these
 
 
 def _prune(cache_dir: Path, keep: Path, limit: int = 8) -> None:

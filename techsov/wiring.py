@@ -20,9 +20,10 @@ from ontology.errors import StoreUnavailable
 from ontology.model import Graph
 from ontology.schema import Schema, default_schema
 from store.base import GraphStore, ProgressCallback
+from store.embedded_image import StoreImage, prepare
 from store.embedded_store import EmbeddedStore
 from store.neo4j_store import Neo4jStore
-from techsov.graph_cache import cached_graph
+from techsov.graph_cache import cached_graph, cached_image
 from techsov.settings import Settings
 
 
@@ -68,6 +69,24 @@ def read_graph_cached(
     if source_texts or not settings.graph_cache or schema is not default_schema():
         return build(), False
     return cached_graph(files, settings.graph_cache_dir, build)
+
+
+def read_image_cached(
+    settings: Settings, schema: Schema, paths: Sequence[Path] = ()
+) -> tuple[StoreImage, bool]:
+    """The embedded store's image (:mod:`store.embedded_image`) of the facts, and whether
+    it came from the cache: on a hit the store is published as read, with no build."""
+    files = data_paths(settings, paths)
+
+    def build() -> Graph:
+        return build_graph(files, schema)
+
+    def image_of(graph: Graph) -> StoreImage:
+        return prepare(graph, searchable=True)
+
+    if not settings.graph_cache or schema is not default_schema():
+        return image_of(build()), False
+    return cached_image(files, settings.graph_cache_dir, build, image_of)
 
 
 def open_driver(settings: Settings) -> neo4j.Driver:
@@ -126,7 +145,7 @@ def serving_store(
         "(the first run takes about half a minute; later runs reuse the result)"
     )
     started = time.perf_counter()
-    graph, cached = read_graph_cached(settings, schema, paths)
+    image, cached = read_image_cached(settings, schema, paths)
     log(
         "validated graph taken from the cache (inputs unchanged)"
         if cached
@@ -134,7 +153,7 @@ def serving_store(
     )
     log("loading the embedded store")
     embedded = EmbeddedStore(schema)
-    embedded.load(graph, progress=progress)
+    embedded.load_image(image, progress=progress)
     yield embedded
 
 

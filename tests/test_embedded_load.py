@@ -13,6 +13,7 @@ from ontology.errors import LoadFailed
 from ontology.model import Graph
 from ontology.schema import default_schema
 from store.base import Direction
+from store.embedded_image import prepare
 from store.embedded_store import EmbeddedStore
 
 SCHEMA = default_schema()
@@ -125,6 +126,37 @@ def test_search_index_is_built_after_the_load_and_found_by_the_first_search() ->
     assert [h.entity_id for h in store.search("xiaomi", None, 1)] == ["xiaomi"]
     store.load(Graph())  # the next state has its own index, of its own entities
     assert store.search("xiaomi", None, 1) == []
+
+
+# -- store images ----------------------------------------------------------------------
+
+
+def test_a_stored_image_answers_as_the_loaded_graph_does() -> None:
+    loaded = loaded_store(SCHEMA)
+    image = prepare(sample_graph(), searchable=True)
+    published = EmbeddedStore(SCHEMA)
+    summary = published.load_image(image)
+    assert summary.relations.created == 7 and summary.changed
+    assert published.snapshot() == loaded.snapshot()
+    assert published.counts() == loaded.counts()
+    ids = sorted(sample_graph().entities)
+    for direction in Direction:
+        assert published.edges(ids, None, direction, None) == loaded.edges(
+            ids, None, direction, None
+        )
+        assert published.relations(ids, direction, None, 2, None) == loaded.relations(
+            ids, direction, None, 2, None
+        )
+    for query in ("xiaomi", "tsmc", "semi"):
+        assert published.search(query, None, 5) == loaded.search(query, None, 5)
+    assert [v.number for v in published.versions()] == [1]
+
+
+def test_an_image_of_a_broken_graph_is_refused_like_a_load() -> None:
+    broken = sample_graph()
+    broken.entities.pop("tsmc")
+    with pytest.raises(LoadFailed, match="tsmc"):
+        prepare(broken, searchable=False)
 
 
 # -- concurrency -----------------------------------------------------------------------

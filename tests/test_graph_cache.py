@@ -10,7 +10,8 @@ import pytest
 from ingest import default_paths
 from ontology.errors import ValidationFailed
 from ontology.model import Entity, Graph
-from techsov.graph_cache import cached_graph, inputs_digest
+from store.embedded_image import StoreImage, prepare
+from techsov.graph_cache import cached_graph, cached_image, inputs_digest
 
 
 def _facts(folder: Path, text: str = "a: 1\n") -> Path:
@@ -72,3 +73,40 @@ def test_a_corrupt_entry_is_a_miss(tmp_path: Path) -> None:
     (cache / f"{inputs_digest([folder])}.pickle").write_bytes(b"not a pickle")
     graph, hit = cached_graph([folder], cache, Graph)
     assert not hit and graph == Graph()
+
+
+def _searchable(graph: Graph) -> StoreImage:
+    return prepare(graph, searchable=True)
+
+
+def test_a_store_image_is_read_back_whole_and_apart_from_the_graph_entry(
+    tmp_path: Path,
+) -> None:
+    folder = _facts(tmp_path / "curated")
+    cache = tmp_path / "cache"
+    graph = Graph.of([Entity(id="xiaomi", kind="Firm", name="Xiaomi")])
+    first, hit = cached_image([folder], cache, lambda: graph, _searchable)
+    again, hit_again = cached_image([folder], cache, lambda: graph, _searchable)
+    assert (hit, hit_again) == (False, True)
+    assert again.graph == first.graph == graph
+    assert again.index is not None and first.index is not None
+    assert again.index.search("xiaomi", None, 1) == first.index.search("xiaomi", None, 1)
+    assert [h.entity_id for h in again.index.search("xiaomi", None, 1)] == ["xiaomi"]
+    # The graph cache has its own entry: an image is not a graph, nor the reverse.
+    assert cached_graph([folder], cache, lambda: graph)[1] is False
+    assert cached_graph([folder], cache, lambda: graph)[1] is True
+    assert cached_image([folder], cache, lambda: graph, _searchable)[1] is True
+
+
+def test_a_corrupt_or_truncated_image_is_a_miss(tmp_path: Path) -> None:
+    folder = _facts(tmp_path / "curated")
+    cache = tmp_path / "cache"
+    graph = Graph.of([Entity(id="x", kind="Firm", name="X")])
+    cached_image([folder], cache, lambda: graph, _searchable)
+    (entry,) = cache.glob("*.image.pickle")
+    whole = entry.read_bytes()
+    for damaged in (whole[: len(whole) // 2], b"not a pickle", b""):
+        entry.write_bytes(damaged)
+        image, hit = cached_image([folder], cache, lambda: graph, _searchable)
+        assert not hit and image.graph == graph
+    assert not list(cache.glob(".graph-*"))  # no temporary file left behind
