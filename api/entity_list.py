@@ -23,7 +23,7 @@ from api.context import Info
 from api.identifiers import resolve_entity
 from api.loaders import offload
 from api.ontology_types import OntologyTypes
-from api.page_types import EntityConnection, EntityEdge, decode_offset, encode_offset, page_info
+from api.page_types import EntityConnection, decode_offset, offset_connection
 from ontology.errors import BadRequest
 from ontology.schema import Schema
 from store.listing import ORDER_KEYS_BUILTIN, EntityQuery, RelationCondition
@@ -234,8 +234,4 @@ async def list_entities(
     )
     page = await offload(ctx.store.list_entities, query)
     nodes = await ctx.entities(page.ids)
-    return EntityConnection(
-        edges=[EntityEdge(cursor=encode_offset(start + i), node=n) for i, n in enumerate(nodes)],
-        page_info=page_info(start, len(nodes), page.total),
-        total_count=page.total,
-    )
+    return offset_connection(EntityConnection, start, nodes, page.total)

@@ -22,7 +22,7 @@ from api.context import Info
 from api.identifiers import answer_for
 from api.loaders import offload
 from api.page_types import page_of
-from api.types import EntityNode, PageInfo, SourceNode
+from api.types import Connection, EntityNode, SourceNode
 from ontology.errors import BadRequest
 from ontology.model import Relation
 from store import change_feed
@@ -176,20 +176,11 @@ class FactChangeNode:
         )
 
 
-@strawberry.type(name="FactChangeEdge")
-class FactChangeEdge:
-    cursor: str
-    node: FactChangeNode
-
-
 @strawberry.type(
     name="FactChangeConnection",
     description="A page of the changes after version `since` up to `until`, oldest first.",
 )
-class FactChangeConnection:
-    edges: list[FactChangeEdge]
-    page_info: PageInfo
-    total_count: int
+class FactChangeConnection(Connection[FactChangeNode]):
     since: int = strawberry.field(description="The version `since` named.")
     until: int = strawberry.field(description="The latest version.")
 
@@ -292,12 +283,9 @@ def _changes_page(
     number = change_feed.resolve_since(store, since)
     feed = store.changes(number)
     page = page_of(feed, after, first)
-    return FactChangeConnection(
-        edges=page.edges(
-            lambda cursor, c: FactChangeEdge(cursor=cursor, node=FactChangeNode.of(c))
-        ),
-        page_info=page.page_info,
-        total_count=len(feed),
+    return page.connection(
+        FactChangeConnection,
+        [FactChangeNode.of(c) for c in page.items],
         since=number,
         until=change_feed.latest_version(store),
     )

@@ -8,15 +8,17 @@ from __future__ import annotations
 
 import base64
 import binascii
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from datetime import date
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 import strawberry
 
 from api.context import Info
 from api.types import (
+    Connection,
     DependencyNode,
+    Edge,
     EntityNode,
     ExposureNode,
     PageInfo,
@@ -27,7 +29,7 @@ from ontology.errors import BadRequest
 
 _CURSOR_PREFIX = "offset:"
 _T = TypeVar("_T")
-_N = TypeVar("_N")
+_C = TypeVar("_C", bound=Connection[Any])
 
 
 def encode_offset(offset: int) -> str:
@@ -52,70 +54,25 @@ def decode_offset(cursor: str | None) -> int:
     return int(text[len(_CURSOR_PREFIX) :]) + 1
 
 
-@strawberry.type(name="ExposureEdge")
-class ExposureEdge:
-    cursor: str
-    node: ExposureNode
-
-
-@strawberry.type(name="DependencyEdge")
-class DependencyEdge:
-    cursor: str
-    node: DependencyNode
-
-
-@strawberry.type(name="EntityEdge")
-class EntityEdge:
-    cursor: str
-    node: EntityNode
-
-
 @strawberry.type(
     name="ExposureConnection",
     description="A page of the organizations exposed to a policy, in the answer's order.",
 )
-class ExposureConnection:
-    edges: list[ExposureEdge]
-    page_info: PageInfo
-    total_count: int
+class ExposureConnection(Connection[ExposureNode]):
+    pass
 
 
 @strawberry.type(
     name="DependencyConnection",
     description="A page of what a firm depends on upstream, in the answer's order.",
 )
-class DependencyConnection:
-    edges: list[DependencyEdge]
-    page_info: PageInfo
-    total_count: int
+class DependencyConnection(Connection[DependencyNode]):
+    pass
 
 
 @strawberry.type(name="EntityConnection", description="A page of entities (Relay style).")
-class EntityConnection:
-    edges: list[EntityEdge]
-    page_info: PageInfo
-    total_count: int
-
-
-class _Page(Generic[_T]):
-    """``items[start:start+first]`` of a complete answer, with its page info."""
-
-    def __init__(self, items: Sequence[_T], start: int, first: int) -> None:
-        self.items = list(items[start : start + first])
-        self.start = start
-        self.page_info = PageInfo(
-            has_next_page=start + first < len(items),
-            has_previous_page=start > 0,
-            start_cursor=encode_offset(start) if self.items else None,
-            end_cursor=encode_offset(start + len(self.items) - 1) if self.items else None,
-        )
-
-    def edges(self, make: Callable[[str, _T], _N]) -> list[_N]:
-        return [make(encode_offset(self.start + i), x) for i, x in enumerate(self.items)]
-
-
-def page_of(items: Sequence[_T], after: str | None, first: int) -> _Page[_T]:
-    return _Page(items, decode_offset(after), first)
+class EntityConnection(Connection[EntityNode]):
+    pass
 
 
 def page_info(start: int, shown: int, total: int) -> PageInfo:
@@ -126,6 +83,34 @@ def page_info(start: int, shown: int, total: int) -> PageInfo:
         start_cursor=encode_offset(start) if shown else None,
         end_cursor=encode_offset(start + shown - 1) if shown else None,
     )
+
+
+def offset_connection(
+    cls: type[_C], start: int, nodes: Sequence[object], total: int, **more: object
+) -> _C:
+    """The connection ``cls`` of ``nodes``, the page that starts at offset ``start`` of an
+    answer of ``total`` items, cursors being offsets; ``more``: the fields ``cls`` adds."""
+    edges = [Edge(cursor=encode_offset(start + i), node=n) for i, n in enumerate(nodes)]
+    return cls(
+        edges=edges, page_info=page_info(start, len(nodes), total), total_count=total, **more
+    )
+
+
+class _Page(Generic[_T]):
+    """``items[start:start+first]`` of a complete answer of ``total`` items."""
+
+    def __init__(self, items: Sequence[_T], start: int, first: int) -> None:
+        self.items = list(items[start : start + first])
+        self.start = start
+        self.total = len(items)
+
+    def connection(self, cls: type[_C], nodes: Sequence[object], **more: object) -> _C:
+        """The page as ``cls``, ``nodes`` being its items as the schema shows them."""
+        return offset_connection(cls, self.start, nodes, self.total, **more)
+
+
+def page_of(items: Sequence[_T], after: str | None, first: int) -> _Page[_T]:
+    return _Page(items, decode_offset(after), first)
 
 
 # --- chokepoints -------------------------------------------------------------------------

@@ -9,7 +9,9 @@ finding fields (:func:`api.list_fields.query_fields`) inherit.
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable, Sequence
 from datetime import date
+from typing import Any, Protocol, TypeVar
 
 import strawberry
 
@@ -23,13 +25,12 @@ from api.page_types import (
     ChokepointCountry,
     ChokepointSupplier,
     DependencyConnection,
-    DependencyEdge,
     ExposureConnection,
-    ExposureEdge,
     page_of,
 )
 from api.prefetch import asks_for, prefetch_relations
-from api.types import DependencyNode, ExposureNode, RelationNode
+from api.types import Connection, DependencyNode, ExposureNode, RelationNode
+from ontology.model import Relation
 from store import analysis, chokepoints
 
 DEFAULT_PAGE_FIRST = 100
@@ -39,6 +40,50 @@ EVERYTHING = sys.maxsize
 
 def _or(value: int | None, default: int) -> int:
     return default if value is None else value
+
+
+class _WithPath(Protocol):
+    @property
+    def path(self) -> Sequence[Relation]: ...
+
+
+_A = TypeVar("_A", bound=_WithPath)
+_C = TypeVar("_C", bound=Connection[Any])
+
+
+async def _depth_and_first(
+    info: Info, known_at: str | None, max_depth: int | None, first: int | None
+) -> tuple[int, int]:
+    """The known time read, then ``maxDepth`` and ``first`` held to the limits."""
+    await read_known_at(info.context, known_at)
+    limits = info.context.limits
+    depth = limits.check_depth(_or(max_depth, DEFAULT_MAX_DEPTH), "maxDepth")
+    return depth, limits.check_first(_or(first, DEFAULT_PAGE_FIRST))
+
+
+async def _path_page(
+    info: Info,
+    found: Sequence[_A],
+    after: str | None,
+    count: int,
+    page: tuple[type[_C], Callable[[_A], object]],
+    end: tuple[str, Callable[[_A], str]],
+) -> _C:
+    """A page of answers that each carry a path of facts and name an entity (``end``: its
+    field and id): what the query shows of the page's paths and entities is fetched at
+    once, then the page becomes the connection (``page``: its class and node maker)."""
+    cls, node = page
+    shown = page_of(found, after, count)
+    field, entity = end
+    await prefetch_relations(
+        info,
+        [r for x in shown.items for r in x.path],
+        "edges",
+        "node",
+        "path",
+        also=[entity(x) for x in shown.items] if asks_for(info, "edges", "node", field) else (),
+    )
+    return shown.connection(cls, [node(x) for x in shown.items])
 
 
 @strawberry.type
@@ -59,10 +104,8 @@ class PagedFields:
         after: str | None = None,
         known_at: KnownAtArgument = None,
     ) -> ExposureConnection:
-        await read_known_at(info.context, known_at)
+        depth, count = await _depth_and_first(info, known_at, max_depth, first)
         ctx = info.context
-        depth = ctx.limits.check_depth(_or(max_depth, DEFAULT_MAX_DEPTH), "maxDepth")
-        count = ctx.limits.check_first(_or(first, DEFAULT_PAGE_FIRST))
         policy_id = await resolve_entity(ctx, str(policy), "Policy", "policy")
         found = await offload(
             analysis.suppliers_exposed_to,
@@ -73,21 +116,13 @@ class PagedFields:
             as_of=as_of,
             first=EVERYTHING,
         )
-        page = page_of(found, after, count)
-        await prefetch_relations(
+        return await _path_page(
             info,
-            [r for e in page.items for r in e.path],
-            "edges",
-            "node",
-            "path",
-            also=[e.supplier for e in page.items]
-            if asks_for(info, "edges", "node", "supplier")
-            else (),
-        )
-        return ExposureConnection(
-            edges=page.edges(lambda c, e: ExposureEdge(cursor=c, node=ExposureNode.of(e))),
-            page_info=page.page_info,
-            total_count=len(found),
+            found,
+            after,
+            count,
+            (ExposureConnection, ExposureNode.of),
+            ("supplier", lambda e: e.supplier),
         )
 
     @strawberry.field(
@@ -106,10 +141,8 @@ class PagedFields:
         after: str | None = None,
         known_at: KnownAtArgument = None,
     ) -> DependencyConnection:
-        await read_known_at(info.context, known_at)
+        depth, count = await _depth_and_first(info, known_at, max_depth, first)
         ctx = info.context
-        depth = ctx.limits.check_depth(_or(max_depth, DEFAULT_MAX_DEPTH), "maxDepth")
-        count = ctx.limits.check_first(_or(first, DEFAULT_PAGE_FIRST))
         firm_id = await resolve_entity(ctx, str(firm), "Organization", "firm")
         found = await offload(
             analysis.dependencies,
@@ -119,21 +152,13 @@ class PagedFields:
             max_depth=depth,
             as_of=as_of,
         )
-        page = page_of(found, after, count)
-        await prefetch_relations(
+        return await _path_page(
             info,
-            [r for d in page.items for r in d.path],
-            "edges",
-            "node",
-            "path",
-            also=[d.entity for d in page.items]
-            if asks_for(info, "edges", "node", "entity")
-            else (),
-        )
-        return DependencyConnection(
-            edges=page.edges(lambda c, d: DependencyEdge(cursor=c, node=DependencyNode.of(d))),
-            page_info=page.page_info,
-            total_count=len(found),
+            found,
+            after,
+            count,
+            (DependencyConnection, DependencyNode.of),
+            ("entity", lambda d: d.entity),
         )
 
     @strawberry.field(

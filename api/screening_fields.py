@@ -19,8 +19,8 @@ from api.context import Info
 from api.known_time import KnownAtArgument
 from api.known_time import known_at as read_known_at
 from api.loaders import offload
-from api.page_types import encode_offset, page_of
-from api.types import EntityNode, ExposureNode, PageInfo, entity_field, is_entity_id
+from api.page_types import page_of
+from api.types import Connection, EntityNode, ExposureNode, entity_field, is_entity_id
 from ontology.errors import BadRequest, NotFound
 from store.screening import (
     DEFAULT_CANDIDATES,
@@ -123,19 +123,11 @@ class ScreenResultNode:
         )
 
 
-@strawberry.type(name="ScreenResultEdge")
-class ScreenResultEdge:
-    cursor: str
-    node: ScreenResultNode
-
-
 @strawberry.type(
     name="ScreenResultConnection",
     description="A page of screening results, one per input in the inputs' order.",
 )
-class ScreenResultConnection:
-    edges: list[ScreenResultEdge]
-    page_info: PageInfo
+class ScreenResultConnection(Connection[ScreenResultNode]):
     total_count: int = strawberry.field(description="The number of inputs.")
 
 
@@ -256,11 +248,4 @@ class ScreeningFields:
         count = info.context.limits.check_first(DEFAULT_SCREEN_FIRST if first is None else first)
         page = page_of(request.inputs, after, count)
         results = await request.run(info, page.items)
-        return ScreenResultConnection(
-            edges=[
-                ScreenResultEdge(cursor=encode_offset(page.start + i), node=r)
-                for i, r in enumerate(results)
-            ],
-            page_info=page.page_info,
-            total_count=len(request.inputs),
-        )
+        return page.connection(ScreenResultConnection, results)

@@ -18,7 +18,7 @@ import enum
 import re
 from collections.abc import Sequence
 from datetime import date
-from typing import Annotated, Any, cast
+from typing import Annotated, Any, Generic, TypeVar, cast
 
 import strawberry
 from strawberry.annotation import StrawberryAnnotation
@@ -240,12 +240,6 @@ def relation_path(path: Sequence[model.Relation]) -> list[RelationNode]:
     return [RelationNode.of(r) for r in path]
 
 
-@strawberry.type(name="RelationEdge")
-class RelationEdge:
-    cursor: str
-    node: RelationNode
-
-
 @strawberry.type(name="PageInfo")
 class PageInfo:
     has_next_page: bool
@@ -254,20 +248,36 @@ class PageInfo:
     end_cursor: str | None
 
 
+NodeT = TypeVar("NodeT")
+
+
+@strawberry.type
+class Edge(Generic[NodeT]):
+    """One item of a page and the cursor to page on from it. Strawberry names each use
+    after its node: ``Edge[RelationNode]`` is ``RelationEdge`` in the schema."""
+
+    cursor: str
+    node: NodeT
+
+
+@strawberry.type
+class Connection(Generic[NodeT]):
+    """A page of answers with the total (Relay style): each paged answer subclasses
+    ``Connection[ItsNode]`` under its own name and description, adding fields if it has more."""
+
+    edges: list[Edge[NodeT]]
+    page_info: PageInfo
+    total_count: int
+
+
 @strawberry.type(
     name="RelationConnection",
     description="A page of an entity's relations, ordered by relation id (Relay style).",
 )
-class RelationConnection:
-    edges: list[RelationEdge]
-    page_info: PageInfo
-    total_count: int
-
+class RelationConnection(Connection[RelationNode]):
     @classmethod
     def of(cls, page: RelationPage, after: str | None) -> RelationConnection:
-        edges = [
-            RelationEdge(cursor=encode_cursor(r.id), node=RelationNode.of(r)) for r in page.items
-        ]
+        edges = [Edge(cursor=encode_cursor(r.id), node=RelationNode.of(r)) for r in page.items]
         return cls(
             edges=edges,
             page_info=PageInfo(

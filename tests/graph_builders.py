@@ -12,9 +12,28 @@ import re
 from datetime import date
 from typing import Any
 
-from ontology.model import Entity, Graph, LocalizedName, Provenance, Relation, Source
+from ontology.model import Entity, Graph, LocalizedName, Provenance, Relation, Scalar, Source
 
 DEFAULT_SOURCE = "src-default"
+
+
+def fact(
+    a: str, rtype: str, b: str, conf: float = 1.0, evidence: str = "test", **kw: Any
+) -> Relation:
+    """``a --rtype--> b`` cited to source ``src``; ``valid_from``/``valid_to`` among ``kw``
+    bound it in time, the rest are its qualifiers."""
+    valid = {k: kw.pop(k) for k in ("valid_from", "valid_to") if k in kw}
+    properties: dict[str, Scalar] = kw
+    return Relation(
+        id=f"{a}--{rtype}--{b}",
+        type=rtype,
+        source=a,
+        target=b,
+        properties=properties,
+        confidence=conf,
+        provenance=(Provenance(source="src", evidence=evidence),),
+        **valid,
+    )
 
 
 def kebab(name: str) -> str:

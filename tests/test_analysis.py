@@ -15,10 +15,11 @@ from datetime import date
 import pytest
 
 from ontology.errors import NotFound
-from ontology.model import Entity, Graph, Provenance, Relation, Source
+from ontology.model import Entity, Graph, Source
 from ontology.schema import default_schema
 from store.analysis import dependencies, policy_impact, shortest_path, suppliers_exposed_to
 from store.embedded_store import EmbeddedStore
+from tests.graph_builders import fact
 
 SCHEMA = default_schema()
 
@@ -26,18 +27,7 @@ SCHEMA = default_schema()
 DAY = date(2024, 6, 1)
 
 
-def rel(a: str, rtype: str, b: str, conf: float = 1.0, **kw: object) -> Relation:
-    valid = {k: kw.pop(k) for k in ("valid_from", "valid_to") if k in kw}
-    return Relation(
-        id=f"{a}--{rtype}--{b}",
-        type=rtype,
-        source=a,
-        target=b,
-        properties=kw,  # type: ignore[arg-type]
-        confidence=conf,
-        provenance=(Provenance(source="src", evidence="test"),),
-        **valid,  # type: ignore[arg-type]
-    )
+rel = fact
 
 
 ENTITIES = [

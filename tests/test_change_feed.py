@@ -19,7 +19,7 @@ from typing import Any
 import pytest
 
 from ontology.errors import NotFound
-from ontology.model import Entity, Graph, Provenance, Relation, Source
+from ontology.model import Entity, Graph, Relation, Source
 from ontology.schema import default_schema
 from store.base import GraphStore
 from store.change_feed import (
@@ -34,23 +34,15 @@ from store.history_log import UnknownVersion
 from techsov.history_commands import ChangesFormat, render_changes
 from techsov.settings import Settings
 from tests.api_fixtures import make_client
+from tests.graph_builders import fact
+from tests.history_stores import load_story
 
 SCHEMA = default_schema()
 DAY = date(2024, 6, 1)
 
 
 def rel(a: str, rtype: str, b: str, conf: float = 1.0, **kw: Any) -> Relation:
-    valid = {k: kw.pop(k) for k in ("valid_from", "valid_to") if k in kw}
-    return Relation(
-        id=f"{a}--{rtype}--{b}",
-        type=rtype,
-        source=a,
-        target=b,
-        properties=kw,
-        confidence=conf,
-        provenance=(Provenance(source="src", evidence=f"{a} {rtype} {b}"),),
-        **valid,
-    )
+    return fact(a, rtype, b, conf, evidence=f"{a} {rtype} {b}", **kw)
 
 
 ENTITIES = [
@@ -132,8 +124,7 @@ def store(request: pytest.FixtureRequest) -> Iterator[HistoryStore]:
         database = Settings().neo4j_database
         wipe_database(driver, database)
         s = Neo4jStore(driver, database=database, schema=SCHEMA)
-    for i, g in enumerate(versions(), start=1):
-        s.load(g, digest=f"input-{i}")  # type: ignore[call-arg]
+    load_story(s, versions(), digests=True)
     yield s  # type: ignore[misc]
 
 

@@ -12,16 +12,14 @@ import pytest
 
 from ontology.errors import LoadFailed
 from ontology.model import Graph, Relation
-from ontology.schema import default_schema
 from store.analysis import dependencies, shortest_path, suppliers_exposed_to
 from store.base import Direction, GraphStore
 from store.embedded_store import EmbeddedStore
 from store.history_log import UnknownVersion, resolve_known_at
 from store.neo4j_store import Neo4jStore
 from tests.graph_builders import sample_graph
+from tests.history_stores import SCHEMA, STORES, empty_store, load_story
 
-SCHEMA = default_schema()
-STORES = ["embedded", pytest.param("neo4j", marks=pytest.mark.neo4j)]
 DAYS = (None, date(2019, 6, 1), date(2020, 6, 1), date(2025, 6, 1))
 
 
@@ -99,39 +97,33 @@ def answers(store: GraphStore) -> list[Any]:
     return out
 
 
-def _embedded() -> EmbeddedStore:
-    return EmbeddedStore(SCHEMA)
-
-
-def _store(kind: str, request: pytest.FixtureRequest) -> GraphStore:
-    if kind == "embedded":
-        return _embedded()
-    return Neo4jStore(request.getfixturevalue("neo4j_db"), database="neo4j", schema=SCHEMA)
-
-
 @pytest.fixture
 def both(neo4j_db: neo4j.Driver) -> Iterator[list[GraphStore]]:
-    yield [_embedded(), Neo4jStore(neo4j_db, database="neo4j", schema=SCHEMA)]
+    yield [EmbeddedStore(SCHEMA), Neo4jStore(neo4j_db, database="neo4j", schema=SCHEMA)]
 
 
 def _load_story(store: GraphStore) -> list[Graph]:
     story = versions_of_a_story()
-    for graph in story:
-        store.load(graph)
+    load_story(store, story)
     return story
+
+
+def _story_store(kind: str, request: pytest.FixtureRequest) -> tuple[GraphStore, list[Graph]]:
+    """A store of ``kind`` that has been through the story, and the story."""
+    store = empty_store(kind, request)
+    return store, _load_story(store)
 
 
 @pytest.mark.parametrize("store_kind", STORES)
 def test_each_known_time_answers_as_the_graph_loaded_then(
     store_kind: str, request: pytest.FixtureRequest
 ) -> None:
-    store = _store(store_kind, request)
-    story = _load_story(store)
+    store, story = _story_store(store_kind, request)
     assert [v.number for v in store.versions()] == [1, 2, 3]
     assert [v.relations for v in store.versions()] == [len(g.relations) for g in story]
     for number, graph in enumerate(story, start=1):
         assert store.graph_at(number) == graph
-        truth = _embedded()
+        truth = EmbeddedStore(SCHEMA)
         truth.load(graph)
         assert answers(store.at_version(number)) == answers(truth)
     assert store.at_version(3) is store
@@ -157,8 +149,7 @@ def test_both_stores_give_identical_history_and_answers(both: list[GraphStore]) 
 def test_changes_are_classified_and_ordered(
     store_kind: str, request: pytest.FixtureRequest
 ) -> None:
-    store = _store(store_kind, request)
-    _load_story(store)
+    store, _ = _story_store(store_kind, request)
     found = [(c.version, c.change, c.kind, c.id) for c in store.changes(1)]
     assert found == [
         (2, "changed", "entity", "huawei"),
@@ -184,7 +175,7 @@ def test_changes_are_classified_and_ordered(
 def test_a_reload_that_changes_nothing_adds_no_version(
     store_kind: str, request: pytest.FixtureRequest
 ) -> None:
-    store = _store(store_kind, request)
+    store = empty_store(store_kind, request)
     graph = sample_graph()
     store.load(graph)
     store.load(graph)
@@ -205,8 +196,7 @@ def _fail_at(stage: str) -> Callable[[str, int, int], None]:
 def test_a_load_failing_part_way_leaves_versions_and_history_untouched(
     store_kind: str, request: pytest.FixtureRequest
 ) -> None:
-    store = _store(store_kind, request)
-    story = _load_story(store)
+    store, story = _story_store(store_kind, request)
     before = (store.versions(), store.changes(0), store.graph_at(2))
     changed = _replace(story[2], relations={next(iter(story[2].relations)): None})
     stage = "relations" if store_kind == "embedded" else "create-relations"
@@ -224,8 +214,7 @@ def test_a_load_failing_part_way_leaves_versions_and_history_untouched(
 def test_known_time_resolves_numbers_and_timestamps(
     store_kind: str, request: pytest.FixtureRequest
 ) -> None:
-    store = _store(store_kind, request)
-    _load_story(store)
+    store, _ = _story_store(store_kind, request)
     versions = store.versions()
     second = versions[1].loaded_at
     assert store.version_at(second) == 2

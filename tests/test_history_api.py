@@ -10,11 +10,9 @@ import pytest
 
 from store.base import GraphStore
 from store.embedded_store import EmbeddedStore
-from store.neo4j_store import Neo4jStore
 from tests.api_fixtures import ApiClient, make_client
-from tests.test_history import SCHEMA, versions_of_a_story
-
-STORES = ["embedded", pytest.param("neo4j", marks=pytest.mark.neo4j)]
+from tests.history_stores import SCHEMA, STORES, answer_of_one_version, story_client
+from tests.test_history import versions_of_a_story
 
 QUESTION = """query($at: String) {
   soitec: entity(id: "soitec", knownAt: $at) {
@@ -26,21 +24,11 @@ QUESTION = """query($at: String) {
 
 
 def _client(kind: str, request: pytest.FixtureRequest) -> tuple[ApiClient, GraphStore]:
-    store: GraphStore = (
-        EmbeddedStore(SCHEMA)
-        if kind == "embedded"
-        else Neo4jStore(request.getfixturevalue("neo4j_db"), database="neo4j", schema=SCHEMA)
-    )
-    for graph in versions_of_a_story():
-        store.load(graph)
-    return make_client(store, SCHEMA), store
+    return story_client(kind, request, versions_of_a_story())
 
 
 def _fresh(version: int) -> dict[str, Any]:
-    """The answer of a store that holds exactly the graph of ``version``, asked live."""
-    store = EmbeddedStore(SCHEMA)
-    store.load(versions_of_a_story()[version - 1])
-    return make_client(store, SCHEMA).data(QUESTION)
+    return answer_of_one_version(versions_of_a_story()[version - 1], QUESTION)
 
 
 @pytest.mark.parametrize("store_kind", STORES)

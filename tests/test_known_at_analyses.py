@@ -9,14 +9,10 @@ from typing import Any
 import pytest
 
 from ontology.model import Graph
-from ontology.schema import default_schema
 from store.base import GraphStore
 from store.embedded_store import EmbeddedStore
-from store.neo4j_store import Neo4jStore
 from tests.api_fixtures import ApiClient, curated_graph, make_client
-
-SCHEMA = default_schema()
-STORES = ["embedded", pytest.param("neo4j", marks=pytest.mark.neo4j)]
+from tests.history_stores import SCHEMA, STORES, answer_of_one_version, story_client
 
 DROPPED = frozenset({"us-entity-list", "huawei", "euv-lithography", "5g-nr", "gb-18384-2020"})
 """The second load drops every fact touching one of these, so each question below loses
@@ -61,21 +57,11 @@ def _versions() -> list[Graph]:
 
 
 def _fresh(version: int) -> dict[str, Any]:
-    """The answer of a store that holds exactly the graph of ``version``, asked live."""
-    store = EmbeddedStore(SCHEMA)
-    store.load(_versions()[version - 1])
-    return make_client(store, SCHEMA).data(QUESTION)
+    return answer_of_one_version(_versions()[version - 1], QUESTION)
 
 
 def _client(kind: str, request: pytest.FixtureRequest) -> tuple[ApiClient, GraphStore]:
-    store: GraphStore = (
-        EmbeddedStore(SCHEMA)
-        if kind == "embedded"
-        else Neo4jStore(request.getfixturevalue("neo4j_db"), database="neo4j", schema=SCHEMA)
-    )
-    for graph in _versions():
-        store.load(graph)
-    return make_client(store, SCHEMA), store
+    return story_client(kind, request, _versions())
 
 
 @pytest.mark.parametrize("store_kind", STORES)
