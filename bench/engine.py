@@ -12,7 +12,9 @@ back to back:
   evaluated over the store primitives (what every request did before the engine),
   ``after`` by the store's engine (:mod:`store.neo4j_engine`);
 - ``path_l4``: ``before`` the previous statement (a literal bound of 6 for every question,
-  the length filtered afterwards), ``after`` the store's statement.
+  the length filtered afterwards), ``after`` the store's own search;
+- ``dependencies_d3``: ``before`` evaluated over the store primitives, ``after`` by the
+  store (:mod:`store.neo4j_dependencies`).
 
 Every side's answers are compared with the embedded store's (supplier, kind, depth, score,
 path ids; the path's relation ids): ``mismatches`` counts the differences. ``--write``
@@ -38,7 +40,7 @@ from ingest.bulk import build_bulk_graph
 from ingest.synth import generate
 from ontology.model import Entity, Relation
 from ontology.schema import Schema, default_schema
-from store import questions
+from store import analysis, questions
 from store.base import Direction, GraphStore
 from store.embedded_store import EmbeddedStore
 from store.neo4j_store import Neo4jStore
@@ -81,6 +83,11 @@ class Primitives:
 def _exposure(store: Any, schema: Schema, policy: str, as_of: date | None) -> list[Any]:
     found = questions.suppliers_exposed_to(store, schema, policy, max_depth=DEPTH, as_of=as_of)
     return [(e.supplier, e.basis, e.depth, e.score, [r.id for r in e.path]) for e in found]
+
+
+def _dependencies(store: Any, schema: Schema, firm: str) -> list[Any]:
+    found = analysis.dependencies(store, schema, firm, max_depth=DEPTH)
+    return [(d.entity, d.category, d.depth, [r.id for r in d.path]) for d in found]
 
 
 def _path(store: GraphStore, pair: tuple[str, str]) -> list[str] | None:
@@ -147,6 +154,12 @@ def bench_size(
     }
     path_truth = {pair: _path(embedded, pair) for pair in work.pairs}
     out["path_l4"] = _sides(args, path_sides, work.pairs, path_truth)
+    dependency_sides: dict[str, Callable[[str], Any]] = {
+        "before": lambda firm: _dependencies(Primitives(neo), schema, firm),
+        "after": lambda firm: _dependencies(neo, schema, firm),
+    }
+    dependency_truth = {f: _dependencies(embedded, schema, f) for f in work.firms}
+    out["dependencies_d3"] = _sides(args, dependency_sides, work.firms, dependency_truth)
     log(f"{name}: {json.dumps(out)}")
     return out
 
@@ -227,7 +240,7 @@ def main(argv: list[str] | None = None) -> int:
     return sum(
         side["mismatches"]
         for figures in per_size.values()
-        for q in (figures["exposure_d3"], figures["path_l4"])
+        for q in (figures["exposure_d3"], figures["path_l4"], figures["dependencies_d3"])
         for side in q.values()
         if isinstance(side, dict)
     )

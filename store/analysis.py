@@ -71,7 +71,14 @@ class ExposureEngine(Protocol):
     read once per graph version."""
 
     def evaluate_exposure(
-        self, rule: RuleVersion | None, day: date, *, policy: str | None, max_depth: int, first: int
+        self,
+        rule: RuleVersion | None,
+        day: date,
+        *,
+        policy: str | None,
+        max_depth: int,
+        first: int,
+        exposures_only: bool = False,
     ) -> Evaluation: ...
 
     def rule_versions(self, policy: str) -> list[RuleVersion]: ...
@@ -100,10 +107,13 @@ def _evaluate(
     policy: str | None,
     max_depth: int,
     first: int,
+    exposures_only: bool = False,
 ) -> Evaluation:
     if isinstance(store, ExposureEngine):
-        return store.evaluate_exposure(rule, day, policy=policy, max_depth=max_depth, first=first)
-    return evaluate(store, schema, rule, day, policy=policy, max_depth=max_depth, first=first)
+        return store.evaluate_exposure(rule, day, policy=policy, max_depth=max_depth, first=first,
+                                       exposures_only=exposures_only)  # fmt: skip
+    return evaluate(store, schema, rule, day, policy=policy, max_depth=max_depth, first=first,
+                    exposures_only=exposures_only)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -159,14 +169,18 @@ def exposure(
     as_of: date | None = None,
     first: int = 100,
     version: str | None = None,
+    exposures_only: bool = False,
 ) -> Evaluation:
     """Who ``policy`` exposes on ``as_of`` (today by default), under the rule version that
-    governs that day, or under ``version`` when one is named."""
+    governs that day, or under ``version`` when one is named. ``exposures_only``: the
+    caller reads the exposures only, so the walk may stop at the tier that fills the page
+    (the beneficiaries are then those found up to that tier)."""
     _require(store, schema, policy, POLICY)
     day = _day(as_of)
     versions = _versions(store, schema, policy)
     rule = version_by_id(versions, version) if version else governing(versions, day)
-    return _evaluate(store, schema, rule, day, policy=policy, max_depth=max_depth, first=first)
+    return _evaluate(store, schema, rule, day, policy=policy, max_depth=max_depth, first=first,
+                     exposures_only=exposures_only)  # fmt: skip
 
 
 def suppliers_exposed_to(
@@ -180,9 +194,8 @@ def suppliers_exposed_to(
     version: str | None = None,
 ) -> list[Exposure]:
     """Organizations exposed to ``policy`` (see :func:`exposure`)."""
-    found = exposure(
-        store, schema, policy, max_depth=max_depth, as_of=as_of, first=first, version=version
-    )
+    found = exposure(store, schema, policy, max_depth=max_depth, as_of=as_of, first=first,
+                     version=version, exposures_only=True)  # fmt: skip
     return found.exposures
 
 

@@ -444,8 +444,11 @@ def evaluate(
     policy: str | None,
     max_depth: int,
     first: int,
+    exposures_only: bool = False,
 ) -> Evaluation:
-    """Who ``rule`` exposes on ``day`` (nobody when no rule binds that day)."""
+    """Who ``rule`` exposes on ``day`` (nobody when no rule binds that day). With
+    ``exposures_only`` the walk stops at the tier that fills the page (exposures are
+    ordered by depth first), so beneficiaries found deeper are left out."""
     if rule is None or not rule.binds:
         return Evaluation(policy, day, rule, [], [], [], [], [])
     ev = _Evaluator(store, schema, rule, day)
@@ -454,7 +457,7 @@ def evaluate(
     depth_of = dict.fromkeys(settled, 0)
     frontier = sorted(settled)
     for depth in range(1, max_depth + 1):
-        if not frontier:
+        if not frontier or (exposures_only and len(settled) >= first):
             break
         new = _best(_tier(ev, frontier, settled, benefit), set(settled) | set(benefit))
         settled.update(new)

@@ -52,21 +52,53 @@ Read = Callable[[str, Mapping[str, Any]], list[Any]]
 Types = Callable[[Sequence[str] | None], list[str]]
 
 
+class LightRelation:
+    """A relation with what the rules read and nothing else (no provenance, no dates).
+
+    Duck-typed as a :class:`Relation` for the evaluation (the attributes and methods it
+    reads), built without validation or a model per record — the evaluation builds
+    thousands per request — and never leaves the engine: the answer's paths are read in
+    full (see :meth:`Neo4jExposureEngine._hydrate`)."""
+
+    __slots__ = ("confidence", "id", "properties", "source", "target", "type")
+    provenance: tuple[()] = ()
+    valid_from = valid_to = None
+
+    def __init__(
+        self, rel_id: str, rel_type: str, source: str, target: str, confidence: float,
+        item: Any = None, share: Any = None,
+    ) -> None:  # fmt: skip
+        self.id, self.type, self.source, self.target = rel_id, rel_type, source, target
+        self.confidence = confidence
+        self.properties = {} if item is None and share is None else _qualifiers(item, share)
+
+    def valid_at(self, as_of: date | None) -> bool:
+        return True  # read valid on the day asked
+
+    def other(self, entity_id: str) -> str:
+        return self.target if self.source == entity_id else self.source
+
+
 def light_relation(m: Mapping[str, Any], type_names: Mapping[str, str]) -> Relation:
-    """A relation with what the rules read and nothing else (no provenance, no dates):
-    built without validation, it never leaves the engine (see :meth:`_hydrate`)."""
-    props = {k: m[k] for k in ("item", "share") if m.get(k) is not None}
-    return Relation.model_construct(
-        id=m["id"],
-        type=type_names[m["_type"]],
-        source=m["_source"],
-        target=m["_target"],
-        properties=props,
-        confidence=m["confidence"],
-        valid_from=None,
-        valid_to=None,
-        provenance=(),
-    )
+    """A :class:`LightRelation` from a map (``id, _type, _source, _target, confidence``
+    and the ``item`` and ``share`` qualifiers)."""
+    light = LightRelation(m["id"], type_names[m["_type"]], m["_source"], m["_target"],
+                          m["confidence"], m.get("item"), m.get("share"))  # fmt: skip
+    return cast(Relation, light)
+
+
+def _qualifiers(item: Any, share: Any) -> dict[str, Any]:
+    return {k: v for k, v in (("item", item), ("share", share)) if v is not None}
+
+
+class _Kind:
+    """An entity as the evaluation reads it: its id and kind (no model per entity)."""
+
+    __slots__ = ("id", "kind", "name")
+
+    def __init__(self, entity_id: str, kind: str) -> None:
+        self.id = self.name = entity_id
+        self.kind = kind
 
 
 class LightReader:
@@ -90,22 +122,21 @@ class LightReader:
         if not node_ids:
             return []
         params = {"ids": list(dict.fromkeys(node_ids)), "types": self._types(types), "day": as_of}
-        records = self._read(qx.LIGHT_EDGES[direction.value], params)
-        for r in records:
-            m = r["rel"]
-            self._kinds[m["_source"]], self._kinds[m["_target"]] = (
-                m["_source_kind"],
-                m["_target_kind"],
-            )
-        return [light_relation(r["rel"], self._names) for r in records]
+        rows = self._read(qx.LIGHT_EDGES[direction.value], params)[0]["rels"]
+        kinds, names, out = self._kinds, self._names, []
+        for rel_id, rel_type, source, target, conf, item, share, source_kind, target_kind in rows:
+            kinds[source], kinds[target] = source_kind, target_kind
+            light = LightRelation(rel_id, names[rel_type], source, target, conf, item, share)
+            out.append(cast(Relation, light))
+        return out
 
     def entities(self, ids: Sequence[str]) -> dict[str, Entity]:
         known = {i: self._kinds[i] for i in ids if i in self._kinds}
         missing = list(dict.fromkeys(i for i in ids if i not in self._kinds))
         if missing:
-            for r in self._read(qx.KINDS, {"ids": missing}):
-                known[r["id"]] = self._kinds[r["id"]] = r["kind"]
-        return {i: Entity.model_construct(id=i, kind=k, name=i) for i, k in known.items()}
+            for entity_id, kind in self._read(qx.KINDS, {"ids": missing})[0]["kinds"]:
+                known[entity_id] = self._kinds[entity_id] = kind
+        return {i: cast(Entity, _Kind(i, k)) for i, k in known.items()}
 
 
 class Neo4jExposureEngine:
@@ -147,6 +178,7 @@ class Neo4jExposureEngine:
         policy: str | None,
         max_depth: int,
         first: int,
+        exposures_only: bool = False,
     ) -> Evaluation:
         """:func:`store.exposure.evaluate`, with the tiers in one statement."""
         if rule is None or not rule.binds:
@@ -154,9 +186,8 @@ class Neo4jExposureEngine:
         # A reader per evaluation: the kinds it learns hold for the graph it reads now.
         reader = cast(GraphStore, LightReader(self._read, self._types, self._names))
         if rule.direction == "promotes-domestic":
-            found = evaluate(
-                reader, self._schema, rule, day, policy=policy, max_depth=max_depth, first=first
-            )
+            found = evaluate(reader, self._schema, rule, day, policy=policy, max_depth=max_depth,
+                             first=first, exposures_only=exposures_only)  # fmt: skip
             return self._hydrate(found)
         ev = _Evaluator(reader, self._schema, rule, day)
         candidates, benefit, reach = _direct(ev, policy)

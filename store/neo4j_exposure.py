@@ -28,43 +28,37 @@ _LIGHT: Final = (
     "_source: startNode(r).id, _target: endNode(r).id}"
 )
 # The light edges also carry the kinds of their ends: the evaluation asks for the kinds of
-# the organizations it meets, and these answer it without another read.
-_LIGHT_KINDS: Final = (
-    "r {.id, .confidence, .item, .share, _type: type(r), "
-    "_source: startNode(r).id, _target: endNode(r).id, "
-    "_source_kind: startNode(r).kind, _target_kind: endNode(r).kind}"
+# the organizations it meets, and these answer it without another read. They come back as
+# one record holding a list of lists (id, type, source, target, confidence, item, share,
+# source kind, target kind): thousands of small records, each its own message with its own
+# keys, cost the driver several times as much to decode.
+_LIGHT_LIST: Final = (
+    "[r.id, type(r), startNode(r).id, endNode(r).id, r.confidence, r.item, r.share, "
+    "startNode(r).kind, endNode(r).kind]"
 )
 
-LIGHT_EDGES_OUT: Final = f"""
+
+def _light_edges(pattern: str) -> str:
+    return f"""
 UNWIND $ids AS nid
-MATCH (:Entity {{id: nid}})-[r:$any($types)]->(:Entity)
+MATCH {pattern}
 WHERE {_VALID}
 WITH DISTINCT r ORDER BY r.id
-RETURN {_LIGHT_KINDS} AS rel
+RETURN collect({_LIGHT_LIST}) AS rels
 """
 
-LIGHT_EDGES_IN: Final = f"""
-UNWIND $ids AS nid
-MATCH (:Entity {{id: nid}})<-[r:$any($types)]-(:Entity)
-WHERE {_VALID}
-WITH DISTINCT r ORDER BY r.id
-RETURN {_LIGHT_KINDS} AS rel
-"""
 
-LIGHT_EDGES_BOTH: Final = f"""
-UNWIND $ids AS nid
-MATCH (:Entity {{id: nid}})-[r:$any($types)]-(:Entity)
-WHERE {_VALID}
-WITH DISTINCT r ORDER BY r.id
-RETURN {_LIGHT_KINDS} AS rel
-"""
+LIGHT_EDGES_OUT: Final = _light_edges("(:Entity {id: nid})-[r:$any($types)]->(:Entity)")
+LIGHT_EDGES_IN: Final = _light_edges("(:Entity {id: nid})<-[r:$any($types)]-(:Entity)")
+LIGHT_EDGES_BOTH: Final = _light_edges("(:Entity {id: nid})-[r:$any($types)]-(:Entity)")
 
 LIGHT_EDGES: Final = {"OUT": LIGHT_EDGES_OUT, "IN": LIGHT_EDGES_IN, "BOTH": LIGHT_EDGES_BOTH}
 
 KINDS: Final = """
 UNWIND $ids AS id
 MATCH (n:Entity {id: id})
-RETURN DISTINCT n.id AS id, n.kind AS kind
+WITH DISTINCT n
+RETURN collect([n.id, n.kind]) AS kinds
 """
 
 # One tier: the suppliers (on a supplies fact that carries exposure: no item, an item that

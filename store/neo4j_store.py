@@ -448,11 +448,10 @@ class Neo4jStore:
             return None
         return exposures_from(records[0]["rows"], self._relation)
 
-    def evaluate_exposure(
-        self, rule: RuleVersion | None, day: date, *, policy: str | None, max_depth: int, first: int
-    ) -> Evaluation:
-        """Exposure to ``rule`` on ``day``, evaluated in the database (:mod:`.neo4j_engine`)."""
-        return self._engine.evaluate(rule, day, policy=policy, max_depth=max_depth, first=first)
+    def evaluate_exposure(self, rule: RuleVersion | None, day: date, **options: Any) -> Evaluation:
+        """Exposure to ``rule`` on ``day``, evaluated in the database (the keywords of
+        :meth:`.neo4j_engine.Neo4jExposureEngine.evaluate`)."""
+        return self._engine.evaluate(rule, day, **options)
 
     def rule_versions(self, policy: str) -> list[RuleVersion]:
         """``policy``'s rule versions, read once per graph version."""
