@@ -107,13 +107,16 @@ def plan_load(schema: Schema, graph: Graph, current: Current) -> Plan:
         digest = content_hash(entity)
         labels = schema.labels(entity.kind)
         old_hash, old_labels = current.entities.get(eid, (None, frozenset()))
+        same = old_hash == digest and old_labels == frozenset(labels)
+        if same:  # nothing to write: its properties (search fields, pinyin) are not built
+            s.entities.unchanged += 1
+            continue
         row = {
             "id": eid,
             "labels": labels,
             "remove": sorted(old_labels - set(labels)),
             "props": entity_props(entity, digest),
         }
-        same = old_hash == digest and old_labels == frozenset(labels)
         plan.classify("entities", s.entities, eid in current.entities, same, row)
     plan.rows["delete-entities"] = sorted(set(current.entities) - set(graph.entities))
     s.entities.removed = len(plan.rows["delete-entities"])

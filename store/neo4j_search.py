@@ -34,11 +34,12 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any, Final
 
 from ontology.model import Entity
 from store.base import SearchHit
-from store.search_index import Query, field_sources, make_field, rank, search_fields
+from store.search_index import Field, Query, make_field, rank, search_fields
 from store.search_vocabulary import Vocabulary
 
 WORDS_INDEX: Final = "techsov_search_words"
@@ -52,10 +53,14 @@ CANDIDATES: Final = 100
 """Lucene hits re-scored per request (more when kinds filter them afterwards)."""
 KIND_FILTER_FACTOR: Final = 10
 SHORT_PREFIX: Final = 2
-SHORT_PREFIX_CANDIDATES: Final = 1000
+SHORT_PREFIX_CANDIDATES: Final = 300
 """A last word of one or two letters is a prefix of very many words, all of which Lucene
 scores alike; more candidates keep the ranking close to the embedded store's (exactly
-equal while a prefix matches at most this many entities)."""
+equal while a prefix matches at most this many entities; the embedded store scores as
+many, :data:`store.search_index.MAX_SCORED`). At L, 300 gave the same top 10 as 1,000."""
+
+FIELD_CACHE: Final = 65536
+"""Analysed fields kept (about 4 per entity; a few hundred bytes each)."""
 
 SCHEMA: Final = {
     WORDS_INDEX: (
@@ -106,14 +111,14 @@ AWAIT_INDEXES: Final = "CALL db.awaitIndexes($seconds)"
 
 def search_properties(entity: Entity) -> dict[str, Any]:
     """The node properties the search indexes read."""
-    fields = search_fields(entity)
+    fields = search_fields(entity)  # computed once: pinyin is most of a load's planning
     words = dict.fromkeys(w for f in fields for w in f.words)
     cjk = [f.cjk for f in fields if f.cjk]
     chars = dict.fromkeys(ch for text in cjk for ch in text)
     return {
         WORDS_PROPERTY: " ".join(words),
         CJK_PROPERTY: "\n".join([*dict.fromkeys(cjk), " ".join(chars)]) if cjk else "",
-        FIELDS_PROPERTY: [f"{how}\t{text}" for how, text in field_sources(entity)],
+        FIELDS_PROPERTY: [f"{f.how}\t{f.text}" for f in fields],
     }
 
 
@@ -199,12 +204,16 @@ class Searcher:
                 break
             known = self._vocabulary(known.stamp)
         candidates = (
-            (hit_id, [make_field(*_split(f)) for f in fields or ()])
-            for hit_id, fields in record["hits"]
+            (hit_id, [stored_field(f) for f in fields or ()]) for hit_id, fields in record["hits"]
         )
         return rank(query, candidates, first)
 
 
-def _split(stored: str) -> tuple[str, str]:
+@lru_cache(maxsize=FIELD_CACHE)
+def stored_field(stored: str) -> Field:
+    """The field a node keeps as ``how<TAB>text``. Kept by its stored text, which is all
+    it depends on (so a new graph cannot make one stale): the same entities come back as
+    candidates of many searches, and analysing their names again was most of the time a
+    search spent in Python (normalising, cutting words)."""
     how, _, text = stored.partition("\t")
-    return how, text
+    return make_field(how, text)
