@@ -5,14 +5,19 @@ validator (:mod:`ingest.records`) into these types: a :class:`SourceRecord`,
 :class:`EntityRecord` or :class:`RelationRecord` (the model object when the record passed,
 and its :class:`Origin` so later problems can point at it). The field names of each section
 are declared here once; the ontology adds the attributes and qualifiers of each kind and
-relation type (:class:`Vocabulary`).
+relation type (:class:`Vocabulary`). What an importer builds is typed too
+(:class:`SourceInput`, :class:`EntityInput`, :class:`RelationInput`): :func:`typed_record`
+hands one to the validator under the field names declared here.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
 
-from ingest.values import RecordInput
+from ingest.values import RecordInput, native_record
 from ontology.model import Entity, Provenance, Relation, Source
 from ontology.schema import Schema
 
@@ -149,3 +154,127 @@ def vocabulary(schema: Schema) -> Vocabulary:
 def default_relation_id(source: str, rel_type: str, target: str) -> str:
     """The id a relation gets when it sets none: ``<from>--<type>--<to>``."""
     return f"{source}--{rel_type}--{target}"
+
+
+# ---------------------------------------------------------------- typed input records
+# What an importer builds, field by field, instead of a tree shaped like the YAML format:
+# :meth:`fields` names each value as the formats do (``from``, ``validFrom``, a
+# ``provenance`` list), in one place, so the one record validator reads a typed record as it
+# reads a YAML mapping or a CSV row, and a staged or resolved file is written from it.
+
+
+def _iso(value: date | None) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+def _day(value: object) -> date | None:
+    if value is None or isinstance(value, date):
+        return value
+    return date.fromisoformat(str(value))
+
+
+def _present(fields: dict[str, object]) -> dict[str, object]:
+    """Leave out what a record does not state (``None``, an empty list or mapping)."""
+    return {k: v for k, v in fields.items() if v is not None and v != [] and v != {}}
+
+
+@dataclass
+class SourceInput:
+    id: str
+    title: str | None = None
+    publisher: str | None = None
+    url: str | None = None
+    published: date | None = None
+    source_type: str | None = None
+
+    def fields(self) -> dict[str, object]:
+        return _present(
+            {
+                "id": self.id,
+                "title": self.title,
+                "publisher": self.publisher,
+                "published": _iso(self.published),
+                "sourceType": self.source_type,
+                "url": self.url,
+            }
+        )
+
+    @classmethod
+    def from_fields(cls, f: Mapping[str, Any]) -> SourceInput:
+        kind = f.get("sourceType", f.get(FORMER_SOURCE_TYPE))
+        return cls(f["id"], f.get("title"), f.get("publisher"), f.get("url"),
+                   _day(f.get("published")), kind)  # fmt: skip
+
+
+@dataclass
+class EntityInput:
+    id: str
+    kind: str
+    name: str
+    aliases: list[str] = field(default_factory=list)
+    names: dict[str, str] = field(default_factory=dict)
+    wikidata: str | None = None
+    description: str | None = None
+    attributes: dict[str, object] = field(default_factory=dict)
+    """Values as the data set gives them (text, numbers, dates): the validator converts
+    them to each attribute's datatype."""
+
+    def fields(self) -> dict[str, object]:
+        core = {"id": self.id, "kind": self.kind, "name": self.name, "names": self.names,
+                "aliases": self.aliases, "wikidata": self.wikidata,
+                "description": self.description}  # fmt: skip
+        return _present({**core, **self.attributes})
+
+    @classmethod
+    def from_fields(cls, f: Mapping[str, Any]) -> EntityInput:
+        rest = {k: v for k, v in f.items() if k not in ENTITY_FIELDS}
+        return cls(f["id"], f["kind"], f["name"], list(f.get("aliases", ())),
+                   dict(f.get("names", {})), f.get("wikidata"), f.get("description"),
+                   rest)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class CitationInput:
+    """One entry of a relation's provenance: the source cited, and the evidence copied."""
+
+    source: str
+    evidence: str | None = None
+
+    def fields(self) -> dict[str, object]:
+        return _present({"source": self.source, "evidence": self.evidence})
+
+
+@dataclass
+class RelationInput:
+    type: str
+    source: str
+    target: str
+    id: str = ""
+    qualifiers: dict[str, object] = field(default_factory=dict)
+    confidence: float | None = None
+    valid_from: date | None = None
+    valid_to: date | None = None
+    provenance: list[CitationInput] = field(default_factory=list)
+
+    def fields(self) -> dict[str, object]:
+        core = {"type": self.type, "from": self.source, "to": self.target,
+                "id": self.id or None}  # fmt: skip
+        timed = {"confidence": self.confidence, "validFrom": _iso(self.valid_from),
+                 "validTo": _iso(self.valid_to)}  # fmt: skip
+        cited = [c.fields() for c in self.provenance]
+        return _present({**core, **self.qualifiers, **timed, "provenance": cited})
+
+    @classmethod
+    def from_fields(cls, f: Mapping[str, Any]) -> RelationInput:
+        rest = {k: v for k, v in f.items() if k not in RELATION_FIELDS}
+        cited = [CitationInput(c["source"], c.get("evidence")) for c in f.get("provenance", ())]
+        return cls(f["type"], f["from"], f["to"], f.get("id", ""), rest, f.get("confidence"),
+                   _day(f.get("validFrom")), _day(f.get("validTo")), cited)  # fmt: skip
+
+
+TypedInput = SourceInput | EntityInput | RelationInput
+
+
+def typed_record(file: str, line: int, record: TypedInput) -> RecordInput:
+    """A typed record as the one validator reads it, every field at ``file:line``."""
+    return native_record(file, line, record.fields())

@@ -163,17 +163,17 @@ def _code_of(names: Sequence[str]) -> str | None:
 
 def import_members(imported: SourceImport, schema: Schema) -> list[Member]:
     out = []
-    for record in imported.entities:
-        info = imported.entity_info[record["id"]]
+    for entity in imported.entities:
+        info = imported.entity_info[entity.id]
         out.append(
             Member(
-                f"{imported.source}/{record['id']}",
+                f"{imported.source}/{entity.id}",
                 info.ref,
                 imported.source,
                 info.group,
-                family_of(schema, record["kind"]),
+                family_of(schema, entity.kind),
                 info.country,
-                record,
+                entity.fields(),
                 info.place,
                 info.address,
                 info.citation,
@@ -280,9 +280,10 @@ def _merge_facts(
     for rec in relations:
         emitted.add(CURATED, rec, None, rec["id"])
     for imported in imports:
-        files[imported.source]["sources"] += imported.sources
-        for rec in imported.relations:
-            emitted.add(imported.source, rec, imported.relation_places.get(rec["id"]), None)
+        files[imported.source]["sources"] += [s.fields() for s in imported.sources]
+        for typed in imported.relations:
+            place = imported.relation_places.get(typed.id)
+            emitted.add(imported.source, typed.fields(), place, None)
     for source, recs in emitted.by_file.items():
         files[source]["relations"] += recs
     resolution.files = dict(files)
@@ -320,8 +321,8 @@ def _parent_links(imports: Sequence[SourceImport]) -> set[frozenset[str]]:
     out: set[frozenset[str]] = set()
     for imported in imports:
         for rec in imported.relations:
-            if rec["type"] in ("subsidiaryOf", "ownedBy"):
-                a, b = f"{imported.source}/{rec['from']}", f"{imported.source}/{rec['to']}"
+            if rec.type in ("subsidiaryOf", "ownedBy"):
+                a, b = f"{imported.source}/{rec.source}", f"{imported.source}/{rec.target}"
                 if a != b:
                     out.add(frozenset({a, b}))
     return out

@@ -10,8 +10,9 @@ What "as written" means differs by input, and only that differs, so each input b
 * :class:`TextValues` - bulk CSV cells: untyped text parsed per datatype (``2024-01-01`` is
   a date, ``0.9`` a number), lists and mappings as JSON, every value on the row's line;
   conversions are cached per distinct text, since a million rows share a few thousand;
-* :class:`NativeValues` - the Python values an importer puts in its records (``str``,
-  ``float``, ``date``, ``list``, ``dict``), every value on the data-set row's line.
+* :class:`NativeValues` - the Python values of an importer's typed record
+  (:mod:`ingest.record_model`: ``str``, ``float``, ``date``, its citations as a list of
+  mappings), every value on the data-set row's line.
 
 The messages come from :mod:`ingest.messages`; a conversion never raises, it returns the
 converted value or what went wrong.

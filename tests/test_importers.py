@@ -12,6 +12,7 @@ from ingest.importers.common import Place, SourceImport, validate_import
 from ingest.importers.pipeline import import_source, resolve_folder, write_resolution
 from ingest.importers.staging import effective, fold_versions
 from ingest.importers.us_lists import fr_citations, looks_like_person
+from ingest.record_model import RelationInput
 from ingest.validate import build_graph
 from ontology.errors import ValidationFailed
 from tests.real_data import (
@@ -29,8 +30,8 @@ def _data() -> None:
     require_data()
 
 
-def _relation(imp: SourceImport, rid: str) -> dict[str, object]:
-    return next(r for r in imp.relations if r["id"] == rid)
+def _relation(imp: SourceImport, rid: str) -> RelationInput:
+    return next(r for r in imp.relations if r.id == rid)
 
 
 def test_eto_maps_taxonomy_inputs_shares_and_headquarters_with_row_provenance() -> None:
@@ -53,8 +54,8 @@ def test_eto_maps_taxonomy_inputs_shares_and_headquarters_with_row_provenance() 
 def test_eto_2024_layout_reads_percent_shares_without_year() -> None:
     old, _ = eto_versions()
     rel = _relation(old, "eto-p88--produces--eto-n20")
-    assert rel["share"] == 1.0 and "year" not in rel
-    assert _relation(old, "eto-p34--produces--eto-s2")["type"] == "produces"
+    assert rel.qualifiers["share"] == 1.0 and "year" not in rel.qualifiers
+    assert _relation(old, "eto-p34--produces--eto-s2").type == "produces"
 
 
 def test_us_lists_name_firms_with_federal_register_citation_and_listing_date() -> None:
@@ -75,7 +76,7 @@ def test_us_lists_name_firms_with_federal_register_citation_and_listing_date() -
     fr = graph.sources["federal-register-87-fr-77508"]
     assert fr.published == date(2022, 12, 19) and fr.url is not None
     assert graph.entities["us-lists-bis-entity-list"].kind == "EntityListing"
-    person = graph.entities[next(e["id"] for e in imp.entities if e["name"] == "Khalil Zadran")]
+    person = graph.entities[next(e.id for e in imp.entities if e.name == "Khalil Zadran")]
     assert person.kind == "Person" and person.attributes["nationality"] == "Afghanistan"
     address = next(e for e in graph.entities.values() if e.kind == "Address")
     assert "Address 01" in address.aliases and address.attributes["addressCountry"] == "China"
@@ -151,14 +152,14 @@ def test_a_bad_record_is_reported_at_its_data_file_row(tmp_path: Path) -> None:
 def test_newer_version_ends_dropped_facts_and_keeps_both_provenances() -> None:
     old, new = eto_versions()
     folded = fold_versions([old, new])
-    by_id = {r["id"]: r for r in folded.relations}
+    by_id = {r.id: r for r in folded.relations}
     tsmc_fab = by_id["eto-p34--produces--eto-s2"]  # 2024 only: foundries left the stages
-    assert tsmc_fab["validTo"] == "2026-08-13"
-    assert "validTo" not in by_id["eto-p88--produces--eto-n20--2025"]
+    assert tsmc_fab.valid_to == date(2026, 8, 13)
+    assert by_id["eto-p88--produces--eto-n20--2025"].valid_to is None
     taxonomy = by_id["eto-n20--broader--eto-n19"]  # in both versions
-    assert "validTo" not in taxonomy and len(taxonomy["provenance"]) == 2
-    euv = next(e for e in folded.entities if e["id"] == "eto-n20")
-    assert euv["name"] == "EUV lithography tools" and "EUV scanners" in euv["aliases"]
+    assert taxonomy.valid_to is None and len(taxonomy.provenance) == 2
+    euv = next(e for e in folded.entities if e.id == "eto-n20")
+    assert euv.name == "EUV lithography tools" and "EUV scanners" in euv.aliases
 
 
 def test_reimport_is_idempotent_and_output_reads_back_through_the_curated_reader(

@@ -10,6 +10,7 @@ import pytest
 
 from ingest.bulk import collect_bulk
 from ingest.importers.common import Place, validate_records
+from ingest.record_model import EntityInput, RelationInput, SourceInput
 from ingest.validate import collect
 from ontology.errors import Problem
 
@@ -66,11 +67,16 @@ def _csv(tmp_path: Path, entity: dict[str, str], relation: dict[str, str]) -> li
 
 
 def _native(entity: dict[str, object], relation: dict[str, object]) -> list[Problem]:
+    """The records as an importer builds them: typed, values as the data set gives them."""
+    cited = RelationInput.from_fields({**relation, "provenance": [{"source": "src"}]})
     _, problems = validate_records(
         "test import",
-        [SOURCE],
-        [(entity, Place("data.csv", 7)), (CHIPS, Place("data.csv", 8))],
-        [({**relation, "provenance": [{"source": "src"}]}, Place("links.csv", 3))],
+        [SourceInput.from_fields(SOURCE)],
+        [
+            (EntityInput.from_fields(entity), Place("data.csv", 7)),
+            (EntityInput.from_fields(CHIPS), Place("data.csv", 8)),
+        ],
+        [(cited, Place("links.csv", 3))],
     )
     return problems
 

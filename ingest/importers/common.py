@@ -1,7 +1,7 @@
 """What every importer shares: the import record, ids, dates, countries and validation.
 
-An importer turns one data set into records with the fields of the curated format
-(``sources``, ``entities``, ``relations`` as mappings of field name to Python value), so
+An importer turns one data set into typed records (:class:`~ingest.record_model.SourceInput`,
+:class:`~ingest.record_model.EntityInput`, :class:`~ingest.record_model.RelationInput`), so
 imported facts meet exactly the rules curated facts meet: :func:`validate_import` hands each
 record, at the data-set file and row it came from, to the one record validator
 (:mod:`ingest.records`, through :func:`ingest.validate.collect_inputs`), and every problem
@@ -23,6 +23,14 @@ from typing import Any
 
 from unidecode import unidecode
 
+from ingest.record_model import (
+    CitationInput,
+    EntityInput,
+    RelationInput,
+    SourceInput,
+    TypedInput,
+    typed_record,
+)
 from ingest.validate import collect_inputs
 from ingest.values import RecordInput, native_record
 from ontology.errors import Problem
@@ -30,7 +38,8 @@ from ontology.model import Graph
 from ontology.schema import Schema
 
 Record = dict[str, Any]
-"""One fact record as the YAML format writes it (field name -> value)."""
+"""One fact record as the YAML format writes it (field name -> value): what entity
+resolution writes its output files from."""
 
 MAX_SLUG = 60
 _NON_ALNUM = re.compile(r"[^a-z0-9]+")
@@ -98,9 +107,9 @@ class SourceImport:
     source: str  # the importer: eto, us-lists, opensanctions
     version: str
     released: date
-    sources: list[Record] = field(default_factory=list)
-    entities: list[Record] = field(default_factory=list)
-    relations: list[Record] = field(default_factory=list)
+    sources: list[SourceInput] = field(default_factory=list)
+    entities: list[EntityInput] = field(default_factory=list)
+    relations: list[RelationInput] = field(default_factory=list)
     entity_info: dict[str, EntityInfo] = field(default_factory=dict)
     relation_places: dict[str, Place] = field(default_factory=dict)
     skipped: Counter[str] = field(default_factory=Counter)
@@ -108,39 +117,41 @@ class SourceImport:
     """(list, country as listed) -> [entries in the file, entities named]: for reconciling
     an import with the official list (not staged)."""
 
-    def add_source(self, record: Record) -> None:
-        if all(s["id"] != record["id"] for s in self.sources):
+    def add_source(self, record: SourceInput) -> None:
+        if all(s.id != record.id for s in self.sources):
             self.sources.append(record)
 
-    def add_entity(self, record: Record, info: EntityInfo) -> None:
+    def add_entity(self, record: EntityInput, info: EntityInfo) -> None:
         """Add an entity; a second record with the same id adds its names as aliases."""
-        known = self._entity_index().get(record["id"])
+        known = self._entity_index().get(record.id)
         if known is None:
             self.entities.append(record)
-            self.entity_info[record["id"]] = info
+            self.entity_info[record.id] = info
             return
-        extra = [record["name"], *record.get("aliases", ())]
-        aliases = [a for a in known.get("aliases", []) if a != known["name"]]
-        for alias in extra:
-            if alias != known["name"] and alias not in aliases:
+        aliases = [a for a in known.aliases if a != known.name]
+        for alias in (record.name, *record.aliases):
+            if alias != known.name and alias not in aliases:
                 aliases.append(alias)
         if aliases:
-            known["aliases"] = aliases
+            known.aliases = aliases
 
-    def add_relation(self, record: Record, place: Place) -> bool:
+    def add_relation(self, record: RelationInput, place: Place) -> bool:
         """Add a relation unless one with its id is already there (a repeated row)."""
-        if record["id"] in self.relation_places:
+        if record.id in self.relation_places:
             self.skipped["repeated row"] += 1
             return False
         self.relations.append(record)
-        self.relation_places[record["id"]] = place
+        self.relation_places[record.id] = place
         return True
 
     def has_entity(self, entity_id: str) -> bool:
         return entity_id in self.entity_info
 
-    def _entity_index(self) -> dict[str, Record]:
-        return {e["id"]: e for e in self.entities}
+    def entity(self, entity_id: str) -> EntityInput | None:
+        return self._entity_index().get(entity_id)
+
+    def _entity_index(self) -> dict[str, EntityInput]:
+        return {e.id: e for e in self.entities}
 
     def counts(self) -> dict[str, int]:
         return {
@@ -254,50 +265,49 @@ def dataset_source(
     publisher: str,
     released: date,
     url: str | None = None,
-) -> Record:
-    record: Record = {
-        "id": source_id,
-        "title": title,
-        "publisher": publisher,
-        "published": released.isoformat(),
-        "sourceType": "dataset",
-    }
-    if url:
-        record["url"] = url
-    return record
+) -> SourceInput:
+    return SourceInput(source_id, title, publisher, url or None, released, "dataset")
 
 
-def citation(source: str, evidence: str | None = None) -> dict[str, str]:
-    entry = {"source": source}
-    if evidence:
-        entry["evidence"] = evidence
-    return entry
+def citation(source: str, evidence: str | None = None) -> CitationInput:
+    return CitationInput(source, evidence or None)
 
 
 # ---------------------------------------------------------------- validation
 
 
+AnyRecord = TypedInput | Record
+"""An importer's typed record, or a record already in the format's shape (entity
+resolution's output, which is written as YAML)."""
+
+
+def _as_input(file: str, line: int, record: AnyRecord) -> RecordInput:
+    if isinstance(record, dict):
+        return native_record(file, line, record)
+    return typed_record(file, line, record)
+
+
 def record_inputs(
     label: str,
-    sources: Sequence[Record],
-    entities: Sequence[tuple[Record, Place | None]],
-    relations: Sequence[tuple[Record, Place | None]],
+    sources: Sequence[AnyRecord],
+    entities: Sequence[tuple[AnyRecord, Place | None]],
+    relations: Sequence[tuple[AnyRecord, Place | None]],
 ) -> Iterator[tuple[str, RecordInput]]:
     """Each record as the validator reads it, at the data-set file and line it came from
     (``label`` for records with no place, such as the data set's own source)."""
     for record in sources:
-        yield "sources", native_record(label, 1, record)
+        yield "sources", _as_input(label, 1, record)
     for section, placed in (("entities", entities), ("relations", relations)):
         for record, place in placed:
             file, line = (place.file, place.line) if place is not None else (label, 1)
-            yield section, native_record(file, line, record)
+            yield section, _as_input(file, line, record)
 
 
 def validate_records(
     label: str,
-    sources: Sequence[Record],
-    entities: Sequence[tuple[Record, Place | None]],
-    relations: Sequence[tuple[Record, Place | None]],
+    sources: Sequence[AnyRecord],
+    entities: Sequence[tuple[AnyRecord, Place | None]],
+    relations: Sequence[tuple[AnyRecord, Place | None]],
     schema: Schema | None = None,
     *,
     run_shacl: bool = False,
@@ -315,8 +325,8 @@ def validate_import(
     return validate_records(
         f"{imported.source} import",
         imported.sources,
-        [(e, imported.entity_info[e["id"]].place) for e in imported.entities],
-        [(r, imported.relation_places.get(r["id"])) for r in imported.relations],
+        [(e, imported.entity_info[e.id].place) for e in imported.entities],
+        [(r, imported.relation_places.get(r.id)) for r in imported.relations],
         schema,
         run_shacl=run_shacl,
     )

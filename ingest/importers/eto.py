@@ -33,7 +33,6 @@ from pathlib import Path
 from ingest.importers.common import (
     EntityInfo,
     Place,
-    Record,
     SourceImport,
     citation,
     dataset_source,
@@ -44,6 +43,7 @@ from ingest.importers.common import (
 from ingest.importers.countries import country_code, country_name
 from ingest.importers.files import CsvSpec, check_files, number
 from ingest.importers.registry import Importer
+from ingest.record_model import CitationInput, EntityInput, RelationInput
 
 SOURCE = "eto"
 FILES = ("inputs.csv", "providers.csv", "provision.csv", "sequence.csv", "stages.csv")
@@ -119,7 +119,7 @@ class _Builder:
     def place(self, file: str, line: int) -> Place:
         return Place(f"{self.folder.name}/{file}", line)
 
-    def cite(self, verbatim: str | None) -> list[dict[str, str]]:
+    def cite(self, verbatim: str | None) -> list[CitationInput]:
         return [citation(self.source_id, verbatim)]
 
     # ------------------------------------------------------------ nodes
@@ -134,13 +134,8 @@ class _Builder:
                 market = row.get("market_share_chart_global_market_size_info", "")
                 if market:
                     description = f"{description} Global market: {market}.".strip()
-                record: Record = {
-                    "id": _tech_id(node),
-                    "kind": "Technology",
-                    "name": row[name_col],
-                }
-                if description:
-                    record["description"] = description
+                record = EntityInput(_tech_id(node), "Technology", row[name_col])
+                record.description = description or None
                 self.imp.add_entity(
                     record,
                     EntityInfo(f"eto:{node}", "eto-inputs", None, self.place(file, line)),
@@ -148,12 +143,12 @@ class _Builder:
                 stage = row.get("stage_id", "")
                 if file == "inputs.csv" and stage:
                     self._relation(
-                        {
-                            "type": "broader",
-                            "from": _tech_id(node),
-                            "to": _tech_id(stage),
-                            "recordId": f"inputs.csv:{line}",
-                        },
+                        RelationInput(
+                            "broader",
+                            _tech_id(node),
+                            _tech_id(stage),
+                            qualifiers={"recordId": f"inputs.csv:{line}"},
+                        ),
                         None,
                         self.place(file, line),
                     )
@@ -177,14 +172,12 @@ class _Builder:
             kind = "Country"
             name = alias or (country_name(a3) if a3 else code)
             aliases = [code] if code != name else []
-        record: Record = {"id": _provider_id(pid), "kind": kind, "name": name}
-        if aliases:
-            record["aliases"] = aliases
+        record = EntityInput(_provider_id(pid), kind, name, aliases=aliases)
         self.imp.add_entity(
             record,
             EntityInfo(f"eto:{pid}", "eto-providers", a3, self.place("providers.csv", line)),
         )
-        self.kinds[record["id"]] = kind
+        self.kinds[record.id] = kind
         self.countries[code] = _provider_id(pid)
         if a3:
             self.countries.setdefault(a3, _provider_id(pid))
@@ -197,7 +190,7 @@ class _Builder:
             return known
         eid = f"eto-country-{(a3 or code).lower()}"
         self.imp.add_entity(
-            {"id": eid, "kind": "Country", "name": country_name(a3) if a3 else code},
+            EntityInput(eid, "Country", country_name(a3) if a3 else code),
             EntityInfo(
                 f"eto:country:{a3 or code}", "eto-countries", a3, self.place("providers.csv", line)
             ),
@@ -208,17 +201,14 @@ class _Builder:
     def _firm(self, row: dict[str, str], line: int, verbatim: str | None) -> None:
         pid, name, alias = row["provider_id"], row["provider_name"], row.get("alias", "")
         code = row.get("country", "")
-        record: Record = {
-            "id": _provider_id(pid),
-            "kind": "Organization" if name in PSEUDO_FIRMS else "Firm",
-            "name": name,
-        }
+        kind = "Organization" if name in PSEUDO_FIRMS else "Firm"
+        record = EntityInput(_provider_id(pid), kind, name)
         if alias and alias != name:
-            record["aliases"] = [alias]
+            record.aliases = [alias]
         if name in PSEUDO_FIRMS:
-            record["description"] = "ETO's pseudo-provider for the firms it does not name."
-        first_row = not self.imp.has_entity(record["id"])  # later rows add aliases
-        self.kinds[record["id"]] = record["kind"]
+            record.description = "ETO's pseudo-provider for the firms it does not name."
+        first_row = not self.imp.has_entity(record.id)  # later rows add aliases
+        self.kinds[record.id] = kind
         self.imp.add_entity(
             record,
             EntityInfo(
@@ -231,12 +221,12 @@ class _Builder:
         if code and name not in PSEUDO_FIRMS and first_row:
             country = self._country_entity(code, line)
             self._relation(
-                {
-                    "type": "headquarteredIn",
-                    "from": _provider_id(pid),
-                    "to": country,
-                    "recordId": f"providers.csv:{line}",
-                },
+                RelationInput(
+                    "headquarteredIn",
+                    _provider_id(pid),
+                    country,
+                    qualifiers={"recordId": f"providers.csv:{line}"},
+                ),
                 verbatim,
                 self.place("providers.csv", line),
             )
@@ -251,18 +241,18 @@ class _Builder:
             kind = self.kinds[provider]
             rel_type = "produces" if kind in ("Firm", "Organization") else "hostsProductionOf"
             year = row.get("year", "")
-            record: Record = {
-                "type": rel_type,
-                "from": provider,
-                "to": node,
-                "id": relation_id(provider, rel_type, node, year),
-                "recordId": f"provision.csv:{line}",
-            }
+            record = RelationInput(
+                rel_type,
+                provider,
+                node,
+                relation_id(provider, rel_type, node, year),
+                qualifiers={"recordId": f"provision.csv:{line}"},
+            )
             share = _share(row.get("share_provided", ""))
             if share is not None:
-                record["share"] = share
+                record.qualifiers["share"] = share
             if year:
-                record["year"] = int(year)
+                record.qualifiers["year"] = int(year)
             self._relation(record, verbatim, self.place("provision.csv", line))
 
     def sequence(self) -> None:
@@ -273,20 +263,20 @@ class _Builder:
                 if not other:
                     continue
                 self._relation(
-                    {
-                        "type": rel_type,
-                        "from": node,
-                        "to": _tech_id(other),
-                        "recordId": f"sequence.csv:{line}",
-                    },
+                    RelationInput(
+                        rel_type,
+                        node,
+                        _tech_id(other),
+                        qualifiers={"recordId": f"sequence.csv:{line}"},
+                    ),
                     verbatim,
                     self.place("sequence.csv", line),
                 )
 
-    def _relation(self, record: Record, verbatim: str | None, place: Place) -> None:
-        record.setdefault("id", relation_id(record["from"], record["type"], record["to"]))
-        record["confidence"] = CONFIDENCE
-        record["provenance"] = self.cite(verbatim)
+    def _relation(self, record: RelationInput, verbatim: str | None, place: Place) -> None:
+        record.id = record.id or relation_id(record.source, record.type, record.target)
+        record.confidence = CONFIDENCE
+        record.provenance = self.cite(verbatim)
         self.imp.add_relation(record, place)
 
 

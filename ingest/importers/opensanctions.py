@@ -26,7 +26,6 @@ from pathlib import Path
 from ingest.importers.common import (
     EntityInfo,
     Place,
-    Record,
     SourceImport,
     citation,
     dataset_source,
@@ -45,6 +44,7 @@ from ingest.importers.files import CsvSpec, check_files
 from ingest.importers.registry import Importer
 from ingest.importers.rounds import RoundEntry, listing_periods
 from ingest.importers.us_lists import entry_key
+from ingest.record_model import CitationInput, EntityInput, RelationInput, SourceInput
 
 SOURCE = "opensanctions"
 REPOSITORY = "https://github.com/opensanctions/opensanctions"
@@ -146,30 +146,22 @@ class _Builder:
         sid = self.sources.get(url)
         if sid is None:
             sid = f"web-{slug(url.split('//', 1)[1], 40)}-{short_hash(url)}"
-            record: Record = {
-                "id": sid,
-                "url": url,
-                "title": title,
-                "sourceType": "government-notice",
-            }
-            if when:
-                record["published"] = when.isoformat()
-            self.imp.add_source(record)
+            self.imp.add_source(
+                SourceInput(sid, title, url=url, published=when, source_type="government-notice")
+            )
             self.sources[url] = sid
         return sid
 
     def policy(self, pid: str, kind: str, name: str, place: Place, **fields: object) -> str:
-        record: Record = {"id": pid, "kind": kind, "name": name}
-        record.update({k: v for k, v in fields.items() if v})
+        stated = {k: v for k, v in fields.items() if v}
+        record = EntityInput.from_fields({"id": pid, "kind": kind, "name": name, **stated})
         self.imp.add_entity(record, EntityInfo(f"opensanctions:{pid}", "os-policies", None, place))
         return pid
 
     def body(self, name: str, place: Place, country: str | None = None) -> str:
         full = BODIES.get(name, name)
         bid = f"os-body-{slug(full)}"
-        record: Record = {"id": bid, "kind": "GovernmentBody", "name": full}
-        if full != name:
-            record["aliases"] = [name]
+        record = EntityInput(bid, "GovernmentBody", full, aliases=[name] if full != name else [])
         self.imp.add_entity(
             record, EntityInfo(f"opensanctions:body:{full}", "os-bodies", country, place)
         )
@@ -188,16 +180,14 @@ class _Builder:
         wikidata: str | None = None,
     ) -> str:
         eid = keyed_id(f"os-{group}", name)
-        record: Record = {"id": eid, "kind": kind, "name": name}
-        clean = [a for a in dict.fromkeys(aliases) if a and a != name]
-        if clean:
-            record["aliases"] = clean
+        record = EntityInput(eid, kind, name)
+        record.aliases = [a for a in dict.fromkeys(aliases) if a and a != name]
         if zh:
-            record["names"] = {"zh": zh}
+            record.names = {"zh": zh}
         if wikidata and re.fullmatch(r"Q[1-9][0-9]*", wikidata):
-            record["wikidata"] = wikidata
+            record.wikidata = wikidata
         if kind == "Person" and country:
-            record["nationality"] = country
+            record.attributes["nationality"] = country
         self.imp.add_entity(record, EntityInfo(f"{group}:{name}", group, country, place))
         return eid
 
@@ -207,17 +197,17 @@ class _Builder:
         if cid is None:
             cid = f"os-country-{slug(key)}"
             self.imp.add_entity(
-                {"id": cid, "kind": "Country", "name": country_name(code) if code else raw},
+                EntityInput(cid, "Country", country_name(code) if code else raw),
                 EntityInfo(f"opensanctions:country:{key}", "os-countries", code, place),
             )
             self.countries[key] = cid
         self.relation(
-            {
-                "type": "headquarteredIn",
-                "from": eid,
-                "to": cid,
-                "recordId": f"{place.file.rsplit('/', 1)[-1]}:{place.line}",
-            },
+            RelationInput(
+                "headquarteredIn",
+                eid,
+                cid,
+                qualifiers={"recordId": f"{place.file.rsplit('/', 1)[-1]}:{place.line}"},
+            ),
             [citation(source, raw)],
             place,
             LOCATION_CONFIDENCE,
@@ -225,17 +215,17 @@ class _Builder:
 
     def relation(
         self,
-        record: Record,
-        provenance: list[dict[str, str]],
+        record: RelationInput,
+        provenance: list[CitationInput],
         place: Place,
         confidence: float = CONFIDENCE,
         *discriminators: str,
     ) -> None:
-        record.setdefault(
-            "id", relation_id(record["from"], record["type"], record["to"], *discriminators)
+        record.id = record.id or relation_id(
+            record.source, record.type, record.target, *discriminators
         )
-        record["confidence"] = confidence
-        record["provenance"] = provenance
+        record.confidence = confidence
+        record.provenance = provenance
         self.imp.add_relation(record, place)
 
     # ------------------------------------------------------------ files
@@ -256,7 +246,7 @@ class _Builder:
             names={"en": program} if program else None,
         )
         self.relation(
-            {"type": "issuedBy", "from": pid, "to": congress},
+            RelationInput("issuedBy", pid, congress),
             [citation(source, rows[0][1].get("authority") or None)],
             self.place(file, rows[0][0]),
         )
@@ -271,13 +261,9 @@ class _Builder:
                 aliases=aliases,
                 country=country_code(row.get("country")),
             )
-            names: Record = {"type": "names", "from": pid, "to": eid, "recordId": f"{file}:{line}"}
             start = parse_date(row.get("start-date")) or parse_date(row.get("report-date"))
             end = parse_date(row.get("end-date"))
-            if start:
-                names["validFrom"] = start.isoformat()
-            if end:
-                names["validTo"] = end.isoformat()
+            names = _names(pid, eid, f"{file}:{line}", start, end)
             provenance = [citation(source, excerpt(row.get("notes") or row["name"]))]
             if law := self.page(row.get("source_url", ""), None, program or name):
                 provenance.append(citation(law))
@@ -319,12 +305,9 @@ class _Builder:
                     "dod-1260h", parent_name, "Firm", place, aliases=[parent]
                 )
                 self.relation(
-                    {
-                        "type": "subsidiaryOf",
-                        "from": eid,
-                        "to": pid_parent,
-                        "recordId": f"{file}:{line}",
-                    },
+                    RelationInput(
+                        "subsidiaryOf", eid, pid_parent, qualifiers={"recordId": f"{file}:{line}"}
+                    ),
                     [citation(source, parent)],
                     place,
                 )
@@ -346,12 +329,8 @@ class _Builder:
     ) -> None:
         """One listing period: the rounds that named the entity, each row cited."""
         file = HISTORY_1260H
-        names: Record = {"type": "names", "from": pid, "to": eid, "recordId": f"{file}:{lines[0]}"}
-        if start:
-            names["validFrom"] = start.isoformat()
-        if end:
-            names["validTo"] = end.isoformat()
-        provenance: list[dict[str, str]] = []
+        names = _names(pid, eid, f"{file}:{lines[0]}", start, end)
+        provenance: list[CitationInput] = []
         for line in lines:
             row = rows[line]
             when = parse_date(row.get("Start date"))
@@ -394,16 +373,7 @@ class _Builder:
             )
             start = parse_day_first(row.get("Date"))
             end = parse_day_first(row.get("End date"))
-            names: Record = {
-                "type": "names",
-                "from": policies[key],
-                "to": eid,
-                "recordId": f"{file}:{line}",
-            }
-            if start:
-                names["validFrom"] = start.isoformat()
-            if end:
-                names["validTo"] = end.isoformat()
+            names = _names(policies[key], eid, f"{file}:{line}", start, end)
             provenance = [citation(source, excerpt(row.get("Summary") or row["Name"]))]
             if page := self.page(
                 row.get("Source URL", ""),
@@ -425,11 +395,21 @@ class _Builder:
         if body:
             bid = self.body(body, place, "CHN")
             self.relation(
-                {"type": "issuedBy", "from": pid, "to": bid},
+                RelationInput("issuedBy", pid, bid),
                 [citation(self.dataset(CN), body)],
                 place,
             )
         return pid
+
+
+def _names(
+    listing: str, entity: str, record_id: str, start: date | None, end: date | None
+) -> RelationInput:
+    """The ``names`` fact of one listing period, its row as ``recordId``."""
+    return RelationInput(
+        "names", listing, entity, qualifiers={"recordId": record_id}, valid_from=start,
+        valid_to=end,
+    )  # fmt: skip
 
 
 def import_opensanctions(

@@ -13,12 +13,13 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
-from ingest.importers.common import EntityInfo, Place, Record, SourceImport, slug
+from ingest.importers.common import EntityInfo, Place, SourceImport, slug
+from ingest.record_model import CitationInput, EntityInput, RelationInput, SourceInput
 
 STAGING = ".staging"
 MANIFEST = "manifest.json"
@@ -33,9 +34,9 @@ def _dump(imported: SourceImport) -> dict[str, Any]:
         "source": imported.source,
         "version": imported.version,
         "released": imported.released.isoformat(),
-        "sources": imported.sources,
-        "entities": imported.entities,
-        "relations": imported.relations,
+        "sources": [s.fields() for s in imported.sources],
+        "entities": [e.fields() for e in imported.entities],
+        "relations": [r.fields() for r in imported.relations],
         "entity_info": {
             k: {**asdict(v), "place": asdict(v.place)} for k, v in imported.entity_info.items()
         },
@@ -46,9 +47,9 @@ def _dump(imported: SourceImport) -> dict[str, Any]:
 
 def _load(data: dict[str, Any]) -> SourceImport:
     imported = SourceImport(data["source"], data["version"], date.fromisoformat(data["released"]))
-    imported.sources = data["sources"]
-    imported.entities = data["entities"]
-    imported.relations = data["relations"]
+    imported.sources = [SourceInput.from_fields(s) for s in data["sources"]]
+    imported.entities = [EntityInput.from_fields(e) for e in data["entities"]]
+    imported.relations = [RelationInput.from_fields(r) for r in data["relations"]]
     imported.entity_info = {
         k: EntityInfo(**{**v, "place": Place(**v["place"])}) for k, v in data["entity_info"].items()
     }
@@ -113,24 +114,22 @@ def fold_versions(staged: list[SourceImport]) -> SourceImport:
     names older versions used kept as aliases."""
     newest = staged[-1]
     result = SourceImport(newest.source, newest.version, newest.released)
-    entities: dict[str, Record] = {}
-    relations: dict[str, Record] = {}
+    entities: dict[str, EntityInput] = {}
+    relations: dict[str, RelationInput] = {}
     last_seen: dict[str, int] = {}
     for index, version in enumerate(staged):
         for source in version.sources:
             result.add_source(source)
-        for record in version.entities:
-            entities[record["id"]] = _renamed(entities.get(record["id"]), record)
-            result.entity_info[record["id"]] = version.entity_info[record["id"]]
+        for entity in version.entities:
+            entities[entity.id] = _renamed(entities.get(entity.id), entity)
+            result.entity_info[entity.id] = version.entity_info[entity.id]
         for record in version.relations:
-            old = relations.get(record["id"])
-            merged = dict(record)
-            if old is not None:
-                merged["provenance"] = _union(old["provenance"], record["provenance"])
-            relations[record["id"]] = merged
-            last_seen[record["id"]] = index
-            if record["id"] in version.relation_places:
-                result.relation_places[record["id"]] = version.relation_places[record["id"]]
+            old = relations.get(record.id)
+            cited = record.provenance if old is None else _union(old.provenance, record.provenance)
+            relations[record.id] = replace(record, provenance=cited)
+            last_seen[record.id] = index
+            if record.id in version.relation_places:
+                result.relation_places[record.id] = version.relation_places[record.id]
         result.skipped = version.skipped
     for rid, record in relations.items():
         seen = last_seen[rid]
@@ -141,19 +140,17 @@ def fold_versions(staged: list[SourceImport]) -> SourceImport:
     return result
 
 
-def _renamed(old: Record | None, new: Record) -> Record:
-    if old is None or old["name"] == new["name"]:
+def _renamed(old: EntityInput | None, new: EntityInput) -> EntityInput:
+    if old is None or old.name == new.name:
         return new
-    merged = dict(new)
-    aliases = list(new.get("aliases", []))
-    for alias in (old["name"], *old.get("aliases", [])):
-        if alias != new["name"] and alias not in aliases:
+    aliases = list(new.aliases)
+    for alias in (old.name, *old.aliases):
+        if alias != new.name and alias not in aliases:
             aliases.append(alias)
-    merged["aliases"] = aliases
-    return merged
+    return replace(new, aliases=aliases)
 
 
-def _union(a: list[dict[str, str]], b: list[dict[str, str]]) -> list[dict[str, str]]:
+def _union(a: list[CitationInput], b: list[CitationInput]) -> list[CitationInput]:
     out = list(a)
     for entry in b:
         if entry not in out:
@@ -161,13 +158,10 @@ def _union(a: list[dict[str, str]], b: list[dict[str, str]]) -> list[dict[str, s
     return out
 
 
-def _ended(record: Record, last_day: date) -> Record:
-    ended = dict(record)
-    start = record.get("validFrom")
-    end = record.get("validTo")
-    if end is not None and date.fromisoformat(end) <= last_day:
-        return ended
-    if start is not None and date.fromisoformat(start) > last_day:
-        last_day = date.fromisoformat(start)
-    ended["validTo"] = last_day.isoformat()
-    return ended
+def _ended(record: RelationInput, last_day: date) -> RelationInput:
+    start, end = record.valid_from, record.valid_to
+    if end is not None and end <= last_day:
+        return replace(record)
+    if start is not None and start > last_day:
+        last_day = start
+    return replace(record, valid_to=last_day)

@@ -35,7 +35,6 @@ from typing import Any
 from ingest.importers.common import (
     EntityInfo,
     Place,
-    Record,
     SourceImport,
     citation,
     dataset_source,
@@ -49,6 +48,7 @@ from ingest.importers.common import (
 from ingest.importers.countries import country_code, country_name
 from ingest.importers.files import JsonSpec, check_files
 from ingest.importers.registry import Importer
+from ingest.record_model import CitationInput, EntityInput, RelationInput, SourceInput
 from ontology.names import name_keys
 
 SOURCE = "us-lists"
@@ -164,15 +164,13 @@ class _Builder:
     def policy(self, list_id: str, kind: str, meta: dict[str, Any]) -> str:
         pid = f"us-lists-{list_id}"
         official = meta.get("official_name") or list_id
-        record: Record = {"id": pid, "kind": kind, "name": meta.get("short_name") or official}
-        if official != record["name"]:
-            record["names"] = {"en": official}
-        aliases = [a for a in (list_id, *EXTRA_ALIASES.get(list_id, ())) if a != record["name"]]
-        record["aliases"] = aliases
+        record = EntityInput(pid, kind, meta.get("short_name") or official)
+        if official != record.name:
+            record.names = {"en": official}
+        record.aliases = [a for a in (list_id, *EXTRA_ALIASES.get(list_id, ())) if a != record.name]
         if meta.get("authority"):
-            record["reference"] = meta["authority"]
-        if meta.get("description"):
-            record["description"] = meta["description"]
+            record.attributes["reference"] = meta["authority"]
+        record.description = meta.get("description") or None
         self.imp.add_entity(
             record,
             EntityInfo(
@@ -188,9 +186,7 @@ class _Builder:
         name = agency.rsplit(", ", 1)[-1]
         aid = f"us-lists-agency-{slug(name)}"
         aliases = [a for a in (agency, short) if a and a != name]
-        record: Record = {"id": aid, "kind": "GovernmentBody", "name": name}
-        if aliases:
-            record["aliases"] = aliases
+        record = EntityInput(aid, "GovernmentBody", name, aliases=aliases)
         self.imp.add_entity(
             record,
             EntityInfo(
@@ -198,7 +194,7 @@ class _Builder:
             ),
         )
         self._relation(
-            {"type": "issuedBy", "from": policy, "to": aid},
+            RelationInput("issuedBy", policy, aid),
             self.list_sources["lists"],
             None,
             self.place("lists.json", 1),
@@ -289,17 +285,17 @@ class _Builder:
         notice), citing the list extract and that notice."""
         file, index = where
         listed = parse_date(entry.get("effective_date")) or (citations[0][2] if citations else None)
-        names: Record = {"type": "names", "from": policy, "to": eid, "recordId": f"{file}#{index}"}
-        if listed:
-            names["validFrom"] = listed.isoformat()
+        names = RelationInput(
+            "names", policy, eid, qualifiers={"recordId": f"{file}#{index}"}, valid_from=listed
+        )
         name = " ".join(str(entry.get("name") or "").split())
         evidence = entry.get("federal_register") or entry.get("notes") or name
         provenance = [citation(source_id, excerpt(str(evidence)))]
         if citations:
             text, key, when = citations[0]
-            names["citation"] = text
+            names.qualifiers["citation"] = text
             provenance.append(citation(self._fr_source(key, when), text))
-        names["id"] = relation_id(policy, "names", eid)
+        names.id = relation_id(policy, "names", eid)
         self._relation(names, None, None, self.place(file, index), CONFIDENCE, provenance)
 
     def _located(
@@ -310,17 +306,17 @@ class _Builder:
         if cid is None:
             cid = f"us-lists-country-{slug(key)}"
             self.imp.add_entity(
-                {"id": cid, "kind": "Country", "name": country_name(code) if code else country},
+                EntityInput(cid, "Country", country_name(code) if code else country),
                 EntityInfo(f"us-lists:country:{key}", "us-lists-countries", code, place),
             )
             self.countries[key] = cid
         self._relation(
-            {
-                "type": "headquarteredIn",
-                "from": eid,
-                "to": cid,
-                "recordId": place.file.rsplit("/", 1)[-1] + f"#{place.line}",
-            },
+            RelationInput(
+                "headquarteredIn",
+                eid,
+                cid,
+                qualifiers={"recordId": place.file.rsplit("/", 1)[-1] + f"#{place.line}"},
+            ),
             source_id,
             country,
             place,
@@ -329,33 +325,28 @@ class _Builder:
 
     def _fr_source(self, key: str, when: date | None) -> str:
         sid = f"federal-register-{key.lower()}"
-        record: Record = {
-            "id": sid,
-            "title": key.replace("-", " "),
-            "publisher": "Federal Register",
-            "url": f"https://www.federalregister.gov/citation/{key}",
-            "sourceType": "government-notice",
-        }
-        if when:
-            record["published"] = when.isoformat()
-        self.imp.add_source(record)
+        url = f"https://www.federalregister.gov/citation/{key}"
+        title = key.replace("-", " ")
+        self.imp.add_source(
+            SourceInput(sid, title, "Federal Register", url, when, "government-notice")
+        )
         return sid
 
     def _relation(
         self,
-        record: Record,
+        record: RelationInput,
         source_id: str | None,
         evidence: str | None,
         place: Place,
         confidence: float,
-        provenance: list[dict[str, str]] | None = None,
+        provenance: list[CitationInput] | None = None,
     ) -> None:
-        record.setdefault("id", relation_id(record["from"], record["type"], record["to"]))
-        record["confidence"] = confidence
+        record.id = record.id or relation_id(record.source, record.type, record.target)
+        record.confidence = confidence
         if provenance is None:
             assert source_id is not None
             provenance = [citation(source_id, evidence)]
-        record["provenance"] = provenance
+        record.provenance = provenance
         self.imp.add_relation(record, place)
 
     list_sources: dict[str, str]
@@ -363,19 +354,17 @@ class _Builder:
 
 def _entry_record(
     eid: str, kind: str, record_name: str, name: str, raw_aliases: list[str], country: object
-) -> Record:
+) -> EntityInput:
     """An entry's entity record: a person's nationality or an address's country as the list
     gives it; an address keeps the listed text among its aliases."""
-    record: Record = {"id": eid, "kind": kind, "name": record_name}
+    record = EntityInput(eid, kind, record_name)
     if kind == "Person" and country:
-        record["nationality"] = str(country)
+        record.attributes["nationality"] = str(country)
     if kind == "Address" and country:
-        record["addressCountry"] = str(country)
+        record.attributes["addressCountry"] = str(country)
     if kind == "Address":
         raw_aliases = [name, *raw_aliases]
-    aliases = _clean_aliases(record_name, raw_aliases)
-    if aliases:
-        record["aliases"] = aliases
+    record.aliases = _clean_aliases(record_name, raw_aliases)
     return record
 
 
