@@ -24,13 +24,15 @@ evaluated live.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
+from functools import partial
 from types import MappingProxyType
 
 from ontology.schema import Schema
 from store import analysis
 from store.analysis import Exposure
+from store.answer_timeline import MAX_EVALUATIONS, AnswerInterval, answer_on, sweep
 from store.base import GraphStore
 
 ANSWER_DEPTH = 6
@@ -51,18 +53,26 @@ def top_exposures(
     *,
     max_depth: int = ANSWER_DEPTH,
     first: int = ANSWER_FIRST,
+    as_of: date | None = None,
 ) -> tuple[Exposure, ...]:
-    """The first ``first`` exposures to ``policy`` at ``max_depth``, searching one tier
+    """The first ``first`` exposures to ``policy`` at ``max_depth`` on ``as_of`` (today
+    by default), searching one tier
     deeper at a time and stopping as soon as a tier fills the page or reaches no one new
     (see the module docstring: the list cannot change after that)."""
     found: list[Exposure] = []
     previous = -1
     for depth in range(0, max_depth + 1):
-        found = analysis.suppliers_exposed_to(reader, schema, policy, max_depth=depth, first=first)
+        found = analysis.suppliers_exposed_to(
+            reader, schema, policy, max_depth=depth, first=first, as_of=as_of
+        )
         if len(found) >= first or (depth > 0 and len(found) == previous):
             break
         previous = len(found)
     return tuple(found)
+
+
+def _evaluate(store: GraphStore, day: date, *, schema: Schema, policy: str) -> tuple[Exposure, ...]:
+    return top_exposures(store, schema, policy, as_of=day)
 
 
 def policies_of(schema: Schema, kinds: Mapping[str, str]) -> list[str]:
@@ -81,6 +91,11 @@ class ExposureAnswers:
     max_depth: int = ANSWER_DEPTH
     first: int = ANSWER_FIRST
 
+    timelines: Mapping[str, tuple[AnswerInterval, ...]] = field(
+        default_factory=lambda: MappingProxyType({})
+    )
+    """Each policy's answers on other dates, as intervals (see :mod:`store.answer_timeline`)."""
+
     @classmethod
     def compute(
         cls,
@@ -89,15 +104,39 @@ class ExposureAnswers:
         policies: Iterable[str],
         today: date,
         progress: Callable[[int, int], None] | None = None,
+        budget: int = MAX_EVALUATIONS,
     ) -> ExposureAnswers:
-        """Answers for ``policies`` on ``reader`` (a store holding the graph to serve)."""
+        """Answers for ``policies`` on ``reader`` (a store holding the graph to serve):
+        today's, and those of other dates within ``budget`` evaluations per policy (the
+        first of which is today's answer)."""
         wanted = list(policies)
         out: dict[str, tuple[Exposure, ...]] = {}
+        timelines: dict[str, tuple[AnswerInterval, ...]] = {}
+        day = date.today()  # the date the engine answers for when asked without one
         for done, policy in enumerate(wanted, start=1):
-            out[policy] = top_exposures(reader, schema, policy)
+            timelines[policy] = sweep(
+                reader,
+                schema,
+                policy,
+                partial(_evaluate, schema=schema, policy=policy),
+                around=day,
+                budget=budget,
+            )
+            found = answer_on(timelines[policy], day) or ()
+            out[policy] = tuple(replace(e, as_of=day) for e in found)
             if progress is not None:
                 progress(done, len(wanted))
-        return cls(computed_on=today, by_policy=MappingProxyType(out))
+        return cls(
+            computed_on=today,
+            by_policy=MappingProxyType(out),
+            timelines=MappingProxyType(timelines),
+        )
+
+    def on(self, policy: str, day: date) -> tuple[Exposure, ...] | None:
+        """The stored answer for ``policy`` on ``day`` at :data:`ANSWER_DEPTH` (exposures
+        without their ``as_of``), ``None`` outside the dates computed."""
+        intervals = self.timelines.get(policy)
+        return None if intervals is None else answer_on(intervals, day)
 
     def lookup(
         self, policy: str, *, max_depth: int, first: int, as_of: date | None, today: date

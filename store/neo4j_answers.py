@@ -8,16 +8,27 @@ a lookup reads them back from the graph, so provenance is never duplicated and t
 answer shows exactly what the graph holds. The answers are written in the load's own
 transaction (see :meth:`store.neo4j_store.Neo4jStore.load`), so every API replica reading
 the database sees the answers of the graph it reads.
+
+The answers for every date (:mod:`store.answer_timeline`) are ``:ExposureInterval`` nodes
+of the same shape, one per policy and interval, with ``valid_from`` (inclusive) and
+``valid_to`` (exclusive) absent where the interval is open: what the dated Bloom phrase
+picks from (:mod:`exports.bloom_phrases`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+import neo4j
+
 from ontology.model import Relation
+from store import neo4j_queries as q
 from store.analysis import Exposure
+from store.answer_timeline import AnswerInterval
+from store.answers import ExposureAnswers
 
 
 def answer_row(policy: str, exposures: Iterable[Exposure], **meta: Any) -> dict[str, Any]:
@@ -47,6 +58,44 @@ def answer_row(policy: str, exposures: Iterable[Exposure], **meta: Any) -> dict[
             row["rel_targets"].append(rel.target)
         row["offsets"].append(len(row["rel_ids"]))
     return row
+
+
+@dataclass(frozen=True)
+class AnswerRows:
+    """One load's stored answers as node rows: today's, and the intervals'."""
+
+    answers: list[dict[str, Any]]
+    intervals: list[dict[str, Any]]
+
+    @classmethod
+    def of(cls, answers: ExposureAnswers) -> AnswerRows:
+        meta = {
+            "computed_on": answers.computed_on,
+            "max_depth": answers.max_depth,
+            "first": answers.first,
+        }
+        return cls(
+            answers=[answer_row(p, found, **meta) for p, found in answers.by_policy.items()],
+            intervals=interval_rows(answers.timelines),
+        )
+
+    def replace(self, tx: neo4j.ManagedTransaction, batch: int) -> None:
+        """Replace every stored answer by these, in the caller's (the load's) transaction;
+        rows are large, so ``batch`` should be a few."""
+        tx.run(q.DELETE_ANSWERS).consume()
+        tx.run(q.DELETE_INTERVALS).consume()
+        for query, rows in ((q.CREATE_ANSWERS, self.answers), (q.CREATE_INTERVALS, self.intervals)):
+            for start in range(0, len(rows), batch):
+                tx.run(query, rows=rows[start : start + batch]).consume()
+
+
+def interval_rows(by_policy: Mapping[str, Iterable[AnswerInterval]]) -> list[dict[str, Any]]:
+    """The properties of the ``:ExposureInterval`` nodes of every policy's intervals."""
+    return [
+        answer_row(policy, i.exposures, valid_from=i.start, valid_to=i.end)
+        for policy, intervals in by_policy.items()
+        for i in intervals
+    ]
 
 
 def exposures_from(

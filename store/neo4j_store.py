@@ -49,7 +49,7 @@ from store.exposure import Evaluation
 from store.history import FactChange, GraphVersion
 from store.history_log import VersionReaders, version_at
 from store.listing import EntityPage, EntityQuery
-from store.neo4j_answers import answer_row, exposures_from, is_current
+from store.neo4j_answers import AnswerRows, exposures_from, is_current
 from store.neo4j_engine import Neo4jExposureEngine
 from store.neo4j_errors import is_outage as _is_outage
 from store.neo4j_errors import reason as _reason
@@ -368,9 +368,9 @@ class Neo4jStore:
         summary.dry_run = True
         return summary
 
-    def _answer_rows(self, graph: Graph, progress: ProgressCallback | None) -> list[Any]:
-        """Today's answers for ``graph`` (see :mod:`store.answers`), computed in memory
-        on a traversal reader of the very graph being loaded, as node rows."""
+    def _answer_rows(self, graph: Graph, progress: ProgressCallback | None) -> AnswerRows:
+        """The answers for ``graph`` (see :mod:`store.answers`), computed in memory on a
+        traversal reader of the very graph being loaded, as node rows."""
         reader = EmbeddedStore.traversal_reader(graph, self._schema)
         kinds = {i: e.kind for i, e in graph.entities.items()}
         answers = ExposureAnswers.compute(
@@ -380,12 +380,7 @@ class Neo4jStore:
             self._today(),
             progress=None if progress is None else lambda d, t: progress("answers", d, t),
         )
-        meta = {
-            "computed_on": answers.computed_on,
-            "max_depth": answers.max_depth,
-            "first": answers.first,
-        }
-        return [answer_row(p, found, **meta) for p, found in answers.by_policy.items()]
+        return AnswerRows.of(answers)
 
     def version(self) -> str | None:
         """The stored graph's version, new with every load that changes it (``None``
@@ -407,7 +402,7 @@ class Neo4jStore:
         self,
         tx: neo4j.ManagedTransaction,
         changed: bool,
-        rows: Memo[list[Any]],
+        rows: Memo[AnswerRows],
         digest: str | None,
     ) -> None:
         """Replace the stored answers and the graph's version, inside the load's
@@ -428,10 +423,7 @@ class Neo4jStore:
                 ).consume()
             return
         version = uuid.uuid4().hex if changed or state["version"] is None else state["version"]
-        tx.run(q.DELETE_ANSWERS).consume()
-        batch = max(1, self._batch_size // 20)  # answer rows are large: a few per batch
-        for start in range(0, len(rows.value), batch):
-            tx.run(q.CREATE_ANSWERS, rows=rows.value[start : start + batch]).consume()
+        rows.value.replace(tx, max(1, self._batch_size // 20))
         tx.run(q.SET_GRAPH_STATE, version=version, answers_on=today, digest=digest).consume()
 
     def stored_exposures(
