@@ -18,9 +18,15 @@ DEFAULT_SOURCE = "src-default"
 
 
 def fact(
-    a: str, rtype: str, b: str, conf: float = 1.0, evidence: str = "test", **kw: Any
+    a: str,
+    rtype: str,
+    b: str,
+    conf: float = 1.0,
+    evidence: str | None = "test",
+    cited: str = "src",
+    **kw: Any,
 ) -> Relation:
-    """``a --rtype--> b`` cited to source ``src``; ``valid_from``/``valid_to`` among ``kw``
+    """``a --rtype--> b`` cited to source ``cited``; ``valid_from``/``valid_to`` among ``kw``
     bound it in time, the rest are its qualifiers."""
     valid = {k: kw.pop(k) for k in ("valid_from", "valid_to") if k in kw}
     properties: dict[str, Scalar] = kw
@@ -31,7 +37,7 @@ def fact(
         target=b,
         properties=properties,
         confidence=conf,
-        provenance=(Provenance(source="src", evidence=evidence),),
+        provenance=(Provenance(source=cited, evidence=evidence),),
         **valid,
     )
 

@@ -24,25 +24,18 @@ from exports.concentration import (
 )
 from exports.report import REPORT_FILE, write_report
 from ontology.errors import NotFound
-from ontology.model import Entity, Graph, Provenance, Relation, Source
+from ontology.model import Entity, Graph, Relation, Source
 from ontology.schema import default_schema
 from store.embedded_store import EmbeddedStore
 from store.neo4j_store import Neo4jStore
+from tests.graph_builders import fact
 
 SCHEMA = default_schema()
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
 
 def rel(a: str, rtype: str, b: str, evidence: str | None = None, **props: object) -> Relation:
-    return Relation(
-        id=f"{a}--{rtype}--{b}",
-        type=rtype,
-        source=a,
-        target=b,
-        properties=props,
-        confidence=0.8,
-        provenance=(Provenance(source="trade-press", evidence=evidence),),
-    )
+    return fact(a, rtype, b, 0.8, evidence, "trade-press", **props)
 
 
 def graph_of(entities: list[tuple[str, str]], relations: list[Relation]) -> Graph:
