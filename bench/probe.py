@@ -13,9 +13,10 @@ cache directory is the *cold* start (read, validate, write the entry), a second 
 *warm* one (inputs unchanged, the validated graph read back). ``startup_s`` is the time
 until the store answers; the search index is built after that on a thread of its own, so
 the probe then waits for it (``search_ready_s``) before it reads the peak memory, which
-therefore includes the index. The cache keeps the store's finished image (the default,
-what ``techsov serve`` reads; the index is in it) or, with ``--keep graph``, only the
-validated graph, which the store then builds at every start (for a side-by-side view).
+therefore includes the index. The cache keeps the store's image (the default, what
+``techsov serve`` reads: the facts in id order and their adjacency), the image with the
+search index too (``--keep image+index``) or only the validated graph (``--keep graph``),
+which the store then builds at every start (for a side-by-side view).
 """
 
 from __future__ import annotations
@@ -51,10 +52,11 @@ def main() -> None:
     parser.add_argument("--cache-dir", type=Path, help="read through this graph cache")
     parser.add_argument(
         "--keep",
-        choices=("image", "graph"),
+        choices=("image", "image+index", "graph"),
         default="image",
-        help="what the cache keeps: the store's finished image (what `techsov serve` "
-        "reads) or the validated graph only, built into the store at every start",
+        help="what the cache keeps: the store's image (facts in id order and their "
+        "adjacency: what `techsov serve` reads), the image with the search index, or the "
+        "validated graph only, built into the store at every start",
     )
     args = parser.parse_args()
     before_mb = peak_rss_mb()
@@ -65,9 +67,10 @@ def main() -> None:
         return build_bulk_graph([args.data], schema)
 
     store = EmbeddedStore(schema)
-    if args.keep == "image":
+    if args.keep.startswith("image"):
+        searchable = args.keep == "image+index"
         image, hit = cached_image(
-            [Path(args.data)], args.cache_dir, build, lambda g: prepare(g, searchable=True)
+            [Path(args.data)], args.cache_dir, build, lambda g: prepare(g, searchable=searchable)
         )
         read_s = time.perf_counter() - started
         store.load_image(image)

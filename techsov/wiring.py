@@ -82,7 +82,9 @@ def read_image_cached(
         return build_graph(files, schema)
 
     def image_of(graph: Graph) -> StoreImage:
-        return prepare(graph, searchable=True)
+        # Without the search index: the store builds it on a thread of its own after
+        # start-up, in less memory than the index read back from a cache entry takes.
+        return prepare(graph, searchable=False)
 
     if not settings.graph_cache or schema is not default_schema():
         return image_of(build()), False
