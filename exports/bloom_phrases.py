@@ -2,37 +2,47 @@
 Cypher over the stored graph, with labels and relationship types read from the
 :class:`~ontology.schema.Schema` and its relation roles (``ts:relationRole``).
 
-**Which date they answer for.** The engine answers on ``asOf``, today by default; a phrase
-has only the text a user types, so every phrase answers for today, as the API does when
-``asOf`` is not given:
+**Which date they answer for.** The engine answers on ``asOf``, today by default. Each
+phrase comes twice: as typed without a date it answers for today, as the API does when
+``asOf`` is not given; with ``on $asOf`` (a Bloom ``Date`` parameter) it answers for the
+date typed, as the API does with ``asOf``:
 
 - "suppliers exposed to $policy" returns the exposure engine's own answer
   (:mod:`store.answers`): the load computes it per policy, under the rule version in force
   that day, and stores it next to the graph. The phrase shows it only when it was computed
-  today (``computed_on = date()``), since the rule in force and the facts' validity
-  change with the date and Cypher cannot evaluate the rules; the store recomputes stale
-  answers when it is next loaded or started. An answer for another date is the API's
-  ``exposure(asOf:)``.
-- The other phrases follow only relations valid today (``valid_from``/``valid_to``, the
-  same interval test as the engine's), like the engine's facts on its default date; the
-  path phrase, like the API's undirected ``path``, follows any relation at any time.
+  today (``computed_on = date()``); the store recomputes stale answers when it is next
+  loaded or started.
+- "suppliers exposed to $policy on $asOf" returns the engine's answer for that date: the
+  load also stores, per policy, the engine's answers as date intervals over which the
+  answer is constant (:mod:`store.answer_timeline`), and the phrase picks the interval
+  holding the date (``start <= $asOf < end``, open ends). Cypher never evaluates the rules,
+  so there is one statement of them, the engine's. Where the load bounded the computed
+  range (:data:`store.answer_timeline.SINCE`), a date outside it finds no interval and the
+  phrase answers nothing rather than a guess.
+- The other phrases follow only relations valid on the date (``valid_from``/``valid_to``,
+  the same interval test as the engine's), like the engine's facts on that date; the path
+  phrase, like the API's undirected ``path``, follows any relation at any time.
 """
 
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from ontology.schema import ROOT_CLASS, Schema
 from store import analysis
-from store.neo4j_queries import ANSWERS_LABEL
+from store.neo4j_queries import ANSWERS_LABEL, INTERVALS_LABEL
 
 ENTITY_CAPTION = "name"
 SUPPLY_TIERS = 3
 """Supplier tiers the exposure and supply-chain phrases follow upstream."""
 PATH_MAX_LENGTH = 6
 """Longest chain the path phrase looks for (the API's default depth cap)."""
+TODAY = "date()"
+AS_OF = "$asOf"
+"""The date parameter of the dated phrases (a Bloom ``Date``; ``date()`` also reads text)."""
+DAY = f"date({AS_OF})"
 
 
 @dataclass(frozen=True)
@@ -46,6 +56,7 @@ class Phrase:
     body: str  # Cypher from the anchor on, returning paths
     action: str | None = None  # scene-action name, if the query makes sense from a node
     start: str = ""  # Cypher binding the anchor(s), when not one node named by $param
+    dates: tuple[str, ...] = ()  # $params typed as a Bloom Date, after ``params``
 
     @property
     def phrase_start(self) -> str:
@@ -68,21 +79,55 @@ def _roles(schema: Schema, *roles: str) -> str:
     return _types(schema, *schema.with_role(*roles))
 
 
-def valid_today(rel: str) -> str:
-    """Cypher: relationship ``rel`` is valid today (the engine's interval test)."""
+def valid_on(rel: str, day: str = TODAY) -> str:
+    """Cypher: relationship ``rel`` is valid on ``day`` (the engine's interval test)."""
     return (
-        f"({rel}.valid_from IS NULL OR {rel}.valid_from <= date()) "
-        f"AND ({rel}.valid_to IS NULL OR date() <= {rel}.valid_to)"
+        f"({rel}.valid_from IS NULL OR {rel}.valid_from <= {day}) "
+        f"AND ({rel}.valid_to IS NULL OR {day} <= {rel}.valid_to)"
     )
 
 
-def _all_valid(path: str) -> str:
-    return f"all(r IN relationships({path}) WHERE {valid_today('r')})"
+def valid_today(rel: str) -> str:
+    """Cypher: relationship ``rel`` is valid today (the engine's interval test)."""
+    return valid_on(rel)
+
+
+def _all_valid(path: str, day: str) -> str:
+    return f"all(r IN relationships({path}) WHERE {valid_on('r', day)})"
+
+
+def _dated(q: Phrase) -> Phrase:
+    """``q`` asked for the date the analyst types: no scene action (those start from the
+    nodes on the scene, with no date to ask)."""
+    return replace(
+        q, text=f"{q.text} on {AS_OF}", dates=(AS_OF,), action=None,
+        name=q.name.replace("today", "on the date given"),
+    )  # fmt: skip
+
+
+def _stored_answer(schema: Schema, pick: str) -> str:
+    """Cypher from a stored answer node ``a`` (picked by ``pick``) to the exposed
+    organizations and the facts explaining each, up to :data:`SUPPLY_TIERS`."""
+    org = analysis.ORGANIZATION
+    all_types = _types(schema, *schema.relation_types)
+    return (
+        f"{pick}\n"
+        "UNWIND range(0, size(a.suppliers) - 1) AS i\n"
+        f"WITH a, i WHERE a.depths[i] <= {SUPPLY_TIERS}\n"
+        f"MATCH reach = (:{org} {{id: a.suppliers[i]}})\n"
+        "CALL (a, i) {\n"
+        "    UNWIND range(a.offsets[i], a.offsets[i + 1] - 1) AS j\n"
+        f"    MATCH fact = (:{ROOT_CLASS} {{id: a.rel_sources[j]}})"
+        f"-[r{all_types}]->(:{ROOT_CLASS} {{id: a.rel_targets[j]}})\n"
+        "    WHERE r.id = a.rel_ids[j]\n"
+        "    RETURN collect(fact) AS facts\n"
+        "}\n"
+        "RETURN reach, facts, null AS tier, null AS owner"
+    )
 
 
 def _exposure(schema: Schema) -> Phrase:
-    org, pol = analysis.ORGANIZATION, analysis.POLICY
-    all_types = _types(schema, *schema.relation_types)
+    pol = analysis.POLICY
     return Phrase(
         name=(
             "Organizations a policy exposes today under the rule version in force "
@@ -92,21 +137,31 @@ def _exposure(schema: Schema) -> Phrase:
         text="suppliers exposed to $policy",
         params=(("$policy", pol),),
         anchor=("p", pol),
-        body=(
-            f"MATCH (a:{ANSWERS_LABEL} {{policy: p.id}}) WHERE a.computed_on = date()\n"
-            "UNWIND range(0, size(a.suppliers) - 1) AS i\n"
-            f"WITH a, i WHERE a.depths[i] <= {SUPPLY_TIERS}\n"
-            f"MATCH reach = (:{org} {{id: a.suppliers[i]}})\n"
-            "CALL (a, i) {\n"
-            "    UNWIND range(a.offsets[i], a.offsets[i + 1] - 1) AS j\n"
-            f"    MATCH fact = (:{ROOT_CLASS} {{id: a.rel_sources[j]}})"
-            f"-[r{all_types}]->(:{ROOT_CLASS} {{id: a.rel_targets[j]}})\n"
-            "    WHERE r.id = a.rel_ids[j]\n"
-            "    RETURN collect(fact) AS facts\n"
-            "}\n"
-            "RETURN reach, facts, null AS tier, null AS owner"
+        body=_stored_answer(
+            schema, f"MATCH (a:{ANSWERS_LABEL} {{policy: p.id}}) WHERE a.computed_on = date()"
         ),
         action="Exposed suppliers",
+    )
+
+
+def _exposure_on(schema: Schema) -> Phrase:
+    pol = analysis.POLICY
+    return Phrase(
+        name=(
+            "Organizations a policy exposes on the date given under the rule version in "
+            f"force that day (up to {SUPPLY_TIERS} tiers), each with the facts that explain "
+            "it: the exposure engine's answer for that date, stored with the graph"
+        ),
+        text=f"suppliers exposed to $policy on {AS_OF}",
+        params=(("$policy", pol),),
+        dates=(AS_OF,),
+        anchor=("p", pol),
+        body=_stored_answer(
+            schema,
+            f"MATCH (a:{INTERVALS_LABEL} {{policy: p.id}})\n"
+            f"WHERE (a.valid_from IS NULL OR a.valid_from <= {DAY}) "
+            f"AND (a.valid_to IS NULL OR {DAY} < a.valid_to)",
+        ),
     )
 
 
@@ -114,7 +169,7 @@ def _jurisdiction(schema: Schema) -> str:
     return schema.relations[schema.with_role("HeadquartersRole")[0]].range[0]
 
 
-def _supply_chain(schema: Schema) -> Phrase:
+def _supply_chain(schema: Schema, day: str = TODAY) -> Phrase:
     org, jurisdiction = analysis.ORGANIZATION, _jurisdiction(schema)
     supplies, made = _roles(schema, "SupplyRole"), _roles(schema, "ProductionRole")
     hq = _roles(schema, "HeadquartersRole")
@@ -129,16 +184,16 @@ def _supply_chain(schema: Schema) -> Phrase:
         anchor=("f", org),
         body=(
             f"MATCH chain = (f)<-[{supplies}*0..{SUPPLY_TIERS}]-(o:{org})\n"
-            f"WHERE {_all_valid('chain')}\n"
-            f"OPTIONAL MATCH product = (o)-[m{made}]->() WHERE {valid_today('m')}\n"
-            f"OPTIONAL MATCH seat = (o)-[h{hq}]->(:{jurisdiction}) WHERE {valid_today('h')}\n"
+            f"WHERE {_all_valid('chain', day)}\n"
+            f"OPTIONAL MATCH product = (o)-[m{made}]->() WHERE {valid_on('m', day)}\n"
+            f"OPTIONAL MATCH seat = (o)-[h{hq}]->(:{jurisdiction}) WHERE {valid_on('h', day)}\n"
             "RETURN chain, product, seat"
         ),
         action="Supply chain",
     )
 
 
-def _targets(schema: Schema) -> Phrase:
+def _targets(schema: Schema, day: str = TODAY) -> Phrase:
     pol = analysis.POLICY
     scope, broader = _roles(schema, "ScopeRole"), _roles(schema, "KindOfRole")
     return Phrase(
@@ -149,7 +204,7 @@ def _targets(schema: Schema) -> Phrase:
         anchor=("p", pol),
         body=(
             f"MATCH path = (p)<-[{_roles(schema, 'RuleOfRole')}*0..1]-()-[{scope}]->()"
-            f"<-[{broader}*0..]-()\nWHERE {_all_valid('path')}\nRETURN path"
+            f"<-[{broader}*0..]-()\nWHERE {_all_valid('path', day)}\nRETURN path"
         ),
         action="What it targets",
     )
@@ -177,7 +232,7 @@ def _path(schema: Schema) -> Phrase:
     )
 
 
-def _listing(schema: Schema) -> Phrase:
+def _listing(schema: Schema, day: str = TODAY) -> Phrase:
     org, jurisdiction = analysis.ORGANIZATION, _jurisdiction(schema)
     names, hq = _roles(schema, "ListingRole"), _roles(schema, "HeadquartersRole")
     named_label = schema.relations[schema.with_role("ListingRole")[0]].domain[0]
@@ -187,8 +242,8 @@ def _listing(schema: Schema) -> Phrase:
         params=(("$listing", named_label),),
         anchor=("l", named_label),
         body=(
-            f"MATCH path = (l)-[n{names}]->(o:{org}) WHERE {valid_today('n')}\n"
-            f"OPTIONAL MATCH seat = (o)-[h{hq}]->(:{jurisdiction}) WHERE {valid_today('h')}\n"
+            f"MATCH path = (l)-[n{names}]->(o:{org}) WHERE {valid_on('n', day)}\n"
+            f"OPTIONAL MATCH seat = (o)-[h{hq}]->(:{jurisdiction}) WHERE {valid_on('h', day)}\n"
             "RETURN path, seat"
         ),
         action="Who it names",
@@ -196,8 +251,11 @@ def _listing(schema: Schema) -> Phrase:
 
 
 def phrases(schema: Schema) -> list[Phrase]:
-    """The analyst questions as Bloom phrases; labels and types come from the schema."""
-    return [build(schema) for build in (_exposure, _supply_chain, _targets, _path, _listing)]
+    """The analyst questions as Bloom phrases, for today then for a date typed; labels
+    and types come from the schema."""
+    today = [build(schema) for build in (_exposure, _supply_chain, _targets, _path, _listing)]
+    dated = [_dated(build(schema, DAY)) for build in (_supply_chain, _targets, _listing)]
+    return [*today, _exposure_on(schema), *dated]
 
 
 def search_phrase_cypher(schema: Schema) -> dict[str, str]:
@@ -210,6 +268,21 @@ def scene_action_cypher(schema: Schema) -> dict[str, str]:
     return {q.action: f"{q.action_start}\n{q.body}" for q in phrases(schema) if q.action}
 
 
+def _param(name: str, label: str | None) -> dict[str, Any]:
+    """A phrase parameter: a name suggested from the nodes of ``label``, or (no label) a
+    date, which Bloom reads into a ``Date`` and offers no suggestions for."""
+    return {
+        "name": name,
+        "dataType": "String" if label else "Date",
+        "suggestions": "property" if label else "none",
+        "cypher": None,
+        "suggestionLabel": label,
+        "suggestionProp": ENTITY_CAPTION if label else None,
+        "suggestionBoolean": False,
+        "collapsed": False,
+    }
+
+
 def template(q: Phrase, created: int) -> dict[str, Any]:
     """The perspective's entry for a search phrase."""
     return {
@@ -220,19 +293,8 @@ def template(q: Phrase, created: int) -> dict[str, Any]:
         "cypher": f"{q.phrase_start}\n{q.body}",
         "isUpdateQuery": None,
         "isWriteTransactionChecked": None,
-        "params": [
-            {
-                "name": pname,
-                "dataType": "String",
-                "suggestions": "property",
-                "cypher": None,
-                "suggestionLabel": label,
-                "suggestionProp": ENTITY_CAPTION,
-                "suggestionBoolean": False,
-                "collapsed": False,
-            }
-            for pname, label in q.params
-        ],
+        "params": [_param(pname, label) for pname, label in q.params]
+        + [_param(pname, None) for pname in q.dates],
         "hasCypherErrors": False,
     }
 

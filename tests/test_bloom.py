@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 import shutil
 import uuid
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -32,7 +33,7 @@ from ontology.model import Graph
 from ontology.schema import ONTOLOGY_FILE, Schema, default_schema, load_schema
 from store import analysis as A
 from store.embedded_store import EmbeddedStore
-from store.neo4j_queries import ANSWERS_LABEL
+from store.neo4j_queries import ANSWERS_LABEL, INTERVALS_LABEL
 from store.neo4j_store import Neo4jStore
 
 SCHEMA = default_schema()
@@ -74,13 +75,20 @@ SEEN_DATA_TYPES = {
 }  # fmt: skip
 SEEN_SIZES = {0.25, 0.5, 1, 2, 4}
 COLOR = re.compile(r"^#[0-9A-Fa-f]{6}$")
-PHRASES = (
+TODAY_PHRASES = (
     "suppliers exposed to $policy",
     "supply chain of $firm",
     "what $policy targets",
     "path from $a to $b",
     "who is named by $listing",
 )
+DATED_PHRASES = (
+    "suppliers exposed to $policy on $asOf",
+    "supply chain of $firm on $asOf",
+    "what $policy targets on $asOf",
+    "who is named by $listing on $asOf",
+)
+PHRASES = TODAY_PHRASES + DATED_PHRASES
 
 
 @pytest.fixture(scope="module")
@@ -167,7 +175,11 @@ def test_search_phrases_have_real_fields_and_declare_every_parameter(
         assert declared <= set(re.findall(r"\$\w+", t["cypher"]))
         for p in t["params"]:
             assert PARAM_2025 <= set(p) <= PARAM_2026
-            assert p["dataType"] == "String" and p["suggestionLabel"] in SCHEMA.classes
+            if p["name"] == "$asOf":  # typed by the analyst, read by Bloom as a date
+                assert p["dataType"] == "Date" and p["suggestions"] == "none"
+                assert p["suggestionLabel"] is None and p["suggestionProp"] is None
+            else:
+                assert p["dataType"] == "String" and p["suggestionLabel"] in SCHEMA.classes
 
 
 def test_search_phrase_cypher_uses_only_labels_and_types_of_the_schema() -> None:
@@ -178,8 +190,8 @@ def test_search_phrase_cypher_uses_only_labels_and_types_of_the_schema() -> None
         }
         used_labels = set(re.findall(r"\(\w*:(\w+)", cypher))
         assert used_types and used_types <= types
-        # The stored exposure answers are the one label outside the ontology.
-        assert used_labels <= set(SCHEMA.classes) | {ANSWERS_LABEL}
+        # The stored exposure answers are the labels outside the ontology.
+        assert used_labels <= set(SCHEMA.classes) | {ANSWERS_LABEL, INTERVALS_LABEL}
 
 
 def test_scene_actions_have_real_fields_and_target_existing_categories(
@@ -297,13 +309,15 @@ def sample_parameters(graph: Graph) -> dict[str, dict[str, str]]:
         for far in sorted(neighbours[r.target])
         if far != r.source
     )
-    return {
+    today = {
         PHRASES[0]: {"policy": name[exposed]},
         PHRASES[1]: {"firm": name[firm]},
         PHRASES[2]: {"policy": name[targeting]},
         PHRASES[3]: {"a": name[start], "b": name[end]},
         PHRASES[4]: {"listing": name[listing]},
     }
+    dated = {p: {**today[p.removesuffix(" on $asOf")], "asOf": date.today()} for p in DATED_PHRASES}
+    return {**today, **dated}
 
 
 @pytest.fixture
@@ -366,3 +380,73 @@ def test_exposure_phrase_reaches_what_the_exposure_analysis_reaches(curated_neo4
         direct = {x.supplier for x in exposures if x.depth == 0}
         assert direct <= reached, policy.id
         assert reached <= {x.supplier for x in exposures}, policy.id
+
+
+def _phrase_answer(driver: Driver, policy: str, day: date) -> dict[str, list[str]]:
+    """What the dated exposure phrase shows: each organization with its facts' ids."""
+    cypher = search_phrase_cypher(SCHEMA)[DATED_PHRASES[0]]
+    records, _, _ = driver.execute_query(cypher, {"policy": policy, "asOf": day}, database_="neo4j")
+    return {
+        rec["reach"].end_node["id"]: [f.relationships[0]["id"] for f in rec["facts"]]
+        for rec in records
+    }
+
+
+def _engine_answer(store: EmbeddedStore, policy: str, day: date) -> dict[str, list[str]]:
+    found = A.exposure(store, SCHEMA, policy, max_depth=3, as_of=day, first=10_000)
+    return {e.supplier: [r.id for r in e.path] for e in found.exposures}
+
+
+def test_dated_exposure_phrase_returns_the_engines_answer_for_past_dates(
+    curated_neo4j: Driver,
+) -> None:
+    """The phrase with a date equals ``exposure(asOf:)`` on that date, for every policy
+    on dates facts of the graph start since 2019 and a few more, including past dates
+    whose answer is not today's (rule versions of 2022-2024 replaced since)."""
+    graph = _curated()
+    store = EmbeddedStore(SCHEMA, precompute=False)
+    store.load(graph)
+    found, differing = 0, 0
+    for policy in (e for e in graph.entities.values() if SCHEMA.is_a(e.kind, A.POLICY)):
+        today = _engine_answer(store, policy.id, date.today())
+        changes = {r.valid_from for r in graph.relations.values() if r.valid_from}
+        days = sorted(d for d in changes if d.year >= 2019)[:: max(1, len(changes) // 12)]
+        for day in [*days, date(2023, 1, 1), date(2024, 6, 1), date.today()]:
+            expected = _engine_answer(store, policy.id, day)
+            assert _phrase_answer(curated_neo4j, policy.name, day) == expected, (policy.id, day)
+            found += bool(expected)
+            differing += expected != today
+    assert found > 50 and differing > 10
+
+
+def test_dated_phrases_on_today_show_what_the_todays_phrases_show(curated_neo4j: Driver) -> None:
+    cyphers, params = search_phrase_cypher(SCHEMA), sample_parameters(_curated())
+    for dated in DATED_PHRASES:
+        plain = dated.removesuffix(" on $asOf")
+        shown = []
+        for phrase in (plain, dated):
+            records, _, _ = curated_neo4j.execute_query(
+                cyphers[phrase], params[phrase], database_="neo4j"
+            )
+            shown.append(sorted(str(rec.values()) for rec in records))
+        assert shown[0] == shown[1] and shown[0], dated
+
+
+def test_dated_listing_phrase_names_those_named_on_that_date(curated_neo4j: Driver) -> None:
+    graph = _curated()
+    names = set(SCHEMA.with_role("ListingRole"))
+    listing_rels = [r for r in graph.relations.values() if r.type in names]
+    listing = max({r.source for r in listing_rels}, key=lambda s: sum(
+        r.source == s and r.valid_from is not None for r in listing_rels))  # fmt: skip
+    dated = sorted({r.valid_from for r in listing_rels if r.source == listing and r.valid_from})
+    assert dated
+    for day in (dated[0] - date.resolution, *dated, date.today()):
+        records, _, _ = curated_neo4j.execute_query(
+            search_phrase_cypher(SCHEMA)[DATED_PHRASES[3]],
+            {"listing": graph.entities[listing].name, "asOf": day},
+            database_="neo4j",
+        )
+        shown = {rec["path"].end_node["id"] for rec in records}
+        expected = {r.target for r in listing_rels if r.source == listing and r.valid_at(day)}
+        expected &= {i for i, e in graph.entities.items() if SCHEMA.is_a(e.kind, A.ORGANIZATION)}
+        assert shown == expected, day
