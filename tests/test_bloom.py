@@ -277,7 +277,7 @@ def _curated() -> Graph:
     return _CURATED[0]
 
 
-def sample_parameters(graph: Graph) -> dict[str, dict[str, str]]:
+def sample_parameters(graph: Graph) -> dict[str, dict[str, Any]]:
     """For each phrase, parameters naming entities of ``graph`` it must find rows for."""
     store = EmbeddedStore(SCHEMA)
     store.load(graph)
