@@ -145,7 +145,10 @@ def bench_graph(
     print(f"[{label}] embedded load {time.perf_counter() - t0:.1f} s", flush=True)
     stores["embedded"] = embedded
     if driver is not None:
-        server = Neo4jStore(driver, database=Settings().neo4j_database, schema=schema)
+        # L's load is one transaction of 203,224 entities: minutes on a busy machine.
+        server = Neo4jStore(
+            driver, database=Settings().neo4j_database, schema=schema, load_timeout_s=3600.0
+        )
         t0 = time.perf_counter()
         server.load(graph)
         print(f"[{label}] neo4j load {time.perf_counter() - t0:.1f} s", flush=True)
