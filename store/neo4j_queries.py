@@ -399,26 +399,29 @@ RETURN count(*) AS done
 # The page of one policy's stored answer, with its paths' relations read back from the
 # graph by their endpoints (an index seek on each end, then an expand between them).
 # ``n`` is the page length: the stored list is ordered by depth first, so the exposures
-# within ``$max_depth`` are a prefix of it.
+# within ``$max_depth`` are a prefix of it. The page's relations are read in one flat pass
+# (a missing one leaves a null in its place, so the slices stay aligned) and the rows are
+# built by slicing: a subquery per row, indexing the node's long list properties each time,
+# cost several times as much.
 STORED_EXPOSURES: Final = """
 MATCH (a:ExposureAnswers {policy: $policy})
 WHERE a.computed_on = $today AND a.max_depth >= $max_depth AND a.first >= $first
 WITH a, size([d IN a.depths WHERE d <= $max_depth]) AS reach
 WITH a, CASE WHEN reach < $first THEN reach ELSE $first END AS n
-CALL (a, n) {
-    UNWIND range(0, n - 1) AS i
-    CALL (a, i) {
-        UNWIND range(a.offsets[i], a.offsets[i + 1] - 1) AS j
-        MATCH (s:Entity {id: a.rel_sources[j]})-[r]->(t:Entity {id: a.rel_targets[j]})
-        WHERE r.id = a.rel_ids[j]
-        RETURN collect(r {.*, _type: type(r), _source: s.id, _target: t.id}) AS path
-    }
-    RETURN collect({supplier: a.suppliers[i], kind: a.kinds[i], depth: a.depths[i],
-                    score: a.scores[i], path: path,
-                    length: a.offsets[i + 1] - a.offsets[i],
-                    rule_version: a.rule_versions[i], computed_on: a.computed_on}) AS rows
+WITH a, n, a.offsets AS offsets, a.rel_ids AS ids, a.rel_sources AS sources,
+     a.rel_targets AS targets
+CALL (n, offsets, ids, sources, targets) {
+    UNWIND range(0, offsets[n] - 1) AS j
+    OPTIONAL MATCH (s:Entity {id: sources[j]})-[r]->(t:Entity {id: targets[j]})
+    WHERE r.id = ids[j]
+    WITH j, r, s, t ORDER BY j
+    RETURN collect([r {.*, _type: type(r), _source: s.id, _target: t.id}]) AS rels
 }
-RETURN rows
+RETURN [i IN range(0, n - 1) | {
+    supplier: a.suppliers[i], kind: a.kinds[i], depth: a.depths[i], score: a.scores[i],
+    path: [x IN rels[offsets[i]..offsets[i + 1]] WHERE x[0] IS NOT NULL | x[0]],
+    length: offsets[i + 1] - offsets[i], rule_version: a.rule_versions[i],
+    computed_on: a.computed_on}] AS rows
 """
 
 
