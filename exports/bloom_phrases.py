@@ -16,9 +16,11 @@ date typed, as the API does with ``asOf``:
   load also stores, per policy, the engine's answers as date intervals over which the
   answer is constant (:mod:`store.answer_timeline`), and the phrase picks the interval
   holding the date (``start <= $asOf < end``, open ends). Cypher never evaluates the rules,
-  so there is one statement of them, the engine's. Where the load bounded the computed
-  range (:data:`store.answer_timeline.SINCE`), a date outside it finds no interval and the
-  phrase answers nothing rather than a guess.
+  so there is one statement of them, the engine's. The load spends at most
+  :data:`store.answer_timeline.MAX_EVALUATIONS` evaluations per policy, outwards from the
+  load day: where a policy's answer changes more often than that (dense validity dates),
+  its intervals cover a range around the load day only, and a date outside it finds no
+  interval: the phrase answers nothing rather than a guess (ask the API).
 - The other phrases follow only relations valid on the date (``valid_from``/``valid_to``,
   the same interval test as the engine's), like the engine's facts on that date; the path
   phrase, like the API's undirected ``path``, follows any relation at any time.

@@ -36,7 +36,7 @@ from store.base import Direction, GraphStore
 from store.exposure import Exposure
 from store.rules import read_versions
 
-MAX_EVALUATIONS = 24
+MAX_EVALUATIONS = 16
 """Evaluations per policy a load spends on the answers of other dates than the load day's.
 Each costs about one evaluation of today's answer; dense validity dates (the synthetic
 benchmark graphs) need one per date some inspected fact starts or ends, so the sweep stops

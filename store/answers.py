@@ -19,6 +19,11 @@ The answers are computed by :func:`store.analysis.suppliers_exposed_to` itself, 
 semantics live in one place; a stored answer is only used for requests without ``as_of``
 on the day it was computed (:meth:`ExposureAnswers.lookup`), every other request is
 evaluated live.
+
+**Other dates.** The same computation also tabulates each policy's answers over time
+(:mod:`store.answer_timeline`: date intervals over which the answer is constant, found by
+the engine itself), which is what the dated Bloom phrase reads on Neo4j; today's answer is
+the interval holding today, so it costs no extra evaluation.
 """
 
 from __future__ import annotations

@@ -129,7 +129,7 @@ def stored_intervals(driver: neo4j.Driver) -> list[dict[str, Any]]:
 
 
 def _order(row: dict[str, Any]) -> tuple[str, date]:
-    return row["policy"], row["valid_from"] or date.min
+    return row["policy"], row.get("valid_from") or date.min
 
 
 def _set(row: dict[str, Any]) -> dict[str, Any]:
