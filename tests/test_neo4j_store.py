@@ -22,6 +22,7 @@ from ontology.schema import ONTOLOGY_FILE, Schema, default_schema, load_schema
 from store.base import Direction, GraphStore
 from store.embedded_store import EmbeddedStore
 from store.neo4j_history_queries import SCHEMA as HISTORY_SCHEMA
+from store.neo4j_listing import attribute_indexes, entity_attributes
 from store.neo4j_queries import FULLTEXT_ANALYZER, FULLTEXT_INDEX, schema_statements
 from store.neo4j_search import CJK_INDEX, WORDS_INDEX
 from store.neo4j_store import Neo4jStore
@@ -125,8 +126,14 @@ def test_ensure_schema_derives_constraints_and_indexes_from_the_ontology(
     assert fulltext["options"]["indexConfig"]["fulltext.analyzer"] == FULLTEXT_ANALYZER
     analyzers = {r["name"]: r["options"]["indexConfig"].get("fulltext.analyzer") for r in records}
     assert analyzers[WORDS_INDEX] == "whitespace" and analyzers[CJK_INDEX] == "cjk"
+    attribute_indexed = {
+        p for r in records if r["labelsOrTypes"] == ["Entity"] for p in r["properties"]
+    }
+    assert set(entity_attributes(SCHEMA)) <= attribute_indexed
     history = len(HISTORY_SCHEMA)
-    assert len(created) == len(SCHEMA.entity_kinds) + 1 + len(SCHEMA.relations) + 3 + history
+    attributes = len(attribute_indexes(SCHEMA))
+    derived = len(SCHEMA.entity_kinds) + 1 + len(SCHEMA.relations) + 3 + attributes
+    assert len(created) == derived + history
     assert store.ensure_schema() == []
 
 
