@@ -105,7 +105,9 @@ def cached_image(
 ) -> tuple[StoreImage, bool]:
     """The embedded store's image of the graph built from ``paths`` (``prepare`` makes it
     from the graph ``build`` returns), from the cache when it holds one; and whether it
-    did. The entry's key covers the store's code too: an image is that code's structures."""
+    did. The entry's key covers the store's code too: an image is that code's structures.
+    On a miss, a validated graph of the same inputs kept by :func:`cached_graph` is used
+    instead of ``build``, so a change of the store's code alone costs no validation."""
     if cache_dir is None:
         return prepare(build()), False
     code = [Path(store.__file__).parent]
@@ -113,7 +115,9 @@ def cached_image(
     found = _read(entry)
     if isinstance(found, StoreImage):
         return found, True
-    image = prepare(share(build()))
+    # The validated graph kept by another command (same inputs) spares the validation.
+    graph = _read(cache_dir / f"{inputs_digest(paths)}.pickle")
+    image = prepare(graph if isinstance(graph, Graph) else share(build()))
     _write(cache_dir, entry, image)
     return image, False
 

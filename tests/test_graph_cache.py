@@ -110,3 +110,16 @@ def test_a_corrupt_or_truncated_image_is_a_miss(tmp_path: Path) -> None:
         image, hit = cached_image([folder], cache, lambda: graph, _searchable)
         assert not hit and image.graph == graph
     assert not list(cache.glob(".graph-*"))  # no temporary file left behind
+
+
+def test_an_image_is_made_from_the_kept_graph_without_validating_again(tmp_path: Path) -> None:
+    folder = _facts(tmp_path / "curated")
+    cache = tmp_path / "cache"
+    graph = Graph.of([Entity(id="x", kind="Firm", name="X")])
+    cached_graph([folder], cache, lambda: graph)
+
+    def failing() -> Graph:
+        raise AssertionError("validated again")
+
+    image, hit = cached_image([folder], cache, failing, _searchable)
+    assert not hit and image.graph == graph
