@@ -76,7 +76,10 @@ def top_exposures(
     return tuple(found)
 
 
-def _evaluate(store: GraphStore, day: date, *, schema: Schema, policy: str) -> tuple[Exposure, ...]:
+def evaluate_on(
+    store: GraphStore, day: date, *, schema: Schema, policy: str
+) -> tuple[Exposure, ...]:
+    """:func:`top_exposures` on ``day``: what the stored answers tabulate over time."""
     return top_exposures(store, schema, policy, as_of=day)
 
 
@@ -123,7 +126,7 @@ class ExposureAnswers:
                 reader,
                 schema,
                 policy,
-                partial(_evaluate, schema=schema, policy=policy),
+                partial(evaluate_on, schema=schema, policy=policy),
                 around=day,
                 budget=budget,
             )
