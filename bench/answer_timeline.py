@@ -23,7 +23,7 @@ from ingest.bulk import build_bulk_graph
 from ingest.validate import build_graph
 from ontology.model import Graph
 from ontology.schema import Schema, default_schema
-from store.answer_timeline import MAX_EVALUATIONS, AnswerInterval, sweep
+from store.answer_timeline import AnswerInterval, budget_for, sweep
 from store.answers import evaluate_on, policies_of, top_exposures
 from store.embedded_store import EmbeddedStore
 
@@ -56,14 +56,15 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("graph", help="'curated', or a folder written by `techsov synth`")
     parser.add_argument("--policies", type=int, default=None, help="the first N policies only")
-    parser.add_argument("--budget", type=int, default=MAX_EVALUATIONS)
+    parser.add_argument("--budget", type=int, default=None, help="default: the load's")
     args = parser.parse_args(argv)
     schema = default_schema()
     if args.graph == "curated":
         graph = build_graph(None, schema)
     else:
         graph = build_bulk_graph([Path(args.graph)], schema)
-    print(f"{args.graph}: {measure(graph, schema, args.policies, args.budget)}")
+    budget = args.budget or budget_for(len(graph.relations))
+    print(f"{args.graph}: {measure(graph, schema, args.policies, budget)}")
     return 0
 
 

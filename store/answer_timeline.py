@@ -37,10 +37,25 @@ from store.exposure import Exposure
 from store.rules import read_versions
 
 MAX_EVALUATIONS = 16
-"""Evaluations per policy a load spends on the answers of other dates than the load day's.
-Each costs about one evaluation of today's answer; dense validity dates (the synthetic
-benchmark graphs) need one per date some inspected fact starts or ends, so the sweep stops
-here and the intervals say which dates they cover (see :func:`sweep`)."""
+"""Evaluations per policy a load spends on the answers of other dates than the load day's
+(the curated graph needs 14 at most). Each costs about one evaluation of today's answer;
+dense validity dates (the synthetic benchmark graphs) need one per date some inspected fact
+starts or ends, so the sweep stops at the budget and the intervals say which dates they
+cover (see :func:`sweep`)."""
+
+FULL_BUDGET_RELATIONS = 25_000
+"""Up to this many relations a load spends :data:`MAX_EVALUATIONS` per policy; beyond, the
+budget shrinks in proportion (at least :data:`MIN_EVALUATIONS`), so that the answers for
+other dates cost a load a few times today's answers, not twenty (measured by
+``bench.answer_timeline``: synthetic M, 101k relations, 22 times at 16)."""
+
+MIN_EVALUATIONS = 2
+
+
+def budget_for(relations: int) -> int:
+    """Evaluations per policy for a graph of ``relations`` relations."""
+    scaled = MAX_EVALUATIONS * FULL_BUDGET_RELATIONS // max(1, relations)
+    return max(MIN_EVALUATIONS, min(MAX_EVALUATIONS, scaled))
 
 
 @dataclass(frozen=True)

@@ -37,7 +37,7 @@ from types import MappingProxyType
 from ontology.schema import Schema
 from store import analysis
 from store.analysis import Exposure
-from store.answer_timeline import MAX_EVALUATIONS, AnswerInterval, answer_on, sweep
+from store.answer_timeline import AnswerInterval, answer_on, budget_for, sweep
 from store.base import GraphStore
 
 ANSWER_DEPTH = 6
@@ -112,12 +112,14 @@ class ExposureAnswers:
         policies: Iterable[str],
         today: date,
         progress: Callable[[int, int], None] | None = None,
-        budget: int = MAX_EVALUATIONS,
+        budget: int | None = None,
     ) -> ExposureAnswers:
         """Answers for ``policies`` on ``reader`` (a store holding the graph to serve):
         today's, and those of other dates within ``budget`` evaluations per policy (the
-        first of which is today's answer)."""
+        first of which is today's answer; by default :func:`budget_for` the graph)."""
         wanted = list(policies)
+        if budget is None:
+            budget = budget_for(reader.counts()["relations"])
         out: dict[str, tuple[Exposure, ...]] = {}
         timelines: dict[str, tuple[AnswerInterval, ...]] = {}
         day = date.today()  # the date the engine answers for when asked without one
