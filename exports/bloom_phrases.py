@@ -17,7 +17,7 @@ date typed, as the API does with ``asOf``:
   answer is constant (:mod:`store.answer_timeline`), and the phrase picks the interval
   holding the date (``start <= $asOf < end``, open ends). Cypher never evaluates the rules,
   so there is one statement of them, the engine's. The load spends at most
-  :data:`store.answer_timeline.MAX_EVALUATIONS` evaluations per policy, outwards from the
+  :func:`store.answer_timeline.budget_for` evaluations per policy, outwards from the
   load day: where a policy's answer changes more often than that (dense validity dates),
   its intervals cover a range around the load day only, and a date outside it finds no
   interval: the phrase answers nothing rather than a guess (ask the API).
