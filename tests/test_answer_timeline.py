@@ -27,6 +27,7 @@ from store.embedded_store import EmbeddedStore
 from store.neo4j_answers import interval_rows
 from store.neo4j_store import Neo4jStore
 from tests.random_graphs import Size, random_graph
+from tests.random_rules import with_rules
 
 SCHEMA = default_schema()
 DAY = date(2026, 3, 1)
@@ -91,7 +92,10 @@ def test_curated_intervals_cover_every_date_and_equal_the_engine(curated: Graph)
 
 @pytest.mark.parametrize("seed", [1, 2, 3])
 def test_random_graph_intervals_equal_the_engine(seed: int) -> None:
-    graph = random_graph(SCHEMA, seed, Size(firms=30, policies=6))
+    """Random rule versions (enacted, amended, suspended, rescinded) over random facts."""
+    graph = with_rules(random_graph(SCHEMA, seed, Size(firms=30, policies=6)), SCHEMA, seed)
+    _, answers = answers_of(graph)
+    assert any(len(t) > 2 for t in answers.timelines.values())  # answers that change
     assert assert_intervals_equal_live(graph, seed=seed) > 50
 
 
@@ -140,7 +144,7 @@ def _set(row: dict[str, Any]) -> dict[str, Any]:
 @pytest.mark.neo4j
 @pytest.mark.parametrize("seed", [4, 5])
 def test_neo4j_and_embedded_hold_the_same_intervals(neo4j_db: neo4j.Driver, seed: int) -> None:
-    graph = random_graph(SCHEMA, seed, Size(firms=30, policies=5))
+    graph = with_rules(random_graph(SCHEMA, seed, Size(firms=30, policies=5)), SCHEMA, seed)
     neo = Neo4jStore(neo4j_db, database="neo4j", schema=SCHEMA, today=lambda: DAY)
     embedded = EmbeddedStore(SCHEMA, today=lambda: DAY, eager=True)
     neo.load(random_graph(SCHEMA, seed + 100, Size(firms=10)))  # intervals of another graph
@@ -150,7 +154,8 @@ def test_neo4j_and_embedded_hold_the_same_intervals(neo4j_db: neo4j.Driver, seed
     assert held is not None
     expected = [_set(r) for r in interval_rows(held.timelines)]
     got = [_set(r) for r in stored_intervals(neo4j_db)]
-    assert sorted(got, key=_order) == sorted(expected, key=_order) and expected
+    assert sorted(got, key=_order) == sorted(expected, key=_order)
+    assert any(row.get("suppliers") for row in expected) and len(expected) > len(held.by_policy)
 
 
 @pytest.mark.neo4j
@@ -158,9 +163,9 @@ def test_a_failed_load_leaves_the_stored_intervals_as_they_were(
     neo4j_db: neo4j.Driver, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     neo = Neo4jStore(neo4j_db, database="neo4j", schema=SCHEMA, today=lambda: DAY)
-    neo.load(random_graph(SCHEMA, 7, Size(firms=15, policies=4)))
+    neo.load(with_rules(random_graph(SCHEMA, 7, Size(firms=15, policies=4)), SCHEMA, 7))
     before = stored_intervals(neo4j_db)
-    assert before
+    assert any(row["suppliers"] for row in before)
     written = neo4j_answers.AnswerRows.replace
 
     def write_then_fail(self: neo4j_answers.AnswerRows, tx: Any, batch: int) -> None:
