@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import heapq
 import re
+import sys
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -85,8 +86,9 @@ def search_key(text: str) -> str:
 
 
 def tokens(key: str) -> tuple[str, ...]:
-    """The words of a key outside Chinese/Japanese/Korean runs, in order."""
-    return tuple(_WORD.findall(_CJK.sub(" ", key)))
+    """The words of a key outside Chinese/Japanese/Korean runs, in order; each word one
+    string object however many names hold it (interned: the index keeps millions)."""
+    return tuple(map(sys.intern, _WORD.findall(_CJK.sub(" ", key))))
 
 
 def cjk_text(key: str) -> str:
@@ -94,9 +96,10 @@ def cjk_text(key: str) -> str:
     return "".join(_CJK.findall(key))
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Field:
-    """One searchable name of an entity."""
+    """One searchable name of an entity (slotted: the embedded index holds one for every
+    name, alias and reading of every entity)."""
 
     how: str  # "name", "name:<lang>", "alias", "id" or "pinyin"
     text: str  # as written (for the explanation)
@@ -107,10 +110,13 @@ class Field:
 
 def make_field(how: str, text: str) -> Field:
     """The field ``how``/``text``; an id is its own key (hyphens kept), its words split
-    at the hyphens."""
+    at the hyphens. A key equal to the text is the text's own string."""
+    how = sys.intern(how)
     if how == "id":
         return Field(how=how, text=text, key=text, words=tokens(text.replace("-", " ")), cjk="")
     key = search_key(text)
+    if key == text:
+        key = text
     return Field(how=how, text=text, key=key, words=tokens(key), cjk=cjk_text(key))
 
 
@@ -320,6 +326,23 @@ class _Prefixed:
 
 _Group = set[str] | _Prefixed
 
+Posting = frozenset[str] | tuple[str, ...]
+"""The entities a word is indexed for: a sorted tuple when they are few (most words name
+one entity or a handful; a tuple of one is 48 bytes, the smallest frozenset 216), a
+frozenset beyond :data:`SMALL_POSTING`."""
+
+SMALL_POSTING = 8
+
+
+def _compacted(postings: dict[str, set[str]]) -> dict[str, Posting]:
+    """``postings`` made immutable and compact, emptying ``postings``: each word's set is
+    dropped as soon as its replacement exists, so the build never holds both in full."""
+    out: dict[str, Posting] = {}
+    for word in list(postings):
+        ids = postings.pop(word)
+        out[word] = tuple(sorted(ids)) if len(ids) <= SMALL_POSTING else frozenset(ids)
+    return out
+
 
 @dataclass(frozen=True)
 class SearchIndex:
@@ -333,7 +356,7 @@ class SearchIndex:
 
     fields: Mapping[str, tuple[Field, ...]]
     kinds: Mapping[str, str]
-    postings: Mapping[str, frozenset[str]]
+    postings: Mapping[str, Posting]
     vocabulary: Vocabulary
     chars: Mapping[str, frozenset[str]]
 
@@ -352,11 +375,12 @@ class SearchIndex:
                     postings.setdefault(w, set()).add(entity.id)
                 for ch in f.cjk:
                     chars.setdefault(ch, set()).add(entity.id)
+        posted = _compacted(postings)
         return cls(
             fields=MappingProxyType(fields),
             kinds=MappingProxyType(kinds),
-            postings={w: frozenset(ids) for w, ids in postings.items()},
-            vocabulary=Vocabulary.build(postings),
+            postings=posted,
+            vocabulary=Vocabulary.build(posted),
             chars=MappingProxyType({c: frozenset(ids) for c, ids in chars.items()}),
         )
 
@@ -371,7 +395,7 @@ class SearchIndex:
     def _union(self, words: set[str]) -> set[str]:
         out: set[str] = set()
         for w in words:
-            out |= self.postings[w]
+            out.update(self.postings[w])
         return out
 
     def candidates(self, query: Query) -> set[str]:
