@@ -10,9 +10,13 @@ and answer stays the same, while the memory of a relation falls to its own id an
 ``__dict__``. Pickling keeps the sharing (pickle writes a shared object once), so a
 cached graph is also smaller on disk and quicker to read back.
 
-Only immutable parts are shared (strings, numbers, dates, frozen models and their tuples)
-and the field-name sets, which a frozen model never changes; mutable containers
-(``properties``, ``attributes``) stay each object's own.
+Shared are immutable parts (strings, numbers, dates, frozen models and their tuples),
+the field-name sets, which a frozen model never changes, and the equal ``properties`` and
+``attributes`` dicts: a stored fact's dicts are read and never written (the models are
+frozen, every change makes a new model object with new dicts; tests/test_compact.py
+checks a shared dict is unchanged after loads and questions). In the synthetic L graph,
+half the relations have no properties and 205,905 entities have 18,238 distinct attribute
+sets.
 """
 
 from __future__ import annotations
@@ -40,6 +44,7 @@ class _Pool:
     def __init__(self) -> None:
         self._items: dict[Any, Any] = {}
         self._field_sets: dict[frozenset[str], set[str]] = {}
+        self._dicts: dict[tuple[Any, ...], dict[str, Any]] = {}
 
     def one(self, value: Any) -> Any:
         if value is None or isinstance(value, bool):
@@ -58,6 +63,16 @@ class _Pool:
         found = self._items.get(key)
         if found is None:
             self._items[key] = found = value
+        return found
+
+    def mapping(self, value: dict[str, Any]) -> dict[str, Any]:
+        """The one dict equal to ``value`` item by item, in order and in the values' types
+        (``{"share": 1}`` and ``{"share": 1.0}`` stay apart), its values shared too."""
+        key = tuple((k, type(v), v) for k, v in value.items())
+        found = self._dicts.get(key)
+        if found is None:
+            found = {sys.intern(k): self.one(v) for k, v in value.items()}
+            self._dicts[key] = found
         return found
 
     def model(self, value: Any) -> Any:
@@ -93,13 +108,15 @@ def _share_all(pool: _Pool, objects: Iterable[BaseModel], kind: str) -> None:
             value = values.get(name)
             if value is not None:
                 values[name] = pool.one(value)
+        if isinstance(values.get("attributes"), dict):
+            values["attributes"] = pool.mapping(values["attributes"])
 
 
 def _share_relations(pool: _Pool, relations: Iterable[Relation], ids: dict[str, str]) -> None:
     """:func:`_share_all` for relations, written out: a graph holds millions of them.
     Endpoints become the entities' own id strings; each value kind has its own table, so
     no two values of different types (``1`` and ``1.0``) can meet in one."""
-    intern, ids_get = sys.intern, ids.get
+    intern, ids_get, mapping = sys.intern, ids.get, pool.mapping
     floats: dict[float, float] = {}
     dates: dict[date, date] = {}
     provenance: dict[tuple[Any, ...], tuple[Any, ...]] = {}
@@ -113,6 +130,7 @@ def _share_relations(pool: _Pool, relations: Iterable[Relation], ids: dict[str, 
             object.__setattr__(rel, "__pydantic_fields_set__", last_fields)
         values = rel.__dict__
         values["type"] = intern(values["type"])
+        values["properties"] = mapping(values["properties"])
         source, target = values["source"], values["target"]
         values["source"] = ids_get(source, source)
         values["target"] = ids_get(target, target)

@@ -117,7 +117,8 @@ def cached_image(
         return found, True
     # The validated graph kept by another command (same inputs) spares the validation.
     graph = _read(cache_dir / f"{inputs_digest(paths)}.pickle")
-    image = prepare(graph if isinstance(graph, Graph) else share(build()))
+    # Shared again: the graph may have been kept by code that shared fewer of its parts.
+    image = prepare(share(graph) if isinstance(graph, Graph) else share(build()))
     _write(cache_dir, entry, image)
     return image, False
 

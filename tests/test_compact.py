@@ -6,7 +6,10 @@ import pickle
 from datetime import date
 
 from ontology.model import Entity, Graph, LocalizedName, Provenance, Relation, Source
+from ontology.schema import default_schema
+from store.base import Direction
 from store.compact import share
+from store.embedded_store import EmbeddedStore
 
 
 def _graph() -> Graph:
@@ -72,9 +75,41 @@ def test_equal_parts_become_one_object_and_pickling_keeps_them_so() -> None:
         assert rel.source is source_key
 
 
-def test_mutable_parts_stay_each_objects_own() -> None:
+def test_equal_dicts_become_one_and_unequal_ones_stay_apart() -> None:
     graph = share(_graph())
+    empty = [graph.relations[f"r{i}"].properties for i in range(4)]
+    assert len({id(p) for p in empty}) == 1
+    assert graph.relations["r-tech"].properties == {"share": 0.5}
     attributes = [e.attributes for e in graph.entities.values()]
-    assert len({id(a) for a in attributes}) == len(attributes)
-    properties = [r.properties for r in graph.relations.values()]
-    assert len({id(p) for p in properties}) == len(properties)
+    assert len({id(a) for a in attributes}) == len(attributes)  # {"n": i}, {}: all differ
+    twins = Graph.of(
+        [
+            Entity(id=f"e{i}", kind="Organization", name="E", attributes={"n": n})
+            for i, n in enumerate((1, 1.0, 1))
+        ],
+        [],
+        [],
+    )
+    share(twins)
+    a, b, c = (twins.entities[f"e{i}"].attributes for i in range(3))
+    assert a is c and a is not b and type(b["n"]) is float
+
+
+def test_a_shared_dict_stays_unchanged_across_loads_and_questions() -> None:
+    graph = share(_graph())
+    shared = graph.relations["r0"].properties
+    store = EmbeddedStore(default_schema())
+    store.load(graph)
+    store.search("firm", None, 10)
+    store.relations(["firm-0", "firm-1"], Direction.BOTH, None, 10, None)
+    store.edges(["firm-0"], None, Direction.OUT, date(2021, 1, 1))
+    changed = graph.relations["r0"].model_copy(update={"confidence": 0.5})
+    relations = [changed if r.id == "r0" else r for r in graph.relations.values()]
+    store.load(Graph.of(graph.entities.values(), relations, graph.sources.values()))
+    store.load(share(pickle.loads(pickle.dumps(graph))))
+    store.snapshot()
+    store.graph_at(1)
+    store.changes(1)
+    assert shared == {}
+    assert all(graph.relations[f"r{i}"].properties is shared for i in range(4))
+    assert graph == _graph()
