@@ -74,7 +74,9 @@ FAMILY_ICONS = {
     "jurisdiction": "59435072-6EE1-4BB0-869A-50F2FB447DEB",  # location
 }
 SOURCE_CAPTION = "id"  # a source's title is optional; its id is always there
-TOOLTIP_KEYS = frozenset({"name", "kind", "description", "title", "publisher", "url"})
+TOOLTIP_KEYS = frozenset(
+    {"name", "kind", "source_type", "description", "title", "publisher", "url"}
+)
 SHARE = "share"
 
 
