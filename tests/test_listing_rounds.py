@@ -46,7 +46,8 @@ def test_recorded_end_and_relisting_give_two_periods() -> None:
 def test_1260h_history_amec_ends_with_the_2025_round_huawei_stays_listed() -> None:
     require_data()
     imp = opensanctions()
-    names = [r for r in imp.relations if r["type"] == "names" and r["from"] == "os-dod-1260h"]
+    rows = [r.fields() for r in imp.relations]  # the format's view of the typed records
+    names = [r for r in rows if r["type"] == "names" and r["from"] == "os-dod-1260h"]
     amec = [r for r in names if "advanced-micro-fabrication" in r["to"]]
     assert [(r["validFrom"], r.get("validTo")) for r in amec] == [("2024-01-31", "2025-01-06")]
     huawei = [r for r in names if r["to"].startswith("os-dod-1260h-huawei-technologies")]
@@ -77,11 +78,12 @@ def test_importing_an_older_round_after_a_newer_one_never_reopens_a_listing(
     import_source("us-lists", older, out)
     folded = effective(out, "us-lists")
     assert folded is not None and folded.version == "2026-07-09"
-    names = [r for r in folded.relations if r["type"] == "names"]
+    names = [f for f in (r.fields() for r in folded.relations) if f["type"] == "names"]
     ended = sorted(r.get("validTo") or "" for r in names)
     assert ended.count("2026-07-08") == 2 and ended.count("") == 3
     shutil.rmtree(older)
     import_source("us-lists", newer, out)  # the newer round again: nothing reopens
     again = effective(out, "us-lists")
     assert again is not None
-    assert sorted(r.get("validTo") or "" for r in again.relations if r["type"] == "names") == ended
+    rows = [r.fields() for r in again.relations]
+    assert sorted(r.get("validTo") or "" for r in rows if r["type"] == "names") == ended
