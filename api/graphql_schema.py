@@ -31,13 +31,15 @@ from api.history_fields import HistoryFields
 from api.limits import ApiLimits, ResultSizeLimiter
 from api.list_fields import query_fields
 from api.ontology_types import OntologyTypes, build_ontology_types
+from api.plain_fields import PlainFieldsExecutionContext
 from api.screening_fields import ScreeningFields
 from api.standards_fields import StandardsFields
 from api.types import bind_ontology_enums
+from api.validated_documents import DocumentVerdicts, ValidatedDocuments
 from ontology.schema import Schema
 
 DOCUMENT_CACHE_SIZE = 256
-"""Distinct GraphQL documents kept parsed (clients reuse a few texts)."""
+"""Distinct GraphQL documents kept parsed and validated (clients reuse a few texts)."""
 
 
 @strawberry.type(name="Query")
@@ -129,12 +131,15 @@ def _build(types: OntologyTypes, limits: ApiLimits) -> TechsovGraphQLSchema:
             partial(QueryDepthLimiter, max_depth=limits.max_query_depth),
             partial(MaxAliasesLimiter, max_alias_count=limits.max_aliases),
             partial(MaxTokensLimiter, max_token_count=limits.max_tokens),
-            # Last, so the limiters above have set the parse options: a document seen
-            # before is not parsed again (a bounded LRU cache). Validation is not cached:
-            # strawberry's ValidationCache would skip the limiters' own rules.
+            # After the limiters, so they have set the parse options and added their
+            # rules: a document seen before is neither parsed nor validated again
+            # (bounded LRU caches; see api.validated_documents).
             partial(ParserCache, maxsize=DOCUMENT_CACHE_SIZE),
+            partial(ValidatedDocuments, verdicts=DocumentVerdicts(DOCUMENT_CACHE_SIZE)),
         ],
         config=StrawberryConfig(auto_camel_case=True),
+        # Plain leaf fields (most of a large answer) are read without per-field resolving.
+        execution_context_class=PlainFieldsExecutionContext,
     )
 
 
