@@ -84,10 +84,17 @@ class Current:
 
 
 def read_current(tx: neo4j.ManagedTransaction) -> Current:
-    """The stored ids and hashes (and labels, relationship endpoints) a plan diffs against."""
-    entities = {r["id"]: (r["hash"], frozenset(r["labels"])) for r in tx.run(q.CURRENT_ENTITIES)}
-    relations = {r["id"]: r.data() for r in tx.run(q.CURRENT_RELATIONS)}
-    sources = {r["id"]: r["hash"] for r in tx.run(q.CURRENT_SOURCES)}
+    """The stored ids and hashes (and labels, relationship endpoints) a plan diffs against,
+    each kind read as one record of parallel lists."""
+    e = tx.run(q.CURRENT_ENTITIES).single(strict=True)
+    labels = (frozenset(ls) for ls in e["labels"])
+    entities = dict(zip(e["ids"], zip(e["hashes"], labels, strict=True), strict=True))
+    r = tx.run(q.CURRENT_RELATIONS).single(strict=True)
+    keys = ("id", "hash", "type", "source", "target")
+    columns = zip(*(r[k] for k in ("ids", "hashes", "types", "sources", "targets")), strict=True)
+    relations = {row[0]: dict(zip(keys, row, strict=True)) for row in columns}
+    s = tx.run(q.CURRENT_SOURCES).single(strict=True)
+    sources = dict(zip(s["ids"], s["hashes"], strict=True))
     return Current(entities=entities, relations=relations, sources=sources)
 
 

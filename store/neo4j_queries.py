@@ -200,21 +200,28 @@ RETURN entities, relations, sources
 
 # --- load: current state (read inside the write transaction) ------------------------------
 
+# Each returns one record of parallel lists: a hundred thousand one-row records cost the
+# driver several times as much to decode as the same values in a few long lists. ``collect``
+# skips nulls, so every nullable value is coalesced to "" (no stored hash: never equal to
+# a digest) to keep the lists aligned.
 CURRENT_ENTITIES: Final = """
 MATCH (n:Entity)
-RETURN n.id AS id, n.hash AS hash, labels(n) AS labels
+RETURN collect(coalesce(n.id, '')) AS ids, collect(coalesce(n.hash, '')) AS hashes,
+       collect(labels(n)) AS labels
 """
 
 # Every relationship between entities, whatever its type: a type dropped from the ontology
 # must still be removed by a load that replaces the graph.
 CURRENT_RELATIONS: Final = """
 MATCH (a:Entity)-[r]->(b:Entity)
-RETURN r.id AS id, r.hash AS hash, type(r) AS type, a.id AS source, b.id AS target
+RETURN collect(coalesce(r.id, '')) AS ids, collect(coalesce(r.hash, '')) AS hashes,
+       collect(type(r)) AS types, collect(coalesce(a.id, '')) AS sources,
+       collect(coalesce(b.id, '')) AS targets
 """
 
 CURRENT_SOURCES: Final = """
 MATCH (s:Source)
-RETURN s.id AS id, s.hash AS hash
+RETURN collect(coalesce(s.id, '')) AS ids, collect(coalesce(s.hash, '')) AS hashes
 """
 
 # --- load: batched writes (each returns how many rows it touched, checked by the caller) ---
