@@ -202,8 +202,39 @@ class Neo4jLauncher:
             self._log(f"Restarting Neo4j {self.version} on 127.0.0.1:{instance.port}…")
             env = server_env(instance.home)
             return self._launch(
-                java, classpath, env, instance.port, instance.password, instance.home
+                java,
+                classpath,
+                env,
+                instance.port,
+                instance.password,
+                instance.home,
+                keep_home=True,
             )
+
+    def shutdown(self, instance: Neo4jInstance) -> None:
+        """Stop a running server cleanly (SIGTERM: it checkpoints and closes its stores)
+        and keep its home, for :meth:`restart` on the same or on swapped-in store files.
+
+        The record is removed meanwhile, so that nothing takes the stopped server for a
+        stale one and deletes its home; :meth:`stop` with the instance still cleans up.
+        """
+        with self._locked():
+            if self._owns_live_group(instance):
+                self._terminate(instance, verified=True)
+            child = self._children.pop(instance.pid, None)
+            if child is not None:
+                child.poll()
+            recorded = self._read_state()
+            if recorded is not None and recorded.pid == instance.pid:
+                self.state_file.unlink(missing_ok=True)
+
+    def start_on(self, home: Path, port: int, password: str) -> Neo4jInstance:
+        """Start a server on a home prepared elsewhere (:func:`prepare_home`, its initial
+        password set), e.g. one whose store files the import tool wrote."""
+        with self._locked():
+            java = self.java()
+            classpath = os.pathsep.join(str(jar) for jar in self.classpath())
+            return self._launch(java, classpath, server_env(home), port, password, home)
 
     def classpath(self) -> list[Path]:
         """The server's jars, resolved once per version (see :mod:`techsov.neo4j_classpath`)."""
@@ -247,9 +278,11 @@ class Neo4jLauncher:
         return self._launch(java, classpath, env, port, password, home)
 
     def _launch(
-        self, java: str, classpath: str, env: dict[str, str], port: int, password: str, home: Path
-    ) -> Neo4jInstance:
-        """Start the server JVM on a prepared home and wait until Bolt answers."""
+        self, java: str, classpath: str, env: dict[str, str], port: int, password: str,
+        home: Path, *, keep_home: bool = False,
+    ) -> Neo4jInstance:  # fmt: skip
+        """Start the server JVM on a prepared home and wait until Bolt answers; a failed
+        start deletes the home unless ``keep_home`` (a restart on data worth keeping)."""
         with open(home / "logs" / "console.log", "ab") as console:
             process = subprocess.Popen(
                 [java, *TOOL_JVM_OPTIONS, "-cp", classpath, _SERVER_MAIN, "console"],
@@ -276,7 +309,11 @@ class Neo4jLauncher:
             self._wait_for_bolt(instance, process)
         except BaseException:
             self._terminate(instance, verified=True)
-            self._discard(instance)
+            if keep_home:
+                self._children.pop(instance.pid, None)
+                self.state_file.unlink(missing_ok=True)
+            else:
+                self._discard(instance)
             raise
         self._log(
             f"Neo4j {self.version} answers on {instance.uri} after "

@@ -1,0 +1,80 @@
+"""What a database built by ``neo4j-admin database import`` needs before it may serve:
+the schema online, today's stored answers, the graph's state and the load's version.
+
+The import tool writes data only (on Community its ``--schema`` option is refused: the
+record format cannot take schema changes during an import), so :func:`finish` runs on
+the imported database while nobody reads it yet (see :mod:`techsov.neo4j_import_switch`):
+it creates the constraints and indexes a load creates (:meth:`Neo4jStore.ensure_schema`)
+and waits until every index is online, then writes the stored answers and the graph's
+state exactly as a load's transaction does (:class:`store.neo4j_answers.AnswerRows`,
+``SET_GRAPH_STATE``) together with the history the import carries over
+(:class:`store.neo4j_import_history.ImportHistory`), in one transaction.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date
+
+import neo4j
+
+from ontology.model import Graph
+from ontology.schema import Schema
+from store import neo4j_queries as q
+from store.answers import ExposureAnswers, policies_of
+from store.base import ProgressCallback
+from store.embedded_store import EmbeddedStore
+from store.neo4j_answers import AnswerRows
+from store.neo4j_import_history import ImportHistory
+from store.neo4j_search import AWAIT_INDEXES
+from store.neo4j_store import Neo4jStore
+
+
+def answer_rows(
+    graph: Graph, schema: Schema, today: date, progress: ProgressCallback | None = None
+) -> AnswerRows:
+    """Today's answers for ``graph``, computed in memory as a load computes them."""
+    reader = EmbeddedStore.traversal_reader(graph, schema)
+    kinds = {i: e.kind for i, e in graph.entities.items()}
+    answers = ExposureAnswers.compute(
+        reader,
+        schema,
+        policies_of(schema, kinds),
+        today,
+        progress=None if progress is None else lambda d, t: progress("answers", d, t),
+    )
+    return AnswerRows.of(answers)
+
+
+def finish(
+    driver: neo4j.Driver,
+    database: str,
+    schema: Schema,
+    *,
+    answers: AnswerRows | None,
+    history: ImportHistory,
+    today: date,
+    digest: str | None,
+    timeout_s: float = 3600.0,
+    batch_size: int = 2000,
+) -> str | None:
+    """Schema, indexes online, answers, graph state and history on the imported
+    ``database``; returns the graph's new version (``None`` without answers, as a load
+    without precomputed answers leaves it)."""
+    store = Neo4jStore(driver, database=database, schema=schema, load_timeout_s=timeout_s)
+    store.ensure_schema()
+    driver.execute_query(
+        AWAIT_INDEXES, {"seconds": int(timeout_s)}, database_=database
+    )  # every index, not only the full-text ones ensure_schema awaits
+    version = None if answers is None else uuid.uuid4().hex
+
+    @neo4j.unit_of_work(timeout=timeout_s)
+    def work(tx: neo4j.ManagedTransaction) -> None:
+        history.write(tx, batch_size)
+        if answers is not None:
+            answers.replace(tx, max(1, batch_size // 20))
+            tx.run(q.SET_GRAPH_STATE, version=version, answers_on=today, digest=digest).consume()
+
+    with driver.session(database=database) as session:
+        session.execute_write(work)
+    return version
