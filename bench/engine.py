@@ -11,6 +11,8 @@ back to back:
 - ``exposure_d3`` today (the stored answer), and live (``as_of`` today): ``before``
   evaluated over the store primitives (what every request did before the engine),
   ``after`` by the store's engine (:mod:`store.neo4j_engine`);
+- ``exposure_d3_past``: live by the engine on past dates, two per policy (see
+  :func:`past_days`), since analysts ask for history too;
 - ``path_l4``: ``before`` the previous statement (a literal bound of 6 for every question,
   the length filtered afterwards), ``after`` the store's own search;
 - ``dependencies_d3``: ``before`` evaluated over the store primitives, ``after`` by the
@@ -28,23 +30,27 @@ import json
 import shlex
 import sys
 from collections.abc import Callable, Sequence
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import neo4j
 
-from bench.__main__ import _sizes
+from bench.__main__ import SERVER_CONF, _sizes
 from bench.measure import REPO_ROOT, git_commit, percentile, pick_workload, timed
 from ingest.bulk import build_bulk_graph
 from ingest.synth import generate
-from ontology.model import Entity, Relation
+from ontology.model import Entity, Graph, Relation
 from ontology.schema import Schema, default_schema
 from store import analysis, questions
 from store.base import Direction, GraphStore
 from store.embedded_store import EmbeddedStore
 from store.neo4j_store import Neo4jStore
+from store.rules import governing, read_versions
 from techsov.graph_cache import inputs_digest
+from techsov.neo4j_import_switch import ImportReport, ImportSwitch
+from techsov.neo4j_server import Neo4jLauncher
+from techsov.settings import Settings
 
 DEPTH, LENGTH = 3, 4
 
@@ -85,6 +91,21 @@ def _exposure(store: Any, schema: Schema, policy: str, as_of: date | None) -> li
     return [(e.supplier, e.basis, e.depth, e.score, [r.id for r in e.path]) for e in found]
 
 
+def past_days(store: GraphStore, schema: Schema, policy: str, today: date) -> list[date]:
+    """Two past dates for ``policy``: halfway through the validity of the version that
+    governs today, and the day before the latest version began (the version it replaced
+    governed then; with a single version, a year after it began)."""
+    versions = read_versions(store, schema, policy)
+    current = governing(versions, today)
+    start = current.in_force_from if current and current.in_force_from else date(2015, 1, 1)
+    starts = sorted(v.in_force_from for v in versions if v.in_force_from is not None)
+    if len(starts) > 1:
+        earlier = starts[-1] - timedelta(days=1)
+    else:
+        earlier = min(start + timedelta(days=365), today - timedelta(days=1))
+    return [start + (today - start) / 2, earlier]
+
+
 def _dependencies(store: Any, schema: Schema, firm: str) -> list[Any]:
     found = analysis.dependencies(store, schema, firm, max_depth=DEPTH)
     return [(d.entity, d.category, d.depth, [r.id for r in d.path]) for d in found]
@@ -116,6 +137,22 @@ def _summary(seconds: list[float], mismatches: int) -> dict[str, Any]:
     }
 
 
+def _full_load(
+    args: argparse.Namespace, neo: Neo4jStore, graph: Graph, schema: Schema, digest: str
+) -> ImportReport | None:
+    """A transactional load, or with ``--import`` the import and switch of the server
+    that ``Neo4jLauncher(version, DIR, conf=SERVER_CONF)`` manages."""
+    if args.import_server is None:
+        neo.load(graph, digest=digest)
+        return None
+    launcher = Neo4jLauncher(Settings().neo4j_version, args.import_server, conf=SERVER_CONF)
+    instance = launcher.current()
+    if instance is None or instance.uri != args.neo4j_uri:
+        raise SystemExit(f"--import: no server of {args.import_server} on {args.neo4j_uri}")
+    switch = ImportSwitch(launcher, instance, database=args.database, schema=schema)
+    return switch.load(graph, digest=digest, progress=None)
+
+
 def bench_size(
     args: argparse.Namespace, driver: neo4j.Driver, schema: Schema, name: str, firms: int
 ) -> dict[str, Any]:
@@ -130,8 +167,10 @@ def bench_size(
     digest = inputs_digest([data])
     out: dict[str, Any] = {"relations": len(graph.relations)}
     if not neo.holds_input(digest):
-        load_s, _ = timed(lambda: neo.load(graph, digest=digest))
+        load_s, report = timed(lambda: _full_load(args, neo, graph, schema, digest))
         out["full_load_s"] = round(load_s, 1)
+        if report is not None:  # loaded by neo4j-admin import: where the time went
+            out["full_load_stages_s"] = report.stages
         log(f"{name}: loaded {len(graph.relations)} relations in {load_s:.1f} s")
     embedded = EmbeddedStore(schema)
     embedded.load(graph)
@@ -147,6 +186,13 @@ def bench_size(
     out["exposure_d3"]["mean_rows"] = round(
         sum(len(v) for v in truth.values()) / max(1, len(truth)), 1
     )
+    past = [(p, d) for p in work.policies for d in past_days(embedded, schema, p, today)]
+    past_truth = {(p, d): _exposure(embedded, schema, p, d) for p, d in past}
+    past_sides: dict[str, Callable[[Any], Any]] = {
+        "after": lambda pd: _exposure(neo, schema, pd[0], pd[1])
+    }
+    out["exposure_d3_past"] = _sides(args, past_sides, past, past_truth)
+    out["exposure_d3_past"]["days"] = sorted({d.isoformat() for _, d in past})
     types = sorted(r.neo4j_type for r in schema.relations.values())
     path_sides: dict[str, Callable[[Any], Any]] = {
         "before": _path_before(driver, args.database, types),
@@ -194,6 +240,7 @@ def merge(path: Path, per_size: dict[str, dict[str, Any]], run: dict[str, Any]) 
             ("exposure_d3_p50_ms", e["today"]["p50_ms"]),
             ("exposure_d3_asof_p95_ms", e["asof_after"]["p95_ms"]),
             ("path_l4_p95_ms", p["after"]["p95_ms"]),
+            ("exposure_d3_asof_past_p95_ms", figures["exposure_d3_past"]["after"]["p95_ms"]),
         ):
             results.setdefault(key, {})[size] = value
     path.write_text(json.dumps(results, indent=2, sort_keys=False) + "\n")
@@ -212,6 +259,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--neo4j-password", default="")
     parser.add_argument("--database", default="neo4j")
     parser.add_argument("--write", action="store_true", help="merge into latest.json")
+    parser.add_argument(
+        "--import",
+        dest="import_server",
+        type=Path,
+        metavar="DIR",
+        help="load whole graphs by neo4j-admin import and switch, into the server the "
+        "launcher of cache directory DIR manages (with the benchmark's SERVER_CONF)",
+    )
     args = parser.parse_args(argv)
     args.log = lambda message: print(message, file=sys.stderr, flush=True)
     commit = git_commit()
@@ -240,7 +295,12 @@ def main(argv: list[str] | None = None) -> int:
     return sum(
         side["mismatches"]
         for figures in per_size.values()
-        for q in (figures["exposure_d3"], figures["path_l4"], figures["dependencies_d3"])
+        for q in (
+            figures["exposure_d3"],
+            figures["exposure_d3_past"],
+            figures["path_l4"],
+            figures["dependencies_d3"],
+        )
         for side in q.values()
         if isinstance(side, dict)
     )

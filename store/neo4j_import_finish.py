@@ -61,7 +61,13 @@ def finish(
     """Schema, indexes online, answers, graph state and history on the imported
     ``database``; returns the graph's new version (``None`` without answers, as a load
     without precomputed answers leaves it)."""
-    store = Neo4jStore(driver, database=database, schema=schema, load_timeout_s=timeout_s)
+    store = Neo4jStore(
+        driver,
+        database=database,
+        schema=schema,
+        query_timeout_s=timeout_s,
+        load_timeout_s=timeout_s,
+    )
     store.ensure_schema()
     driver.execute_query(
         AWAIT_INDEXES, {"seconds": int(timeout_s)}, database_=database

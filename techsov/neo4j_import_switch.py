@@ -230,6 +230,7 @@ class ImportSwitch:
             "full",
             *files.arguments(),
             f"--report-file={work / 'import.report'}",
+            "--max-off-heap-memory=2g",
             self.database,
         ]
         log = work / "import.log"

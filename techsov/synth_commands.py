@@ -20,6 +20,7 @@ from ingest.bulk import build_bulk_graph
 from ingest.synth import SIZES, generate
 from ontology.schema import default_schema
 from techsov.console import err_console, exits_on_error, progress_bar, step, working
+from techsov.neo4j_import_switch import import_into_managed_server
 from techsov.settings import Settings
 from techsov.webhooks import after_load, watching
 from techsov.wiring import neo4j_store
@@ -80,6 +81,14 @@ def load_bulk(
         False
     ),
     progress: Annotated[bool, typer.Option("--progress/--no-progress")] = True,
+    use_import: Annotated[
+        bool,
+        typer.Option(
+            "--import",
+            help="Build a new database with neo4j-admin database import and switch the "
+            "server `techsov neo4j start` manages to it (restarted once): for whole graphs.",
+        ),
+    ] = False,
 ) -> None:
     """Validate bulk CSV facts and load them into Neo4j atomically (all or nothing).
 
@@ -90,10 +99,19 @@ def load_bulk(
 
     settings = Settings()
     schema = default_schema()
+    if use_import and dry_run:
+        raise typer.BadParameter("--import writes a new database; it has no --dry-run")
     started = time.perf_counter()
     graph = build_bulk_graph(paths, schema)
     read = time.perf_counter()
     err_console.print(f"read and validated {graph.counts()} in {read - started:.1f} s")
+    if use_import:
+        with progress_bar(progress) as bar:
+            report = import_into_managed_server(settings, schema, graph, progress=bar)
+        stages = ", ".join(f"{k} {v:.1f} s" for k, v in report.stages.items())
+        err_console.print(f"imported as version {report.number} ({stages})")
+        err_console.print(f"loaded in {time.perf_counter() - read:.1f} s")
+        return
     with neo4j_store(settings, schema) as store:
         before = watching(settings, store, dry_run)
         with progress_bar(progress) as bar:

@@ -61,7 +61,8 @@ def _store(instance: Neo4jInstance, driver_box: list[neo4j.Driver]) -> Neo4jStor
         instance.uri, auth=("neo4j", instance.password), notifications_min_severity="OFF"
     )
     driver_box.append(driver)
-    return Neo4jStore(driver, database=DATABASE, schema=SCHEMA)
+    # A server just (re)started on a busy machine is slow to answer its first queries.
+    return Neo4jStore(driver, database=DATABASE, schema=SCHEMA, query_timeout_s=120.0)
 
 
 @pytest.fixture
