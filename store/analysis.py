@@ -174,7 +174,7 @@ def exposure(
     """Who ``policy`` exposes on ``as_of`` (today by default), under the rule version that
     governs that day, or under ``version`` when one is named. ``exposures_only``: the
     caller reads the exposures only, so the walk may stop at the tier that fills the page
-    (the beneficiaries are then those found up to that tier)."""
+    and the beneficiaries are left out."""
     _require(store, schema, policy, POLICY)
     day = _day(as_of)
     versions = _versions(store, schema, policy)

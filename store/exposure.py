@@ -264,8 +264,8 @@ class _Evaluator:
                 seat[r.source].update(p.target for p in parent_hq if p.source == r.target)
             blocs = self.edges({j for s in seat.values() for j in s}, (MEMBERSHIP,), Direction.OUT)
             for o, js in seat.items():
-                js.update(b.target for b in blocs if b.source in js)
-                self._places[o] = frozenset(js)
+                # One step: the blocs a seat is a member of (not the blocs of those blocs).
+                self._places[o] = frozenset(js | {b.target for b in blocs if b.source in js})
         return {o: self._places.get(o, frozenset()) for o in orgs}
 
     def organizations(self, ids: Iterable[str]) -> set[str]:
@@ -448,7 +448,8 @@ def evaluate(
 ) -> Evaluation:
     """Who ``rule`` exposes on ``day`` (nobody when no rule binds that day). With
     ``exposures_only`` the walk stops at the tier that fills the page (exposures are
-    ordered by depth first), so beneficiaries found deeper are left out."""
+    ordered by depth first) and the beneficiaries are left out (the caller reads the
+    exposures alone, and deeper tiers could add beneficiaries)."""
     if rule is None or not rule.binds:
         return Evaluation(policy, day, rule, [], [], [], [], [])
     ev = _Evaluator(store, schema, rule, day)
@@ -473,7 +474,7 @@ def evaluate(
         as_of=day,
         rule=rule,
         exposures=exposures[:first],
-        beneficiaries=sorted(benefit.values(), key=lambda b: b.entity),
+        beneficiaries=[] if exposures_only else sorted(benefit.values(), key=lambda b: b.entity),
         scope=reach.scope,
         named=reach.named,
         jurisdictions=reach.jurisdictions,

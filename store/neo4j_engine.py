@@ -13,17 +13,19 @@ included, to return a page of a hundred rows. Here:
 - every supply and ownership tier is one statement (:data:`store.neo4j_exposure.TIERS`)
   that keeps the best path per organization tier by tier and stops at the tier that fills
   the page (exposures are ordered by depth first, so deeper tiers cannot enter it);
-- only the page's paths (and the beneficiaries') are read in full, provenance included, in
-  one more statement.
-
-One case is walked tier by tier in Python (over light reads) instead: a policy promoting
-domestic capability, whose tiers also discover beneficiaries (domestic firms at any depth),
-which needs each new organization's seat before the next tier.
+- a policy promoting domestic capability walks its tiers in the same statement: each
+  tier's new organizations are placed on the server (seat, else owners' seat, and the
+  blocs of the seat), and the domestic ones become beneficiaries, not expanded;
+- the two widest reads of the direct reach stay on the server too: the places of the
+  organizations it meets come back as jurisdiction ids (one statement), and of the
+  producers' sales only those naming an item they make cross the wire;
+- only the page's paths (and, for a whole evaluation, the beneficiaries') are read in
+  full, provenance included, in one more statement.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import replace
 from datetime import date
 from typing import Any, cast
@@ -34,6 +36,8 @@ from ontology.schema import Schema
 from store import neo4j_exposure as qx
 from store.base import Direction, GraphStore
 from store.exposure import (
+    HEADQUARTERS,
+    MEMBERSHIP,
     ORGANIZATION,
     OWNERSHIP,
     SUPPLY,
@@ -43,7 +47,6 @@ from store.exposure import (
     _best,
     _direct,
     _Evaluator,
-    evaluate,
 )
 from store.paths import Path, score
 from store.rules import RuleVersion, read_versions
@@ -87,6 +90,14 @@ def light_relation(m: Mapping[str, Any], type_names: Mapping[str, str]) -> Relat
     return cast(Relation, light)
 
 
+UNBOUNDED = 1_000_000_000
+"""A page no walk fills."""
+
+
+def _entity(b: Beneficiary) -> str:
+    return b.entity
+
+
 def _qualifiers(item: Any, share: Any) -> dict[str, Any]:
     return {k: v for k, v in (("item", item), ("share", share)) if v is not None}
 
@@ -122,13 +133,25 @@ class LightReader:
         if not node_ids:
             return []
         params = {"ids": list(dict.fromkeys(node_ids)), "types": self._types(types), "day": as_of}
-        rows = self._read(qx.LIGHT_EDGES[direction.value], params)[0]["rels"]
+        return self._lights(self._read(qx.LIGHT_EDGES[direction.value], params)[0]["rels"])
+
+    def _lights(self, rows: list[list[Any]]) -> list[Relation]:
         kinds, names, out = self._kinds, self._names, []
         for rel_id, rel_type, source, target, conf, item, share, source_kind, target_kind in rows:
             kinds[source], kinds[target] = source_kind, target_kind
             light = LightRelation(rel_id, names[rel_type], source, target, conf, item, share)
             out.append(cast(Relation, light))
         return out
+
+    def read(self, text: str, params: Mapping[str, Any]) -> list[Any]:
+        return self._read(text, params)
+
+    def sales(
+        self, ids: Sequence[str], types: Sequence[str], items: Sequence[str], as_of: date
+    ) -> list[Relation]:
+        """Light facts of ``types`` from ``ids`` whose ``item`` is one of ``items``."""
+        params = {"ids": list(ids), "types": self._types(types), "items": list(items), "day": as_of}
+        return self._lights(self._read(qx.LIGHT_SALES, params)[0]["rels"])
 
     def entities(self, ids: Sequence[str]) -> dict[str, Entity]:
         known = {i: self._kinds[i] for i in ids if i in self._kinds}
@@ -137,6 +160,44 @@ class LightReader:
             for entity_id, kind in self._read(qx.KINDS, {"ids": missing})[0]["kinds"]:
                 known[entity_id] = self._kinds[entity_id] = kind
         return {i: cast(Entity, _Kind(i, k)) for i, k in known.items()}
+
+
+class _ServerEvaluator(_Evaluator):
+    """:class:`store.exposure._Evaluator` with its two widest reads answered on the
+    server: the places of many organizations (one statement that returns their
+    jurisdictions, instead of four that return every seat, parent and membership fact),
+    and the sales of the producers (only the facts naming an item they make)."""
+
+    def __init__(self, reader: LightReader, schema: Schema, rule: RuleVersion, day: date,
+                 places: Mapping[str, Any]) -> None:  # fmt: skip
+        super().__init__(cast(GraphStore, reader), schema, rule, day)
+        self.reader, self.place_types = reader, places
+
+    def places(self, orgs: Iterable[str]) -> dict[str, frozenset[str]]:
+        wanted = list(orgs)
+        todo = sorted(set(wanted) - set(self._places))
+        if todo:
+            params = {**self.place_types, "ids": todo, "day": self.day}
+            for org, places in self.reader.read(qx.PLACES, params)[0]["places"]:
+                self._places[org] = frozenset(places)
+        return {o: self._places.get(o, frozenset()) for o in wanted}
+
+    def buyers(
+        self, producers: list[tuple[str, Path]], items: dict[str, Path]
+    ) -> list[tuple[str, Path]]:
+        made: dict[tuple[str, str], Path] = {}
+        for org, path in producers:
+            made.setdefault((org, path[0].target), path)
+        if not made:
+            return []
+        sellers, wares = sorted({o for o, _ in made}), sorted({i for _, i in made})
+        sold = self.reader.sales(sellers, self.schema.with_role(SUPPLY), wares, self.day)
+        out = []
+        for r in sold:
+            item = r.properties.get("item")
+            if isinstance(item, str) and (r.source, item) in made:
+                out.append((r.target, (r, *made[(r.source, item)])))
+        return out
 
 
 class Neo4jExposureEngine:
@@ -184,36 +245,49 @@ class Neo4jExposureEngine:
         if rule is None or not rule.binds:
             return Evaluation(policy, day, rule, [], [], [], [], [])
         # A reader per evaluation: the kinds it learns hold for the graph it reads now.
-        reader = cast(GraphStore, LightReader(self._read, self._types, self._names))
-        if rule.direction == "promotes-domestic":
-            found = evaluate(reader, self._schema, rule, day, policy=policy, max_depth=max_depth,
-                             first=first, exposures_only=exposures_only)  # fmt: skip
-            return self._hydrate(found)
-        ev = _Evaluator(reader, self._schema, rule, day)
+        reader = LightReader(self._read, self._types, self._names)
+        ev = _ServerEvaluator(reader, self._schema, rule, day, self._place_types())
         candidates, benefit, reach = _direct(ev, policy)
         settled = _best(candidates, set(benefit))
         depth_of = dict.fromkeys(settled, 0)
-        if settled and max_depth > 0 and len(settled) < first:
-            for row in self._tiers(ev, settled, set(benefit), max_depth, first):
+        domestic = rule.direction == "promotes-domestic"
+        # Deeper tiers cannot enter the page, but a domestic-promotion rule finds
+        # beneficiaries there, which a whole evaluation reports.
+        walk_to = first if exposures_only or not domestic else UNBOUNDED
+        if settled and max_depth > 0 and len(settled) < walk_to:
+            found, home = self._tiers(ev, settled, set(benefit), max_depth, walk_to, domestic)
+            for row in found:
                 chain = tuple(light_relation(m, self._names) for m in row["chain"])
                 settled[row["id"]] = (row["kind"], (*chain, *settled[row["root"]][1]))
                 depth_of[row["id"]] = int(row["depth"])
+            for row in home:
+                chain = tuple(light_relation(m, self._names) for m in row["chain"])
+                path = (*chain, *settled[row["root"]][1])
+                benefit.setdefault(row["id"], Beneficiary(row["id"], "domestic", path))
         exposures = [
             Exposure(org, kind, depth_of[org], score(path, depth_of[org]), path, rule.id, day)
             for org, (kind, path) in settled.items()
         ]
         exposures.sort(key=lambda e: (e.depth, -e.score, e.supplier))
-        found = Evaluation(
+        found_ = Evaluation(
             policy=policy,
             as_of=day,
             rule=rule,
             exposures=exposures[:first],
-            beneficiaries=sorted(benefit.values(), key=lambda b: b.entity),
+            beneficiaries=[] if exposures_only else sorted(benefit.values(), key=_entity),
             scope=reach.scope,
             named=reach.named,
             jurisdictions=reach.jurisdictions,
         )
-        return self._hydrate(found)
+        return self._hydrate(found_)
+
+    def _place_types(self) -> dict[str, Any]:
+        roles = self._schema.with_role
+        return qx.places_params(
+            seat=self._types(roles(HEADQUARTERS)),
+            ownership=self._types(roles(OWNERSHIP)),
+            membership=self._types(roles(MEMBERSHIP)),
+        )
 
     def _tiers(
         self,
@@ -222,7 +296,9 @@ class Neo4jExposureEngine:
         benefit: set[str],
         max_depth: int,
         first: int,
-    ) -> list[Mapping[str, Any]]:
+        domestic: bool,
+    ) -> tuple[list[Mapping[str, Any]], list[Mapping[str, Any]]]:
+        """The rows of the tiers' organizations: (exposed, domestic beneficiaries)."""
         rule = ev.rule
         params = qx.tier_params(
             roots=sorted((org, len(path)) for org, (_, path) in settled.items()),
@@ -235,8 +311,11 @@ class Neo4jExposureEngine:
             threshold=rule.ownership_threshold,
             reach=getattr(ev, "reach_items", None),
             organization=ORGANIZATION,
+            places=self._place_types(),
+            home=set(rule.imposers) | set(rule.targets) if domestic else None,
         )
-        return list(self._read(qx.TIERS, params)[0]["found"])
+        record = self._read(qx.TIERS, params)[0]
+        return list(record["found"]), list(record["home"])
 
     def _hydrate(self, found: Evaluation) -> Evaluation:
         """The page's paths and the beneficiaries' with full relations (one statement)."""

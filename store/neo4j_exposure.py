@@ -20,8 +20,14 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import date
 from typing import Any, Final
 
-_VALID: Final = """($day IS NULL OR ((r.valid_from IS NULL OR r.valid_from <= $day)
-                         AND (r.valid_to IS NULL OR $day <= r.valid_to)))"""
+
+def _valid(r: str) -> str:
+    """Whether relation ``r`` is valid on ``$day`` (any day when it is null)."""
+    return f"""($day IS NULL OR (({r}.valid_from IS NULL OR {r}.valid_from <= $day)
+                         AND ({r}.valid_to IS NULL OR $day <= {r}.valid_to)))"""
+
+
+_VALID: Final = _valid("r")
 
 _LIGHT: Final = (
     "r {.id, .confidence, .item, .share, _type: type(r), "
@@ -38,11 +44,11 @@ _LIGHT_LIST: Final = (
 )
 
 
-def _light_edges(pattern: str) -> str:
+def _light_edges(pattern: str, also: str = "true") -> str:
     return f"""
 UNWIND $ids AS nid
 MATCH {pattern}
-WHERE {_VALID}
+WHERE {_VALID} AND {also}
 WITH DISTINCT r ORDER BY r.id
 RETURN collect({_LIGHT_LIST}) AS rels
 """
@@ -53,6 +59,37 @@ LIGHT_EDGES_IN: Final = _light_edges("(:Entity {id: nid})<-[r:$any($types)]-(:En
 LIGHT_EDGES_BOTH: Final = _light_edges("(:Entity {id: nid})-[r:$any($types)]-(:Entity)")
 
 LIGHT_EDGES: Final = {"OUT": LIGHT_EDGES_OUT, "IN": LIGHT_EDGES_IN, "BOTH": LIGHT_EDGES_BOTH}
+
+# The supplies facts of producers that name an item they make: the rest cannot make a
+# buyer a user of anything in scope, so they stay on the server.
+LIGHT_SALES: Final = _light_edges(
+    "(:Entity {id: nid})-[r:$any($types)]->(:Entity)", "r.item IN $items"
+)
+
+# The jurisdictions an organization belongs to (:meth:`store.exposure._Evaluator.places`):
+# its seats or, when it has none, its owners' seats, and the blocs a seat is a member of
+# (one step), every fact valid on the day. ``{o}`` is a bound node.
+_PLACES: Final = """[seats IN [[own IN [COLLECT {{
+        MATCH ({o})-[r:$any($seat)]->(j:Entity) WHERE {valid_r} RETURN j
+      }}] | CASE WHEN size(own) > 0 THEN own ELSE COLLECT {{
+        MATCH ({o})-[r:$any($ownership)]->(:Entity)-[h:$any($seat)]->(j:Entity)
+        WHERE {valid_r} AND {valid_h} RETURN j
+      }} END][0]] |
+    [j IN seats | j.id] + COLLECT {{
+      UNWIND seats AS j
+      MATCH (j)-[b:$any($membership)]->(bloc:Entity) WHERE {valid_b} RETURN bloc.id
+    }}][0]"""
+
+
+def _places(node: str) -> str:
+    return _PLACES.format(o=node, valid_r=_VALID, valid_h=_valid("h"), valid_b=_valid("b"))
+
+
+PLACES: Final = f"""
+UNWIND $ids AS oid
+MATCH (o:Entity {{id: oid}})
+RETURN collect([o.id, {_places("o")}]) AS places
+"""
 
 KINDS: Final = """
 UNWIND $ids AS id
@@ -93,23 +130,34 @@ _TIER: Final = f"""COLLECT {{
       RETURN {{id: org, kind: kind, chain: chain, root: root, length: length, depth: depth}}
     }}"""
 
+# Whether an organization of a tier (``x``) is at home in a policy promoting domestic
+# capability: one of its places (see :data:`_PLACES`) is an imposer or a target. Such an
+# organization is a beneficiary, neither exposed nor expanded (rule 5).
+_HOME: Final = f"""CASE WHEN $domestic THEN COLLECT {{
+      MATCH (o:Entity {{id: x.id}})
+      RETURN any(p IN {_places("o")} WHERE p IN $home) AS home
+    }}[0] ELSE false END"""
+
 # Every tier in one statement. The state is a map: `found` (the organizations settled by
-# the tiers, each with its tier), `front` (the last tier), `taken` (settled organizations
-# and beneficiaries), `count` (settled ones, the direct ones included). A tier is computed
-# once and bound through a one-element list comprehension (reduce() has no WITH); the walk
-# stops at the tier that fills the page ($first) or reaches no one.
+# the tiers, each with its tier), `home` (the domestic beneficiaries the tiers met),
+# `front` (the last tier), `taken` (settled organizations and beneficiaries), `count`
+# (settled ones, the direct ones included). A tier is computed once and bound through a
+# one-element list comprehension (reduce() has no WITH); the walk stops at the tier that
+# fills the page ($first) or reaches no one.
 TIERS: Final = f"""
-WITH reduce(s = {{found: [], front: $roots, taken: $taken, count: size($roots)}},
+WITH reduce(s = {{found: [], home: [], front: $roots, taken: $taken, count: size($roots)}},
             depth IN range(1, $max_depth) |
   CASE WHEN size(s.front) = 0 OR s.count >= $first THEN s
-  ELSE [next IN [[c IN [{_TIER}] | [i IN range(0, size(c) - 1)
-                     WHERE i = 0 OR c[i].id <> c[i - 1].id | c[i]]][0]] | {{
-    found: s.found + next,
-    front: next,
+  ELSE [next IN [[c IN [{_TIER}] | [x IN [i IN range(0, size(c) - 1)
+                     WHERE i = 0 OR c[i].id <> c[i - 1].id | c[i]] | x {{.id, .kind, .chain, .root, .length, .depth, home: {_HOME}}}]][0]]
+  | [away IN [[x IN next WHERE NOT x.home]] | {{
+    found: s.found + away,
+    home: s.home + [x IN next WHERE x.home],
+    front: away,
     taken: s.taken + [x IN next | x.id],
-    count: s.count + size(next)
-  }}][0] END) AS state
-RETURN state.found AS found
+    count: s.count + size(away)
+  }}][0]][0] END) AS state
+RETURN state.found AS found, state.home AS home
 """
 
 
@@ -133,10 +181,17 @@ def tier_params(
     threshold: float | None,
     reach: Iterable[str] | None,
     organization: str,
+    places: Mapping[str, Sequence[str]],
+    home: Iterable[str] | None = None,
 ) -> dict[str, Any]:
     """Parameters of :data:`TIERS`; ``roots`` are the organizations exposed directly with
-    the length of their path."""
+    the length of their path; ``places`` as :func:`places_params`; ``home``: the
+    jurisdictions whose organizations a domestic-promotion rule benefits (None: any other
+    rule)."""
     return {
+        **places,
+        "domestic": home is not None,
+        "home": sorted(home) if home is not None else [""],
         "roots": [{"id": org, "chain": [], "root": org, "length": length} for org, length in roots],
         "taken": sorted(set(taken)),
         "max_depth": max_depth,
@@ -152,6 +207,13 @@ def tier_params(
         "reach": sorted(reach) if reach is not None else [""],
         "organization": organization,
     }
+
+
+def places_params(
+    *, seat: Sequence[str], ownership: Sequence[str], membership: Sequence[str]
+) -> dict[str, Any]:
+    """The relation types :data:`PLACES` (and the tiers' home check) follow."""
+    return {"seat": list(seat), "ownership": list(ownership), "membership": list(membership)}
 
 
 def hydrate_params(rels: Iterable[Mapping[str, str]]) -> dict[str, Any]:
