@@ -397,6 +397,25 @@ SET a = row
 RETURN count(*) AS done
 """
 
+# The stored answer nodes by row digest (see store.neo4j_answers.AnswerRows.write): a load
+# deletes the nodes no new row matches and creates the rows no node matches. A node without
+# a digest (written before digests were kept) matches nothing, so it is rewritten once.
+ANSWER_HASHES: Final = """
+MATCH (a:ExposureAnswers)
+RETURN collect(elementId(a)) AS elements, collect(coalesce(a.hash, '')) AS hashes
+"""
+
+INTERVAL_HASHES: Final = """
+MATCH (a:ExposureInterval)
+RETURN collect(elementId(a)) AS elements, collect(coalesce(a.hash, '')) AS hashes
+"""
+
+DELETE_NODES: Final = """
+MATCH (a)
+WHERE elementId(a) IN $elements
+DELETE a
+"""
+
 SET_GRAPH_STATE: Final = """
 MERGE (m:TechsovGraph {key: 'graph'})
 SET m.version = $version, m.answers_on = $answers_on, m.digest = $digest

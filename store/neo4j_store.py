@@ -36,7 +36,8 @@ from store import neo4j_history_queries as hq
 from store import neo4j_path as qp
 from store import neo4j_queries as q
 from store.analysis import Dependency, Exposure
-from store.answers import ANSWER_DEPTH, ANSWER_FIRST, ExposureAnswers, Today, policies_of
+from store.answer_jobs import AnswerJob
+from store.answers import ANSWER_DEPTH, ANSWER_FIRST, Today, policies_of
 from store.base import (
     Direction,
     LoadSummary,
@@ -49,12 +50,11 @@ from store.exposure import Evaluation
 from store.history import FactChange, GraphVersion
 from store.history_log import VersionReaders, version_at
 from store.listing import EntityPage, EntityQuery
-from store.neo4j_answers import AnswerRows, exposures_from, is_current
+from store.neo4j_answers import exposures_from, is_current
 from store.neo4j_engine import Neo4jExposureEngine
 from store.neo4j_errors import is_outage as _is_outage
 from store.neo4j_errors import reason as _reason
 from store.neo4j_load import (
-    Memo,
     apply_plan,
     check_graph,
     load_error,
@@ -334,7 +334,9 @@ class Neo4jStore:
                 f"could not create the schema, nothing was loaded: {_reason(exc)}"
             ) from exc
 
-        answers = Memo(lambda: self._answer_rows(graph, progress))
+        kinds = {i: e.kind for i, e in graph.entities.items()}
+        policies = policies_of(self._schema, kinds)
+        answers = AnswerJob(graph, self._schema, policies, self._today(), progress=progress)
 
         @neo4j.unit_of_work(timeout=self._load_timeout)
         def work(tx: neo4j.ManagedTransaction) -> LoadSummary:
@@ -343,6 +345,8 @@ class Neo4jStore:
                 progress("read", 1, 1)
             plan = plan_load(self._schema, graph, current)
             if plan.summary.changed:
+                if self._precompute:
+                    answers.start()  # computed alongside the writes below
                 sizes = {k: len(v) for k, v in vars(current).items()}
                 counts = {k: len(getattr(graph, k)) for k in sizes}
                 record = neo4j_history.record
@@ -352,7 +356,7 @@ class Neo4jStore:
             return plan.summary
 
         try:
-            with self._session() as session:
+            with answers, self._session() as session:
                 return session.execute_write(work)
         except Exception as exc:
             raise load_error(self._database, exc, "load") from exc
@@ -367,20 +371,6 @@ class Neo4jStore:
         summary = plan_load(self._schema, graph, current).summary
         summary.dry_run = True
         return summary
-
-    def _answer_rows(self, graph: Graph, progress: ProgressCallback | None) -> AnswerRows:
-        """The answers for ``graph`` (see :mod:`store.answers`), computed in memory on a
-        traversal reader of the very graph being loaded, as node rows."""
-        reader = EmbeddedStore.traversal_reader(graph, self._schema)
-        kinds = {i: e.kind for i, e in graph.entities.items()}
-        answers = ExposureAnswers.compute(
-            reader,
-            self._schema,
-            policies_of(self._schema, kinds),
-            self._today(),
-            progress=None if progress is None else lambda d, t: progress("answers", d, t),
-        )
-        return AnswerRows.of(answers)
 
     def version(self) -> str | None:
         """The stored graph's version, new with every load that changes it (``None``
@@ -402,7 +392,7 @@ class Neo4jStore:
         self,
         tx: neo4j.ManagedTransaction,
         changed: bool,
-        rows: Memo[AnswerRows],
+        rows: AnswerJob,
         digest: str | None,
     ) -> None:
         """Replace the stored answers and the graph's version, inside the load's
@@ -423,7 +413,7 @@ class Neo4jStore:
                 ).consume()
             return
         version = uuid.uuid4().hex if changed or state["version"] is None else state["version"]
-        rows.value.replace(tx, max(1, self._batch_size // 20))
+        rows.value.write(tx, max(1, self._batch_size // 20))
         tx.run(q.SET_GRAPH_STATE, version=version, answers_on=today, digest=digest).consume()
 
     def stored_exposures(

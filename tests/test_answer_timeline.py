@@ -166,13 +166,13 @@ def test_a_failed_load_leaves_the_stored_intervals_as_they_were(
     neo.load(with_rules(random_graph(SCHEMA, 7, Size(firms=15, policies=4)), SCHEMA, 7))
     before = stored_intervals(neo4j_db)
     assert any(row["suppliers"] for row in before)
-    written = neo4j_answers.AnswerRows.replace
+    written = neo4j_answers.AnswerRows.write
 
-    def write_then_fail(self: neo4j_answers.AnswerRows, tx: Any, batch: int) -> None:
-        written(self, tx, batch)
+    def write_then_fail(self: neo4j_answers.AnswerRows, tx: Any, batch: int) -> int:
+        assert written(self, tx, batch) > 0
         raise RuntimeError("the disk is full")
 
-    monkeypatch.setattr(neo4j_answers.AnswerRows, "replace", write_then_fail)
+    monkeypatch.setattr(neo4j_answers.AnswerRows, "write", write_then_fail)
     with pytest.raises(LoadFailed):
         neo.load(random_graph(SCHEMA, 8, Size(firms=20, policies=4)))
     assert stored_intervals(neo4j_db) == before
