@@ -175,12 +175,18 @@ class _Evaluator:
                 roots[c.item] = (path, _Flags(c.include_narrower, c.include_components))
         return self.expand(roots, excluded), excluded
 
+    def uses(self, items: Iterable[str], dependents: bool) -> list[Relation]:
+        """The ``UseRole`` facts into ``items``; without ``dependents`` only those from
+        products are needed (a store may leave the organizations' out)."""
+        return self.edges(items, (USE,), Direction.IN)
+
     def with_products(
-        self, items: dict[str, Path], excluded: set[str]
+        self, items: dict[str, Path], excluded: set[str], dependents: bool = False
     ) -> tuple[dict[str, Path], list[tuple[str, Path]]]:
-        """``items`` plus the products that use one of them (and no excluded item), and the
-        organizations that depend on one of them (``UseRole`` from an organization)."""
-        uses = self.edges(items, (USE,), Direction.IN)
+        """``items`` plus the products that use one of them (and no excluded item), and
+        (with ``dependents``) the organizations that depend on one of them (``UseRole``
+        from an organization)."""
+        uses = self.uses(items, dependents)
         kinds = self.store.entities(sorted({r.source for r in uses}))
         products = {
             r.source for r in uses if r.source in kinds and self._is(kinds[r.source].kind, PRODUCT)
@@ -190,12 +196,12 @@ class _Evaluator:
             products -= {r.source for r in out if r.target in excluded}
         full = dict(items)
         settle(((r.source, (r, *items[r.target])) for r in uses if r.source in products), full)
-        dependents = [
+        users = [
             (r.source, (r, *items[r.target]))
             for r in uses
-            if r.source in kinds and self._is(kinds[r.source].kind, ORGANIZATION)
+            if dependents and r.source in kinds and self._is(kinds[r.source].kind, ORGANIZATION)
         ]
-        return full, dependents
+        return full, users
 
     def broader(self, items: Iterable[str]) -> set[str]:
         """The broader kinds of ``items``, any number of steps up (``KindOfRole``)."""
@@ -337,7 +343,8 @@ def _direct(
     """Depth-0 candidates, the beneficiaries, and what the rule reaches directly."""
     rule, suffix = ev.rule, ev.suffix
     scope, excluded = ev.scope()
-    items, dependents = ev.with_products(scope, excluded) if scope else ({}, [])
+    cuts_off = rule.direction in CUTS_OFF
+    items, dependents = ev.with_products(scope, excluded, cuts_off) if scope else ({}, [])
     producers = ev.producers(items)
     users: list[tuple[str, Path]] = []
     if scope:

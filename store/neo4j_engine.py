@@ -40,7 +40,10 @@ from store.exposure import (
     MEMBERSHIP,
     ORGANIZATION,
     OWNERSHIP,
+    PRODUCT,
+    PRODUCTION,
     SUPPLY,
+    USE,
     Beneficiary,
     Evaluation,
     Exposure,
@@ -146,12 +149,21 @@ class LightReader:
     def read(self, text: str, params: Mapping[str, Any]) -> list[Any]:
         return self._read(text, params)
 
-    def sales(
-        self, ids: Sequence[str], types: Sequence[str], items: Sequence[str], as_of: date
+    def types(self, names: Sequence[str]) -> list[str]:
+        return self._types(names)
+
+    def rows(self, rows: list[list[Any]]) -> list[Relation]:
+        """Light relations from the rows of a light read (see :data:`qx.LIGHT_EDGES`)."""
+        return self._lights(rows)
+
+    def lights(
+        self, text: str, ids: Sequence[str], types: Sequence[str], **params: Any
     ) -> list[Relation]:
-        """Light facts of ``types`` from ``ids`` whose ``item`` is one of ``items``."""
-        params = {"ids": list(ids), "types": self._types(types), "items": list(items), "day": as_of}
-        return self._lights(self._read(qx.LIGHT_SALES, params)[0]["rels"])
+        """A light read (``text``) of ``types`` from ``ids`` valid on ``day``."""
+        if not ids:
+            return []
+        params = {"day": None, **params, "ids": list(ids), "types": self._types(types)}
+        return self._lights(self._read(text, params)[0]["rels"])
 
     def entities(self, ids: Sequence[str]) -> dict[str, Entity]:
         known = {i: self._kinds[i] for i in ids if i in self._kinds}
@@ -182,6 +194,25 @@ class _ServerEvaluator(_Evaluator):
                 self._places[org] = frozenset(places)
         return {o: self._places.get(o, frozenset()) for o in wanted}
 
+    def uses(self, items: Iterable[str], dependents: bool) -> list[Relation]:
+        if dependents:
+            return super().uses(items, dependents)
+        ids = sorted(set(items))
+        types = self.schema.with_role(USE)
+        return self.reader.lights(
+            qx.LIGHT_USES_BY_PRODUCTS, ids, types, product=PRODUCT, day=self.day
+        )
+
+    def producers(self, items: dict[str, Path]) -> list[tuple[str, Path]]:
+        if not items:
+            return []
+        params = {**self.place_types, "ids": sorted(items), "day": self.day}
+        params["types"] = self.reader.types(self.schema.with_role(PRODUCTION))
+        record = self.reader.read(qx.PRODUCERS, params)[0]
+        for org, places in record["places"]:
+            self._places.setdefault(org, frozenset(places))
+        return [(r.source, (r, *items[r.target])) for r in self.reader.rows(record["rels"])]
+
     def buyers(
         self, producers: list[tuple[str, Path]], items: dict[str, Path]
     ) -> list[tuple[str, Path]]:
@@ -190,8 +221,11 @@ class _ServerEvaluator(_Evaluator):
             made.setdefault((org, path[0].target), path)
         if not made:
             return []
-        sellers, wares = sorted({o for o, _ in made}), sorted({i for _, i in made})
-        sold = self.reader.sales(sellers, self.schema.with_role(SUPPLY), wares, self.day)
+        wares: dict[str, list[str]] = {}
+        for org, ware in sorted(made):
+            wares.setdefault(org, []).append(ware)
+        supply = self.schema.with_role(SUPPLY)
+        sold = self.reader.lights(qx.LIGHT_SALES, list(wares), supply, made=wares, day=self.day)
         out = []
         for r in sold:
             item = r.properties.get("item")

@@ -60,10 +60,11 @@ LIGHT_EDGES_BOTH: Final = _light_edges("(:Entity {id: nid})-[r:$any($types)]-(:E
 
 LIGHT_EDGES: Final = {"OUT": LIGHT_EDGES_OUT, "IN": LIGHT_EDGES_IN, "BOTH": LIGHT_EDGES_BOTH}
 
-# The supplies facts of producers that name an item they make: the rest cannot make a
-# buyer a user of anything in scope, so they stay on the server.
+# The supplies facts of producers that name an item the seller makes (``$made``: the
+# items of each producer): the rest cannot make a buyer a user of anything in scope, so
+# they stay on the server.
 LIGHT_SALES: Final = _light_edges(
-    "(:Entity {id: nid})-[r:$any($types)]->(:Entity)", "r.item IN $items"
+    "(seller:Entity {id: nid})-[r:$any($types)]->(:Entity)", "r.item IN $made[seller.id]"
 )
 
 # The jurisdictions an organization belongs to (:meth:`store.exposure._Evaluator.places`):
@@ -89,6 +90,24 @@ PLACES: Final = f"""
 UNWIND $ids AS oid
 MATCH (o:Entity {{id: oid}})
 RETURN collect([o.id, {_places("o")}]) AS places
+"""
+
+# The uses of items by products (a rule that cuts no users off needs no dependent firm).
+LIGHT_USES_BY_PRODUCTS: Final = _light_edges("(:Entity {id: nid})<-[r:$any($types)]-(:$($product))")
+
+# The producers of items, with the places of each producer (see :data:`_PLACES`): every
+# rule reads both, and one statement saves sending the producers back as parameters.
+PRODUCERS: Final = f"""
+UNWIND $ids AS nid
+MATCH (:Entity {{id: nid}})<-[r:$any($types)]-(:Entity)
+WHERE {_VALID}
+WITH DISTINCT r ORDER BY r.id
+WITH collect(r) AS rs
+RETURN [r IN rs | {_LIGHT_LIST}] AS rels, COLLECT {{
+  UNWIND rs AS r
+  WITH DISTINCT startNode(r) AS o
+  RETURN [o.id, {_places("o")}]
+}} AS places
 """
 
 KINDS: Final = """
@@ -149,7 +168,8 @@ WITH reduce(s = {{found: [], home: [], front: $roots, taken: $taken, count: size
             depth IN range(1, $max_depth) |
   CASE WHEN size(s.front) = 0 OR s.count >= $first THEN s
   ELSE [next IN [[c IN [{_TIER}] | [x IN [i IN range(0, size(c) - 1)
-                     WHERE i = 0 OR c[i].id <> c[i - 1].id | c[i]] | x {{.id, .kind, .chain, .root, .length, .depth, home: {_HOME}}}]][0]]
+                     WHERE i = 0 OR c[i].id <> c[i - 1].id | c[i]]
+                   | x {{.id, .kind, .chain, .root, .length, .depth, home: {_HOME}}}]][0]]
   | [away IN [[x IN next WHERE NOT x.home]] | {{
     found: s.found + away,
     home: s.home + [x IN next WHERE x.home],
