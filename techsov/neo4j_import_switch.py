@@ -188,7 +188,8 @@ class ImportSwitch:
                 files = write_csv(
                     graph, self.schema, work / "csv", added_in=history.added_in, progress=progress
                 )
-            port, password = free_port(), secrets.token_urlsafe(24)
+            # Never a leading "-", which the admin tool would read as an option.
+            port, password = free_port(), "p" + secrets.token_urlsafe(24)
             answers = self._build(graph, files, side_home, port, password, work, stages, progress)
             with stages("finish"):
                 version = self._finish(side_home, port, password, answers, history, digest)
@@ -231,6 +232,7 @@ class ImportSwitch:
             *files.arguments(),
             f"--report-file={work / 'import.report'}",
             "--max-off-heap-memory=2g",
+            "--verbose",
             self.database,
         ]
         log = work / "import.log"
@@ -256,7 +258,13 @@ class ImportSwitch:
                     tool.kill()
                     tool.wait()
         if code != 0:
-            tail = "\n".join(log.read_text(errors="replace").splitlines()[-25:])
+            lines = [
+                x
+                for x in log.read_text(errors="replace").splitlines()
+                if x.strip() and not x.lstrip().startswith(("at ", "...", "[*"))
+            ]
+            causes = [x for x in lines if x.startswith(("Caused by", "org.neo4j"))]
+            tail = "\n".join([*causes[-3:], *[x for x in lines[-8:] if x not in causes]])
             raise LoadFailed(
                 f"neo4j-admin database import failed (exit {code}); the served graph is "
                 f"unchanged:\n{tail}"

@@ -265,7 +265,8 @@ class Neo4jLauncher:
         java = self.java()
         classpath = os.pathsep.join(str(jar) for jar in self.classpath())
         port = _free_port()
-        password = secrets.token_urlsafe(24)
+        # Never a leading "-": neo4j-admin would read such a password as an option.
+        password = "p" + secrets.token_urlsafe(24)
         home = Path(tempfile.mkdtemp(prefix=HOME_PREFIX))
         try:
             env = prepare_home(home, port, self.conf)
