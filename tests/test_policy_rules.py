@@ -182,6 +182,27 @@ def test_beneficiaries_are_never_exposed_at_any_depth(load: Any) -> None:
     assert "nl-toolmaker" in {x.entity for x in eu.beneficiaries}
 
 
+def test_a_seat_belongs_to_the_blocs_it_is_a_member_of_but_not_to_their_blocs(
+    load: Any,
+) -> None:
+    b = world()
+    b.entity("union", "Bloc")
+    b.entity("wider", "Bloc")
+    # Read in this order, the second fact once made the first one's member a member of
+    # the wider bloc too.
+    b.relation("memberOf", "netherlands", "union", id="m1")
+    b.relation("memberOf", "union", "wider", id="m2")
+    firm(b, "nl-fab", "netherlands", "logic")  # in the union, which is in the wider bloc
+    firm(b, "union-office", "union", "logic")  # seated in the union itself
+    b.entity("wider-plan", "IndustrialPolicy")
+    add_rule(b, "wider-v1", "wider-plan", "promotes-domestic", date(2020, 1, 1),
+             covers=["chips"], imposers=["wider"], targets=["wider"])  # fmt: skip
+    store = load(b.build())
+    found = exposure(store, SCHEMA, "wider-plan", max_depth=1, as_of=DAY)
+    assert who(found.exposures) == [("nl-fab", "technology", 0)]
+    assert [(x.entity, x.reason) for x in found.beneficiaries] == [("union-office", "domestic")]
+
+
 def test_a_grant_lists_the_parties_it_names_as_beneficiaries_not_as_named(load: Any) -> None:
     b = world()
     firm(b, "holder", "japan", "logic")
