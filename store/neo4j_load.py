@@ -137,6 +137,15 @@ def _plan_relations(schema: Schema, graph: Graph, current: Current, plan: Plan) 
     for rid, rel in graph.relations.items():
         digest = content_hash(rel)
         rtype = schema.relations[rel.type].neo4j_type
+        old = current.relations.get(rid)
+        moved = old is not None and (old["type"], old["source"], old["target"]) != (
+            rtype,
+            rel.source,
+            rel.target,
+        )  # a relationship cannot change type or endpoints: it is replaced
+        if old is not None and not moved and old["hash"] == digest:
+            s.relations.unchanged += 1  # nothing to write: its properties are not built
+            continue
         row = {
             "id": rid,
             "type": rtype,
@@ -144,18 +153,12 @@ def _plan_relations(schema: Schema, graph: Graph, current: Current, plan: Plan) 
             "target": rel.target,
             "props": relation_props(rel, digest),
         }
-        old = current.relations.get(rid)
-        if old is not None and (old["type"], old["source"], old["target"]) != (
-            rtype,
-            rel.source,
-            rel.target,
-        ):  # a relationship cannot change type or endpoints: replace it
+        if old is not None and moved:
             s.relations.updated += 1
             plan.rows["delete-relations"].append(_rel_key(rid, old))
             plan.rows["create-relations"].append(row)
         else:
-            same = old is not None and old["hash"] == digest
-            plan.classify("relations", s.relations, old is not None, same, row)
+            plan.classify("relations", s.relations, old is not None, False, row)
     gone = sorted(set(current.relations) - set(graph.relations))
     plan.rows["delete-relations"] += [_rel_key(rid, current.relations[rid]) for rid in gone]
     s.relations.removed = len(gone)
