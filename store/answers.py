@@ -61,18 +61,17 @@ def top_exposures(
     as_of: date | None = None,
 ) -> tuple[Exposure, ...]:
     """The first ``first`` exposures to ``policy`` at ``max_depth`` on ``as_of`` (today
-    by default), searching one tier
-    deeper at a time and stopping as soon as a tier fills the page or reaches no one new
-    (see the module docstring: the list cannot change after that)."""
-    found: list[Exposure] = []
-    previous = -1
-    for depth in range(0, max_depth + 1):
-        found = analysis.suppliers_exposed_to(
-            reader, schema, policy, max_depth=depth, first=first, as_of=as_of
-        )
-        if len(found) >= first or (depth > 0 and len(found) == previous):
-            break
-        previous = len(found)
+    by default).
+
+    One evaluation for the exposures alone: the engine walks one tier deeper at a time and
+    stops after the tier that fills the page or reaches no one new (see the module
+    docstring: the list cannot change after that). That is the answer, and the reads, of
+    evaluating at depth 0, 1, 2, ... in turn and stopping at that tier: each of those
+    evaluations reads a prefix of what the deepest one reads, so the dates the answer
+    depends on (:mod:`store.answer_timeline`) are the same as well."""
+    found = analysis.suppliers_exposed_to(
+        reader, schema, policy, max_depth=max_depth, first=first, as_of=as_of
+    )
     return tuple(found)
 
 

@@ -1,11 +1,13 @@
 """An incremental load stores what a full recompute would: answers computed by worker
-processes are the rows one process computes, in the same order; a load that edits a few
+processes are the rows one process computes, in the same order; one evaluation per date
+answers and reads as the depth-by-depth evaluations it replaced; a load that edits a few
 facts rewrites only the answer nodes whose answer changed, and leaves facts, history and
 answers exactly as loading the edited graph from scratch and recomputing everything gives."""
 
 from __future__ import annotations
 
 from datetime import date
+from functools import partial
 from typing import Any
 
 import neo4j
@@ -13,10 +15,13 @@ import pytest
 
 from ontology.errors import LoadFailed
 from ontology.model import Graph
-from ontology.schema import default_schema
+from ontology.schema import Schema, default_schema
 from store import answer_jobs
+from store.analysis import Exposure, suppliers_exposed_to
 from store.answer_jobs import AnswerJob, answer_rows
-from store.answers import policies_of
+from store.answer_timeline import MAX_EVALUATIONS, sweep
+from store.answers import ANSWER_DEPTH, ANSWER_FIRST, policies_of, top_exposures
+from store.base import GraphStore
 from store.embedded_store import EmbeddedStore
 from store.neo4j_answers import AnswerRows
 from store.neo4j_store import Neo4jStore
@@ -75,6 +80,46 @@ def test_a_failing_worker_fails_the_job_and_leaves_no_process(
     with pytest.raises(RuntimeError, match="no answers today"):
         job.value  # noqa: B018 - the property runs the job
     assert job._running == []
+
+
+def deepening(
+    reader: GraphStore, schema: Schema, policy: str, *, first: int, as_of: date | None
+) -> tuple[Exposure, ...]:
+    """The stored answer as first defined: evaluations at depth 0, 1, 2, ... in turn, up
+    to the first that fills the page or adds no one."""
+    found: list[Exposure] = []
+    previous = -1
+    for depth in range(0, ANSWER_DEPTH + 1):
+        found = suppliers_exposed_to(
+            reader, schema, policy, max_depth=depth, first=first, as_of=as_of
+        )
+        if len(found) >= first or (depth > 0 and len(found) == previous):
+            break
+        previous = len(found)
+    return tuple(found)
+
+
+def _once(store: GraphStore, day: date, *, policy: str, first: int) -> Any:
+    return top_exposures(store, SCHEMA, policy, first=first, as_of=day)
+
+
+def _deeper(store: GraphStore, day: date, *, policy: str, first: int) -> Any:
+    return deepening(store, SCHEMA, policy, first=first, as_of=day)
+
+
+@pytest.mark.parametrize("seed", [6, 7, 8])
+def test_one_evaluation_answers_and_reads_as_deepening_one_tier_at_a_time(seed: int) -> None:
+    graph = rules_graph(seed, firms=40)
+    reader = EmbeddedStore.traversal_reader(graph, SCHEMA)
+    compared = 0
+    for policy in policies(graph):
+        for first in (1, 3, ANSWER_FIRST):
+            once = partial(_once, policy=policy, first=first)
+            deeper = partial(_deeper, policy=policy, first=first)
+            got = sweep(reader, SCHEMA, policy, once, around=DAY, budget=MAX_EVALUATIONS)
+            assert got == sweep(reader, SCHEMA, policy, deeper, around=DAY, budget=MAX_EVALUATIONS)
+            compared += sum(len(i.exposures) for i in got)
+    assert compared > 0
 
 
 # ------------------------------------------------------------------ on the real Neo4j
