@@ -16,9 +16,11 @@ included, to return a page of a hundred rows. Here:
 - a policy promoting domestic capability walks its tiers in the same statement: each
   tier's new organizations are placed on the server (seat, else owners' seat, and the
   blocs of the seat), and the domestic ones become beneficiaries, not expanded;
-- the two widest reads of the direct reach stay on the server too: the places of the
-  organizations it meets come back as jurisdiction ids (one statement), and of the
-  producers' sales only those naming an item they make cross the wire;
+- the widest reads of the direct reach are narrowed on the server: producers come back
+  with their places (jurisdiction ids, computed there), a rule that cuts no users off
+  reads only the uses by products, and one that does reads only the uses and the sales
+  (naming an item the seller makes) of organizations in its target jurisdictions, the
+  only users it can cut off;
 - only the page's paths (and, for a whole evaluation, the beneficiaries') are read in
   full, provenance included, in one more statement.
 """
@@ -194,11 +196,23 @@ class _ServerEvaluator(_Evaluator):
                 self._places[org] = frozenset(places)
         return {o: self._places.get(o, frozenset()) for o in wanted}
 
+    def _targeting(self) -> dict[str, Any]:
+        """The parameters of the target test (:data:`qx.LIGHT_SALES`)."""
+        rule = self.rule
+        return {
+            **self.place_types,
+            "has_targets": bool(rule.targets),
+            "targets": sorted(rule.targets),
+            "imposers": sorted(rule.imposers),
+            "organization": ORGANIZATION,
+            "day": self.day,
+        }
+
     def uses(self, items: Iterable[str], dependents: bool) -> list[Relation]:
+        ids, types = sorted(set(items)), self.schema.with_role(USE)
         if dependents:
-            return super().uses(items, dependents)
-        ids = sorted(set(items))
-        types = self.schema.with_role(USE)
+            params = {**self._targeting(), "product": PRODUCT}
+            return self.reader.lights(qx.LIGHT_USES_CUT_OFF, ids, types, **params)
         return self.reader.lights(
             qx.LIGHT_USES_BY_PRODUCTS, ids, types, product=PRODUCT, day=self.day
         )
@@ -225,7 +239,8 @@ class _ServerEvaluator(_Evaluator):
         for org, ware in sorted(made):
             wares.setdefault(org, []).append(ware)
         supply = self.schema.with_role(SUPPLY)
-        sold = self.reader.lights(qx.LIGHT_SALES, list(wares), supply, made=wares, day=self.day)
+        params = {**self._targeting(), "made": wares}
+        sold = self.reader.lights(qx.LIGHT_SALES, list(wares), supply, **params)
         out = []
         for r in sold:
             item = r.properties.get("item")

@@ -60,30 +60,28 @@ LIGHT_EDGES_BOTH: Final = _light_edges("(:Entity {id: nid})-[r:$any($types)]-(:E
 
 LIGHT_EDGES: Final = {"OUT": LIGHT_EDGES_OUT, "IN": LIGHT_EDGES_IN, "BOTH": LIGHT_EDGES_BOTH}
 
-# The supplies facts of producers that name an item the seller makes (``$made``: the
-# items of each producer): the rest cannot make a buyer a user of anything in scope, so
-# they stay on the server.
-LIGHT_SALES: Final = _light_edges(
-    "(seller:Entity {id: nid})-[r:$any($types)]->(:Entity)", "r.item IN $made[seller.id]"
-)
-
 # The jurisdictions an organization belongs to (:meth:`store.exposure._Evaluator.places`):
 # its seats or, when it has none, its owners' seats, and the blocs a seat is a member of
 # (one step), every fact valid on the day. ``{o}`` is a bound node.
-_PLACES: Final = """[seats IN [[own IN [COLLECT {{
-        MATCH ({o})-[r:$any($seat)]->(j:Entity) WHERE {valid_r} RETURN j
-      }}] | CASE WHEN size(own) > 0 THEN own ELSE COLLECT {{
-        MATCH ({o})-[r:$any($ownership)]->(:Entity)-[h:$any($seat)]->(j:Entity)
-        WHERE {valid_r} AND {valid_h} RETURN j
+_PLACES: Final = """[pl_seats IN [[pl_own IN [COLLECT {{
+        MATCH ({o})-[pl_r:$any($seat)]->(pl_j:Entity) WHERE {valid_r} RETURN pl_j
+      }}] | CASE WHEN size(pl_own) > 0 THEN pl_own ELSE COLLECT {{
+        MATCH ({o})-[pl_r:$any($ownership)]->(:Entity)-[pl_h:$any($seat)]->(pl_j:Entity)
+        WHERE {valid_r} AND {valid_h} RETURN pl_j
       }} END][0]] |
-    [j IN seats | j.id] + COLLECT {{
-      UNWIND seats AS j
-      MATCH (j)-[b:$any($membership)]->(bloc:Entity) WHERE {valid_b} RETURN bloc.id
+    [pl_j IN pl_seats | pl_j.id] + COLLECT {{
+      UNWIND pl_seats AS pl_j
+      MATCH (pl_j)-[pl_b:$any($membership)]->(pl_bloc:Entity) WHERE {valid_b}
+      RETURN pl_bloc.id
     }}][0]"""
 
 
 def _places(node: str) -> str:
-    return _PLACES.format(o=node, valid_r=_VALID, valid_h=_valid("h"), valid_b=_valid("b"))
+    """The expression of :data:`_PLACES` for the bound node ``node`` (its variables start
+    with ``pl_``: a subquery sees the enclosing statement's, and must not rebind them)."""
+    return _PLACES.format(
+        o=node, valid_r=_valid("pl_r"), valid_h=_valid("pl_h"), valid_b=_valid("pl_b")
+    )
 
 
 PLACES: Final = f"""
@@ -91,6 +89,32 @@ UNWIND $ids AS oid
 MATCH (o:Entity {{id: oid}})
 RETURN collect([o.id, {_places("o")}]) AS places
 """
+
+# Whether an organization (bound node ``{o}``) is in a rule's target jurisdictions (with
+# none named: placed, and outside the imposing ones): only such users are cut off.
+_IN_TARGET: Final = """CASE WHEN $has_targets THEN any(pl_p IN {places} WHERE pl_p IN $targets)
+  ELSE [pl_ps IN [{places}] | size(pl_ps) > 0 AND none(pl_p IN pl_ps WHERE pl_p IN $imposers)][0]
+  END"""
+
+
+def _in_target(node: str) -> str:
+    return _IN_TARGET.format(places=_places(node))
+
+
+# The supplies facts of producers that name an item the seller makes (``$made``: the
+# items of each producer) to organizations in the target jurisdictions: the rest cannot
+# make their buyer a user cut off, so they stay on the server.
+LIGHT_SALES: Final = _light_edges(
+    "(seller:Entity {id: nid})-[r:$any($types)]->(buyer:$($organization))",
+    f"r.item IN $made[seller.id] AND {_in_target('buyer')}",
+)
+
+# The uses of items by products, and by organizations in the target jurisdictions (the
+# users a rule cuts off; an organization elsewhere is not one).
+LIGHT_USES_CUT_OFF: Final = _light_edges(
+    "(:Entity {id: nid})<-[r:$any($types)]-(user:Entity)",
+    f"($product IN labels(user) OR ($organization IN labels(user) AND {_in_target('user')}))",
+)
 
 # The uses of items by products (a rule that cuts no users off needs no dependent firm).
 LIGHT_USES_BY_PRODUCTS: Final = _light_edges("(:Entity {id: nid})<-[r:$any($types)]-(:$($product))")
@@ -154,7 +178,7 @@ _TIER: Final = f"""COLLECT {{
 # organization is a beneficiary, neither exposed nor expanded (rule 5).
 _HOME: Final = f"""CASE WHEN $domestic THEN COLLECT {{
       MATCH (o:Entity {{id: x.id}})
-      RETURN any(p IN {_places("o")} WHERE p IN $home) AS home
+      RETURN any(pl_p IN {_places("o")} WHERE pl_p IN $home) AS home
     }}[0] ELSE false END"""
 
 # Every tier in one statement. The state is a map: `found` (the organizations settled by
