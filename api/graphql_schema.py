@@ -31,7 +31,7 @@ from api.history_fields import HistoryFields
 from api.limits import ApiLimits, ResultSizeLimiter
 from api.list_fields import query_fields
 from api.ontology_types import OntologyTypes, build_ontology_types
-from api.plain_fields import PlainFieldsExecutionContext
+from api.plain_fields import execution_context_class
 from api.screening_fields import ScreeningFields
 from api.standards_fields import StandardsFields
 from api.types import bind_ontology_enums
@@ -139,7 +139,7 @@ def _build(types: OntologyTypes, limits: ApiLimits) -> TechsovGraphQLSchema:
         ],
         config=StrawberryConfig(auto_camel_case=True),
         # Plain leaf fields (most of a large answer) are read without per-field resolving.
-        execution_context_class=PlainFieldsExecutionContext,
+        execution_context_class=execution_context_class(),
     )
 
 

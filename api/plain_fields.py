@@ -29,6 +29,7 @@ order.
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Awaitable
 from dataclasses import dataclass
 from typing import Any, cast
@@ -223,6 +224,36 @@ class PlainFieldsExecutionContext(StrawberryGraphQLCoreExecutionContext):
         self, steps: list[_Step], results: dict[str, Any], rest: Awaitable[dict[str, Any]]
     ) -> dict[str, Any]:
         return _merged(steps, results, await rest)
+
+
+_EXPECTED_PARAMETERS = {
+    "execute_fields": [
+        "self",
+        "parent_type",
+        "source_value",
+        "path",
+        "grouped_field_set",
+        "position_context",
+    ],
+    "collect_subfields": ["self", "return_type", "field_details_list"],
+}
+
+
+def _compatible() -> bool:
+    """Whether graphql-core's executor has the methods this context overrides and calls,
+    with the parameters it passes (they are internal, so a release may change them)."""
+    base = StrawberryGraphQLCoreExecutionContext
+    for name, expected in _EXPECTED_PARAMETERS.items():
+        method = getattr(base, name, None)
+        if method is None or list(inspect.signature(method).parameters) != expected:
+            return False
+    return callable(getattr(base, "complete_leaf_value", None))
+
+
+def execution_context_class() -> type[StrawberryGraphQLCoreExecutionContext]:
+    """:class:`PlainFieldsExecutionContext` when the installed graphql-core is one it was
+    written for, else Strawberry's own context (slower, never wrong)."""
+    return PlainFieldsExecutionContext if _compatible() else StrawberryGraphQLCoreExecutionContext
 
 
 def _merged(steps: list[_Step], plain: dict[str, Any], rest: dict[str, Any]) -> dict[str, Any]:

@@ -20,6 +20,10 @@ from graphql import GraphQLError
 from strawberry.extensions import SchemaExtension
 from strawberry.schema.schema import validate_document
 
+MAX_KEPT_CHARS = 16 * 1024
+"""Longer documents are validated every time: no client reuses one that large, and
+keeping them would let a few requests pin megabytes."""
+
 
 class DocumentVerdicts:
     """The validation errors of up to ``maxsize`` document texts (none: valid), most
@@ -37,6 +41,8 @@ class DocumentVerdicts:
         return found
 
     def put(self, text: str, errors: tuple[GraphQLError, ...]) -> None:
+        if len(text) > MAX_KEPT_CHARS:
+            return
         self._verdicts[text] = errors
         self._verdicts.move_to_end(text)
         while len(self._verdicts) > self.maxsize:

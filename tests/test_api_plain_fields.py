@@ -18,7 +18,8 @@ from api.context import ApiContext
 from api.graphql_schema import build_graphql_schema
 from api.limits import ApiLimits
 from api.ontology_types import build_ontology_types
-from api.plain_fields import PlainFieldsExecutionContext
+from api.plain_fields import PlainFieldsExecutionContext, execution_context_class
+from api.validated_documents import MAX_KEPT_CHARS, DocumentVerdicts
 from ontology.schema import default_schema
 from tests.api_fixtures import curated_embedded, curated_graph
 
@@ -147,6 +148,14 @@ def test_plain_leaf_fields_answer_as_generic_execution_does(name: str) -> None:
     assert ('"errors": []' not in expected) == (name in WITH_ERRORS)
 
 
+def test_the_installed_graphql_core_gets_the_plain_execution() -> None:
+    """A graphql-core whose executor changed would get the generic execution silently;
+    this says so instead."""
+    assert execution_context_class() is PlainFieldsExecutionContext
+    served = build_graphql_schema(build_ontology_types(default_schema()))
+    assert served.execution_context_class is PlainFieldsExecutionContext
+
+
 def test_a_plain_null_for_a_non_null_field_is_an_error_at_its_path() -> None:
     _, plain = _schemas()
     result = asyncio.run(plain.execute("{ brokenNull { name must } }"))
@@ -224,3 +233,14 @@ def test_a_document_refused_before_validation_is_refused_every_time() -> None:
         assert result.errors[0].extensions is not None
         assert result.errors[0].extensions["code"] == "LIMIT_EXCEEDED"
         assert "expands to" in result.errors[0].message
+
+
+def test_verdicts_keep_the_latest_documents_and_no_huge_ones() -> None:
+    verdicts = DocumentVerdicts(2)
+    for text in ("{ a }", "{ b }", "{ a }", "{ c }"):
+        verdicts.put(text, ())
+    assert verdicts.get("{ b }") is None  # least recently used, dropped
+    assert verdicts.get("{ a }") == () and verdicts.get("{ c }") == ()
+    huge = "{ a }" + " " * MAX_KEPT_CHARS
+    verdicts.put(huge, ())
+    assert verdicts.get(huge) is None and len(verdicts) == 2
