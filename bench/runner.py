@@ -286,14 +286,7 @@ def _load(
     naive_s = naive_load(driver, config.database, schema, subset)
     config.log(f"naive: {len(subset)} relations in {naive_s:.1f} s")
     store.load(Graph())
-    stages: dict[str, float] = {}
-    last = [time.perf_counter()]
-
-    def progress(stage: str, done: int, total: int) -> None:
-        now = time.perf_counter()
-        stages[stage] = stages.get(stage, 0.0) + now - last[0]
-        last[0] = now
-
+    stages, progress = _stage_timer()
     load_s, summary = timed(lambda: store.load(graph, progress=progress, digest=digest))
     reload_s, again = timed(lambda: store.load(graph))
     store.load(graph, digest=digest)  # records the digest again (a load without one clears it)
@@ -301,7 +294,8 @@ def _load(
     relations = len(graph.relations)
     config.log(f"load: {relations} relations in {load_s:.1f} s; reload {reload_s:.1f} s")
     edited = _edited(graph, config.incremental_share, config.seed)
-    incremental_s, incremental = timed(lambda: store.load(edited))
+    edit_stages, edit_progress = _stage_timer()
+    incremental_s, incremental = timed(lambda: store.load(edited, progress=edit_progress))
     store.load(graph)  # back to the graph every other side holds
     changed = incremental.relations.updated
     config.log(f"incremental: {changed} relations in {incremental_s:.1f} s")
@@ -312,6 +306,7 @@ def _load(
         "incremental_relations": changed,
         "incremental_s": round(incremental_s, 2),
         "incremental_rel_per_s": round(changed / incremental_s, 1),
+        "incremental_stages_s": {k: round(v, 2) for k, v in edit_stages.items()},
         "load_s": round(load_s, 2),
         "load_rel_per_s": round(relations / load_s, 1),
         "load_stages_s": {k: round(v, 2) for k, v in stages.items()},
@@ -322,6 +317,20 @@ def _load(
         "naive_s": round(naive_s, 2),
         "naive_rel_per_s": round(len(subset) / naive_s, 1),
     }
+
+
+def _stage_timer() -> tuple[dict[str, float], Callable[[str, int, int], None]]:
+    """Seconds per load stage, as told by the load's progress callback (the time since
+    the previous report goes to the stage reported)."""
+    stages: dict[str, float] = {}
+    last = [time.perf_counter()]
+
+    def progress(stage: str, done: int, total: int) -> None:
+        now = time.perf_counter()
+        stages[stage] = stages.get(stage, 0.0) + now - last[0]
+        last[0] = now
+
+    return stages, progress
 
 
 def _edited(graph: Graph, share: float, seed: int) -> Graph:
