@@ -99,7 +99,8 @@ class AnswerJob:
         context = multiprocessing.get_context("fork")
         for part in range(self._workers):
             receive, send = context.Pipe(duplex=False)
-            process = context.Process(target=_work, args=(send, *self._args, part, self._workers))
+            args = (send, os.getpid(), *self._args, part, self._workers)
+            process = context.Process(target=_work, args=args)
             process.daemon = True
             process.start()
             send.close()
@@ -146,6 +147,7 @@ class AnswerJob:
 
 def _work(
     send: Connection,
+    parent: int,
     graph: Graph,
     schema: Schema,
     policies: list[str],
@@ -153,9 +155,15 @@ def _work(
     part: int,
     parts: int,
 ) -> None:
-    """A worker: every ``parts``-th policy from ``part`` on, its rows sent back."""
+    """A worker: every ``parts``-th policy from ``part`` on, its rows sent back. It stops
+    after the policy at hand when the loading process is gone (killed mid-load)."""
+
+    def orphaned(done: int, total: int) -> None:
+        if os.getppid() != parent:
+            raise SystemExit(1)
+
     try:
-        rows = answer_rows(graph, schema, policies[part::parts], today)
+        rows = answer_rows(graph, schema, policies[part::parts], today, progress=orphaned)
         send.send(("ok", (rows.answers, rows.intervals)))
     except BaseException:  # reported to the loading process, which raises
         send.send(("error", traceback.format_exc()))
