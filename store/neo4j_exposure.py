@@ -104,10 +104,17 @@ def _in_target(node: str) -> str:
 # The supplies facts of producers that name an item the seller makes (``$made``: the
 # items of each producer) to organizations in the target jurisdictions: the rest cannot
 # make their buyer a user cut off, so they stay on the server.
-LIGHT_SALES: Final = _light_edges(
-    "(seller:Entity {id: nid})-[r:$any($types)]->(buyer:$($organization))",
-    f"r.item IN $made[seller.id] AND {_in_target('buyer')}",
-)
+# Each buyer is placed once, however many facts name it.
+LIGHT_SALES: Final = f"""
+UNWIND $ids AS nid
+MATCH (seller:Entity {{id: nid}})-[r:$any($types)]->(buyer:$($organization))
+WHERE {_VALID} AND r.item IN $made[seller.id]
+WITH buyer, collect(r) AS sales
+WHERE {_in_target("buyer")}
+UNWIND sales AS r
+WITH DISTINCT r ORDER BY r.id
+RETURN collect({_LIGHT_LIST}) AS rels
+"""
 
 # The uses of items by products, and by organizations in the target jurisdictions (the
 # users a rule cuts off; an organization elsewhere is not one).
