@@ -11,8 +11,11 @@ store: whoever created it owns it.
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import gc
 import json
 import logging
+from collections.abc import AsyncIterator
 
 from fastapi import FastAPI, Request
 from fastapi.middleware.cors import CORSMiddleware
@@ -55,6 +58,7 @@ def create_app(store: GraphStore, schema: Schema, limits: ApiLimits) -> FastAPI:
         subscription_protocols=(),  # read-only API: no websockets to secure
     )
     app = FastAPI(
+        lifespan=_settle_heap,
         title="techsov-kg",
         description="GraphQL API of the technological sovereignty knowledge graph.",
         docs_url=None,
@@ -67,6 +71,17 @@ def create_app(store: GraphStore, schema: Schema, limits: ApiLimits) -> FastAPI:
     mount_graphiql_assets(app)
     _add_probes(app, store, limits)
     return app
+
+
+@contextlib.asynccontextmanager
+async def _settle_heap(_app: FastAPI) -> AsyncIterator[None]:
+    """Before the first request, what start-up built (the ontology, the schemas, the store,
+    an embedded graph) is moved out of the garbage collector's sight: it lives as long as
+    the process, yet each full collection would walk all of it, and the first one falls
+    on an early request (on M over Neo4j, about 380,000 objects: 0.1-0.4 s added to it)."""
+    gc.collect()
+    gc.freeze()
+    yield
 
 
 def _add_middleware(app: FastAPI, store: GraphStore, limits: ApiLimits) -> None:
