@@ -142,6 +142,27 @@ def _swap_back(home: Path, database: str) -> None:
             os.rename(previous, folder)
 
 
+def _import_arguments(files: ImportFiles, work: Path, database: str) -> list[str]:
+    """The admin tool's arguments: a full import of ``files`` into ``database``."""
+    return ["database", "import", "full", *files.arguments(),
+            f"--report-file={work / 'import.report'}", "--max-off-heap-memory=2g",
+            "--verbose", database]  # fmt: skip
+
+
+def _import_failed(log: Path, code: int) -> LoadFailed:
+    """The error of a failed import: the tool's causes and last words, stack frames left out."""
+    lines = [
+        x
+        for x in log.read_text(errors="replace").splitlines()
+        if x.strip() and not x.lstrip().startswith(("at ", "...", "[*"))
+    ]
+    causes = [x for x in lines if x.startswith(("Caused by", "org.neo4j"))]
+    tail = "\n".join([*causes[-3:], *[x for x in lines[-8:] if x not in causes]])
+    return LoadFailed(
+        f"neo4j-admin database import failed (exit {code}); the served graph is unchanged:\n{tail}"
+    )
+
+
 class ImportSwitch:
     """Loads whole graphs into the database ``database`` of the server ``instance`` that
     ``launcher`` manages (see the module docstring)."""
@@ -219,22 +240,8 @@ class ImportSwitch:
         classpath = os.pathsep.join(str(j) for j in self.launcher.classpath())
         env = prepare_home(home, port, self._side_conf())
         set_initial_password(java, classpath, env, password, home)
-        command = [
-            java,
-            "-Xmx1g",
-            "-XX:+UseParallelGC",
-            "-cp",
-            classpath,
-            ADMIN_MAIN,
-            "database",
-            "import",
-            "full",
-            *files.arguments(),
-            f"--report-file={work / 'import.report'}",
-            "--max-off-heap-memory=2g",
-            "--verbose",
-            self.database,
-        ]
+        command = [java, "-Xmx1g", "-XX:+UseParallelGC", "-cp", classpath, ADMIN_MAIN,
+                   *_import_arguments(files, work, self.database)]  # fmt: skip
         log = work / "import.log"
         with stages("import"), open(log, "wb") as out:
             tool = subprocess.Popen(
@@ -258,17 +265,7 @@ class ImportSwitch:
                     tool.kill()
                     tool.wait()
         if code != 0:
-            lines = [
-                x
-                for x in log.read_text(errors="replace").splitlines()
-                if x.strip() and not x.lstrip().startswith(("at ", "...", "[*"))
-            ]
-            causes = [x for x in lines if x.startswith(("Caused by", "org.neo4j"))]
-            tail = "\n".join([*causes[-3:], *[x for x in lines[-8:] if x not in causes]])
-            raise LoadFailed(
-                f"neo4j-admin database import failed (exit {code}); the served graph is "
-                f"unchanged:\n{tail}"
-            )
+            raise _import_failed(log, code)
         return answers
 
     def _finish(
