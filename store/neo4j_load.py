@@ -134,9 +134,10 @@ def plan_load(schema: Schema, graph: Graph, current: Current) -> Plan:
 
 def _plan_relations(schema: Schema, graph: Graph, current: Current, plan: Plan) -> None:
     s = plan.summary
+    types = {name: r.neo4j_type for name, r in schema.relations.items()}  # derived per call
     for rid, rel in graph.relations.items():
         digest = content_hash(rel)
-        rtype = schema.relations[rel.type].neo4j_type
+        rtype = types[rel.type]
         old = current.relations.get(rid)
         moved = old is not None and (old["type"], old["source"], old["target"]) != (
             rtype,
