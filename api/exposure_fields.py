@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date
-from typing import Annotated
+from typing import Annotated, Any
 
 import strawberry
 
@@ -29,6 +29,7 @@ from api.types import (
     RelationNode,
     relation_path,
 )
+from ontology.model import Entity
 from ontology.schema import Schema
 from store import analysis, questions
 from store.base import GraphStore
@@ -213,6 +214,16 @@ def _what_if(
     return analysis.what_if(store, schema, rule, max_depth=max_depth, as_of=as_of, first=first)
 
 
+def _exposures(
+    store: GraphStore, schema: Schema, policy: str, *, suppliers: bool, **options: Any
+) -> tuple[list[analysis.Exposure], dict[str, Entity]]:
+    """The exposures, with their suppliers' entities when the query shows them (read
+    together: see :func:`store.questions.exposure_page`)."""
+    if suppliers:
+        return questions.exposure_page(store, schema, policy, **options)
+    return questions.suppliers_exposed_to(store, schema, policy, **options), {}
+
+
 async def _prefetch(info: Info, answers: Sequence[Evaluation]) -> None:
     await prefetch_relations(
         info,
@@ -355,19 +366,16 @@ class SupplyChainFields:
         ctx = info.context
         depth = ctx.limits.check_depth(_or(max_depth, DEFAULT_MAX_DEPTH), "maxDepth")
         count = ctx.limits.check_first(_or(first, DEFAULT_EXPOSURE_FIRST))
-        exposures = await answer_for(
+        shown = asks_for(info, "supplier")
+        exposures, suppliers = await answer_for(
             ctx,
             [(str(policy), "Policy", "policy")],
             lambda policy_id: offload(
-                questions.suppliers_exposed_to,
-                ctx.store,
-                ctx.schema,
-                policy_id,
-                max_depth=depth,
-                as_of=as_of,
-                first=count,
+                _exposures, ctx.store, ctx.schema, policy_id,
+                suppliers=shown, max_depth=depth, as_of=as_of, first=count,
             ),
-        )
+        )  # fmt: skip
+        ctx.loaders.entities.prime_many(suppliers)
         await prefetch_relations(
             info,
             [r for e in exposures for r in e.path],

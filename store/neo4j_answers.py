@@ -29,11 +29,12 @@ from typing import Any
 
 import neo4j
 
-from ontology.model import Relation
+from ontology.model import Entity, Relation
 from store import neo4j_queries as q
 from store.analysis import Exposure
 from store.answer_timeline import AnswerInterval
 from store.answers import ExposureAnswers
+from store.neo4j_records import entity_from
 
 
 def answer_row(policy: str, exposures: Iterable[Exposure], **meta: Any) -> dict[str, Any]:
@@ -159,6 +160,18 @@ def exposures_from(
             )
         )
     return out
+
+
+def page_from(
+    record: Mapping[str, Any], relation: Callable[[Mapping[str, Any]], Relation]
+) -> tuple[list[Exposure], dict[str, Entity]] | None:
+    """The page and supplier entities read by ``STORED_EXPOSURES`` (each entity as
+    key-value pairs); ``None`` as for :func:`exposures_from`."""
+    found = exposures_from(record["rows"], relation)
+    if found is None:
+        return None
+    entities = (entity_from(dict(pairs)) for pairs in record["entities"])
+    return found, {e.id: e for e in entities}
 
 
 def _native(value: Any) -> date | None:

@@ -428,7 +428,9 @@ RETURN count(*) AS done
 # within ``$max_depth`` are a prefix of it. The page's relations are read in one flat pass
 # (a missing one leaves a null in its place, so the slices stay aligned) and the rows are
 # built by slicing: a subquery per row, indexing the node's long list properties each time,
-# cost several times as much.
+# cost several times as much. With ``$suppliers``, the page's supplier entities come along
+# (their properties as key-value pairs, less the ``$unread`` ones: search fields), so a page
+# that shows them costs no second read.
 STORED_EXPOSURES: Final = """
 MATCH (a:ExposureAnswers {policy: $policy})
 WHERE a.computed_on = $today AND a.max_depth >= $max_depth AND a.first >= $first
@@ -443,7 +445,12 @@ CALL (n, offsets, ids, sources, targets) {
     WITH j, r, s, t ORDER BY j
     RETURN collect([r {.*, _type: type(r), _source: s.id, _target: t.id}]) AS rels
 }
-RETURN [i IN range(0, n - 1) | {
+CALL (a, n) {
+    UNWIND CASE WHEN $suppliers THEN a.suppliers[0..n] ELSE [] END AS supplier
+    MATCH (e:Entity {id: supplier})
+    RETURN collect([k IN keys(e) WHERE NOT k IN $unread | [k, e[k]]]) AS entities
+}
+RETURN entities, [i IN range(0, n - 1) | {
     supplier: a.suppliers[i], kind: a.kinds[i], depth: a.depths[i], score: a.scores[i],
     path: [x IN rels[offsets[i]..offsets[i + 1]] WHERE x[0] IS NOT NULL | x[0]],
     length: offsets[i + 1] - offsets[i], rule_version: a.rule_versions[i],

@@ -27,6 +27,10 @@ RELATION_CORE = frozenset(
     {"id", "confidence", "valid_from", "valid_to", "prov_source", "prov_evidence", "hash"}
 )
 SOURCE_FIELDS = ("id", "title", "publisher", "url", "published", "source_type")
+ENTITY_SEARCH_ONLY = ENTITY_CORE - {
+    "id", "kind", "name", "names_lang", "names_value", "aliases", "wikidata", "description"
+}  # fmt: skip
+"""What :func:`entity_from` never reads: a read that builds entities need not ship them."""
 
 
 def content_hash(obj: Entity | Relation | Source) -> str:

@@ -50,7 +50,7 @@ from store.exposure import Evaluation
 from store.history import FactChange, GraphVersion
 from store.history_log import VersionReaders, version_at
 from store.listing import EntityPage, EntityQuery
-from store.neo4j_answers import exposures_from, is_current
+from store.neo4j_answers import is_current, page_from
 from store.neo4j_engine import Neo4jExposureEngine
 from store.neo4j_errors import is_outage as _is_outage
 from store.neo4j_errors import reason as _reason
@@ -62,6 +62,7 @@ from store.neo4j_load import (
     read_current,
 )
 from store.neo4j_records import (
+    ENTITY_SEARCH_ONLY,
     entity_from,
     relation_from,
     source_from,
@@ -421,14 +422,25 @@ class Neo4jStore:
     ) -> list[Exposure] | None:
         """Today's stored answer for ``policy`` in one read, or ``None`` when no stored
         answer holds it exactly (see :meth:`store.answers.ExposureAnswers.lookup`)."""
+        found = self._stored_page(policy, max_depth, first, as_of, suppliers=False)
+        return None if found is None else found[0]
+
+    def stored_exposure_page(
+        self, policy: str, *, max_depth: int, first: int, as_of: date | None
+    ) -> tuple[list[Exposure], dict[str, Entity]] | None:
+        """:meth:`stored_exposures` with the page's supplier entities, in the same read."""
+        return self._stored_page(policy, max_depth, first, as_of, suppliers=True)
+
+    def _stored_page(
+        self, policy: str, max_depth: int, first: int, as_of: date | None, *, suppliers: bool
+    ) -> tuple[list[Exposure], dict[str, Entity]] | None:
         if as_of is not None or max_depth > ANSWER_DEPTH or first > ANSWER_FIRST:
             return None
         params = {"policy": policy, "today": self._today(), "max_depth": max_depth,
-                  "first": first}  # fmt: skip
+                  "first": first, "suppliers": suppliers,
+                  "unread": sorted(ENTITY_SEARCH_ONLY)}  # fmt: skip
         records = self._read(q.STORED_EXPOSURES, params)
-        if not records:
-            return None
-        return exposures_from(records[0]["rows"], self._relation)
+        return page_from(records[0], self._relation) if records else None
 
     def evaluate_exposure(self, rule: RuleVersion | None, day: date, **options: Any) -> Evaluation:
         """Exposure to ``rule`` on ``day``, evaluated in the database (the keywords of

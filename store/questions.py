@@ -13,7 +13,7 @@ from collections.abc import Mapping, Sequence
 from datetime import date
 from typing import Any, Protocol, runtime_checkable
 
-from ontology.model import Relation
+from ontology.model import Entity, Relation
 from ontology.schema import Schema
 from store import analysis
 from store.analysis import Exposure
@@ -28,6 +28,16 @@ class AnswerSource(Protocol):
         self, policy: str, *, max_depth: int, first: int, as_of: date | None
     ) -> list[Exposure] | None:
         """The stored answer when it is exact for these arguments, else ``None``."""
+
+
+@runtime_checkable
+class ExposurePageSource(Protocol):
+    """A store that reads a stored answer together with its suppliers' entities."""
+
+    def stored_exposure_page(
+        self, policy: str, *, max_depth: int, first: int, as_of: date | None
+    ) -> tuple[list[Exposure], dict[str, Entity]] | None:
+        """:meth:`AnswerSource.stored_exposures` and the entities of the page's suppliers."""
 
 
 @runtime_checkable
@@ -64,6 +74,28 @@ def suppliers_exposed_to(
     return analysis.suppliers_exposed_to(
         store, schema, policy, max_depth=max_depth, as_of=as_of, first=first
     )
+
+
+def exposure_page(
+    store: GraphStore,
+    schema: Schema,
+    policy: str,
+    *,
+    max_depth: int,
+    as_of: date | None = None,
+    first: int = 100,
+) -> tuple[list[Exposure], dict[str, Entity]]:
+    """:func:`suppliers_exposed_to` and the entities of its suppliers, keyed by id: one
+    read when the store keeps the answer and can read both at once, else the answer,
+    then the entities (what showing the suppliers would have cost anyway)."""
+    if isinstance(store, ExposurePageSource):
+        page = store.stored_exposure_page(policy, max_depth=max_depth, first=first, as_of=as_of)
+        if page is not None:
+            return page
+    found = suppliers_exposed_to(
+        store, schema, policy, max_depth=max_depth, as_of=as_of, first=first
+    )
+    return found, store.entities([e.supplier for e in found])
 
 
 def shortest_path(

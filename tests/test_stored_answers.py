@@ -211,3 +211,30 @@ def test_a_load_of_the_input_digest_already_held_changes_nothing_and_reads_no_gr
     assert store.snapshot() == graph
     store.load(graph)  # a load without a digest cannot vouch for its input
     assert not store.holds_input("inputs-1")
+
+
+@pytest.mark.neo4j
+def test_a_stored_page_brings_its_suppliers_entities_whole_on_both_stores(
+    neo4j_db: neo4j.Driver, curated: Graph
+) -> None:
+    neo = Neo4jStore(neo4j_db, database="neo4j", schema=SCHEMA, today=lambda: DAY)
+    embedded = EmbeddedStore(SCHEMA, today=lambda: DAY)
+    neo.load(curated)
+    embedded.load(curated)
+    shown = 0
+    for policy in policies(curated):
+        page = neo.stored_exposure_page(policy, max_depth=3, first=100, as_of=None)
+        assert page is not None, policy  # one read: the answer and its suppliers together
+        found, entities = page
+        suppliers = [e.supplier for e in found]
+        assert rows(found) == rows(neo.stored_exposures(policy, max_depth=3, first=100, as_of=None))
+        assert entities == neo.entities(suppliers) == curated_entities(curated, suppliers)
+        on_embedded = questions.exposure_page(embedded, SCHEMA, policy, max_depth=3, first=100)
+        assert (rows(found), entities) == (rows(on_embedded[0]), on_embedded[1])
+        shown += len(entities)
+    assert shown > 20
+    assert neo.stored_exposure_page(policies(curated)[0], max_depth=3, first=10, as_of=DAY) is None
+
+
+def curated_entities(graph: Graph, ids: list[str]) -> dict[str, Any]:
+    return {i: graph.entities[i] for i in ids}
