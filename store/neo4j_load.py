@@ -12,9 +12,9 @@ Kept apart from the store so the diff logic reads on its own; all Cypher lives i
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Generic, LiteralString, TypeVar, cast
+from typing import Any, LiteralString, cast
 
 import neo4j
 from neo4j import exceptions as neo4j_errors
@@ -33,8 +33,6 @@ from store.neo4j_records import (
     relation_props,
     source_props,
 )
-
-_T = TypeVar("_T")
 
 
 class BatchMismatch(Exception):
@@ -238,17 +236,3 @@ def load_error(database: str, exc: Exception, what: str) -> Exception:
             f"committed ({reason(exc)})"
         )
     return LoadFailed(f"{what} rolled back, the store is unchanged: {reason(exc)}")
-
-
-class Memo(Generic[_T]):
-    """A value computed on first use, then kept: a retried transaction reuses it."""
-
-    def __init__(self, compute: Callable[[], _T]) -> None:
-        self._compute = compute
-        self._value: list[_T] = []
-
-    @property
-    def value(self) -> _T:
-        if not self._value:
-            self._value.append(self._compute())
-        return self._value[0]
