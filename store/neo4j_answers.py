@@ -144,8 +144,11 @@ def exposures_from(
     """The page read by ``STORED_EXPOSURES``; ``None`` if a path relation could not be
     read back (the graph changed under the answer: evaluate live instead)."""
     out: list[Exposure] = []
+    # Paths share their first steps: a page of 100 holds each relation about three times,
+    # so each is built once.
+    built: dict[tuple[str, str, str, str], Relation] = {}
     for row in rows:
-        path = tuple(relation(m) for m in row["path"])
+        path = tuple(_once(built, m, relation) for m in row["path"])
         if len(path) != row["length"]:
             return None
         out.append(
@@ -160,6 +163,18 @@ def exposures_from(
             )
         )
     return out
+
+
+def _once(
+    built: dict[tuple[str, str, str, str], Relation],
+    m: Mapping[str, Any],
+    relation: Callable[[Mapping[str, Any]], Relation],
+) -> Relation:
+    key = (m["id"], m["_type"], m["_source"], m["_target"])
+    found = built.get(key)
+    if found is None:
+        found = built[key] = relation(m)
+    return found
 
 
 def page_from(
