@@ -139,42 +139,30 @@ def interval_rows(by_policy: Mapping[str, Iterable[AnswerInterval]]) -> list[dic
 
 
 def exposures_from(
-    rows: Iterable[Mapping[str, Any]], relation: Callable[[Mapping[str, Any]], Relation]
+    record: Mapping[str, Any], relation: Callable[[Mapping[str, Any]], Relation]
 ) -> list[Exposure] | None:
     """The page read by ``STORED_EXPOSURES``; ``None`` if a path relation could not be
     read back (the graph changed under the answer: evaluate live instead)."""
+    built = {m["id"]: relation(m) for m in record["rels"]}
+    ids, offsets, on = record["path_ids"], record["offsets"], _native(record["computed_on"])
+    versions = record["rule_versions"] or [None] * len(record["suppliers"])
     out: list[Exposure] = []
-    # Paths share their first steps: a page of 100 holds each relation about three times,
-    # so each is built once.
-    built: dict[tuple[str, str, str, str], Relation] = {}
-    for row in rows:
-        path = tuple(_once(built, m, relation) for m in row["path"])
-        if len(path) != row["length"]:
+    for i, supplier in enumerate(record["suppliers"]):
+        steps = ids[offsets[i] : offsets[i + 1]]
+        if not all(step in built for step in steps):
             return None
         out.append(
             Exposure(
-                supplier=row["supplier"],
-                basis=row["kind"],
-                depth=int(row["depth"]),
-                score=float(row["score"]),
-                path=path,
-                rule_version=row.get("rule_version") or None,
-                as_of=_native(row.get("computed_on")),
+                supplier=supplier,
+                basis=record["kinds"][i],
+                depth=int(record["depths"][i]),
+                score=float(record["scores"][i]),
+                path=tuple(built[step] for step in steps),
+                rule_version=versions[i] or None,
+                as_of=on,
             )
         )
     return out
-
-
-def _once(
-    built: dict[tuple[str, str, str, str], Relation],
-    m: Mapping[str, Any],
-    relation: Callable[[Mapping[str, Any]], Relation],
-) -> Relation:
-    key = (m["id"], m["_type"], m["_source"], m["_target"])
-    found = built.get(key)
-    if found is None:
-        found = built[key] = relation(m)
-    return found
 
 
 def page_from(
@@ -182,7 +170,7 @@ def page_from(
 ) -> tuple[list[Exposure], dict[str, Entity]] | None:
     """The page and supplier entities read by ``STORED_EXPOSURES`` (each entity as
     key-value pairs); ``None`` as for :func:`exposures_from`."""
-    found = exposures_from(record["rows"], relation)
+    found = exposures_from(record, relation)
     if found is None:
         return None
     entities = (entity_from(dict(pairs)) for pairs in record["entities"])

@@ -425,12 +425,12 @@ RETURN count(*) AS done
 # The page of one policy's stored answer, with its paths' relations read back from the
 # graph by their endpoints (an index seek on each end, then an expand between them).
 # ``n`` is the page length: the stored list is ordered by depth first, so the exposures
-# within ``$max_depth`` are a prefix of it. The page's relations are read in one flat pass
-# (a missing one leaves a null in its place, so the slices stay aligned) and the rows are
-# built by slicing: a subquery per row, indexing the node's long list properties each time,
-# cost several times as much. With ``$suppliers``, the page's supplier entities come along
-# (their properties as key-value pairs, less the ``$unread`` ones: search fields), so a page
-# that shows them costs no second read.
+# within ``$max_depth`` are a prefix of it. Paths share their first steps (a page holds
+# each relation about three times), so each distinct relation is read and shipped once;
+# the page's paths come back as slices of the stored id list (a relation gone from the
+# graph is missing from ``rels``: the answer is stale). With ``$suppliers``, the page's
+# supplier entities come along (their properties as key-value pairs, less the ``$unread``
+# ones: search fields), so a page that shows them costs no second read.
 STORED_EXPOSURES: Final = """
 MATCH (a:ExposureAnswers {policy: $policy})
 WHERE a.computed_on = $today AND a.max_depth >= $max_depth AND a.first >= $first
@@ -440,21 +440,20 @@ WITH a, n, a.offsets AS offsets, a.rel_ids AS ids, a.rel_sources AS sources,
      a.rel_targets AS targets
 CALL (n, offsets, ids, sources, targets) {
     UNWIND range(0, offsets[n] - 1) AS j
-    OPTIONAL MATCH (s:Entity {id: sources[j]})-[r]->(t:Entity {id: targets[j]})
-    WHERE r.id = ids[j]
-    WITH j, r, s, t ORDER BY j
-    RETURN collect([r {.*, _type: type(r), _source: s.id, _target: t.id}]) AS rels
+    WITH DISTINCT ids[j] AS id, sources[j] AS source, targets[j] AS target
+    MATCH (s:Entity {id: source})-[r]->(t:Entity {id: target})
+    WHERE r.id = id
+    RETURN collect(r {.*, _type: type(r), _source: s.id, _target: t.id}) AS rels
 }
 CALL (a, n) {
     UNWIND CASE WHEN $suppliers THEN a.suppliers[0..n] ELSE [] END AS supplier
     MATCH (e:Entity {id: supplier})
     RETURN collect([k IN keys(e) WHERE NOT k IN $unread | [k, e[k]]]) AS entities
 }
-RETURN entities, [i IN range(0, n - 1) | {
-    supplier: a.suppliers[i], kind: a.kinds[i], depth: a.depths[i], score: a.scores[i],
-    path: [x IN rels[offsets[i]..offsets[i + 1]] WHERE x[0] IS NOT NULL | x[0]],
-    length: offsets[i + 1] - offsets[i], rule_version: a.rule_versions[i],
-    computed_on: a.computed_on}] AS rows
+RETURN entities, rels, a.suppliers[0..n] AS suppliers, a.kinds[0..n] AS kinds,
+       a.depths[0..n] AS depths, a.scores[0..n] AS scores, offsets[0..n + 1] AS offsets,
+       ids[0..offsets[n]] AS path_ids, a.rule_versions[0..n] AS rule_versions,
+       a.computed_on AS computed_on
 """
 
 
