@@ -6,15 +6,17 @@ record format cannot take schema changes during an import), so :func:`finish` ru
 the imported database while nobody reads it yet (see :mod:`techsov.neo4j_import_switch`):
 it creates the constraints and indexes a load creates (:meth:`Neo4jStore.ensure_schema`)
 and waits until every index is online, then writes the stored answers and the graph's
-state exactly as a load's transaction does (:class:`store.neo4j_answers.AnswerRows`,
-``SET_GRAPH_STATE``) together with the history the import carries over
-(:class:`store.neo4j_import_history.ImportHistory`), in one transaction.
+state as a load's transaction does (the rows of :class:`store.neo4j_answers.AnswerRows`,
+``SET_GRAPH_STATE``) and the history the import carries over
+(:class:`store.neo4j_import_history.ImportHistory`), each batch in a transaction of its
+own: nobody reads this database before the switch, and at L one would not fit in memory.
 """
 
 from __future__ import annotations
 
 import uuid
 from datetime import date
+from typing import Any, LiteralString, cast
 
 import neo4j
 
@@ -74,13 +76,22 @@ def finish(
     )  # every index, not only the full-text ones ensure_schema awaits
     version = None if answers is None else uuid.uuid4().hex
 
-    @neo4j.unit_of_work(timeout=timeout_s)
-    def work(tx: neo4j.ManagedTransaction) -> None:
-        history.write(tx, batch_size)
-        if answers is not None:
-            answers.replace(tx, max(1, batch_size // 20))
-            tx.run(q.SET_GRAPH_STATE, version=version, answers_on=today, digest=digest).consume()
+    # Nobody reads this database before the switch, so the writes need not share one
+    # transaction (at L they would not fit in one): each batch commits on its own, and a
+    # failure aborts the whole import anyway.
+    def run(query: str, **params: Any) -> None:
+        def work(tx: neo4j.ManagedTransaction) -> None:
+            tx.run(cast(LiteralString, query), params).consume()
+
+        session.execute_write(work)
 
     with driver.session(database=database) as session:
-        session.execute_write(work)
+        session.execute_write(lambda tx: history.write(tx, batch_size))
+        if answers is not None:
+            batch = max(1, batch_size // 20)
+            for query, rows in ((q.CREATE_ANSWERS, answers.answers),
+                                (q.CREATE_INTERVALS, answers.intervals)):  # fmt: skip
+                for start in range(0, len(rows), batch):
+                    run(query, rows=rows[start : start + batch])
+            run(q.SET_GRAPH_STATE, version=version, answers_on=today, digest=digest)
     return version
