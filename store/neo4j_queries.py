@@ -442,6 +442,8 @@ CALL (n, offsets, ids, sources, targets) {
     UNWIND range(0, offsets[n] - 1) AS j
     WITH DISTINCT ids[j] AS id, sources[j] AS source, targets[j] AS target
     MATCH (s:Entity {id: source})-[r]->(t:Entity {id: target})
+    USING INDEX s:Entity(id)
+    USING INDEX t:Entity(id)
     WHERE r.id = id
     RETURN collect(r {.*, _type: type(r), _source: s.id, _target: t.id}) AS rels
 }
