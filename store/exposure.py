@@ -112,6 +112,24 @@ class _Flags:
     components: bool
 
 
+def made_by(producers: list[tuple[str, Path]]) -> dict[tuple[str, str], Path]:
+    """Each (producer, item it makes) with the first path that reached it."""
+    made: dict[tuple[str, str], Path] = {}
+    for org, path in producers:
+        made.setdefault((org, path[0].target), path)
+    return made
+
+
+def sales_of(sold: Iterable[Relation], made: dict[tuple[str, str], Path]) -> list[tuple[str, Path]]:
+    """The buyers on ``sold`` facts whose ``item`` the seller makes, with the path."""
+    out = []
+    for r in sold:
+        item = r.properties.get("item")
+        if isinstance(item, str) and (r.source, item) in made:
+            out.append((r.target, (r, *made[(r.source, item)])))
+    return out
+
+
 class _Evaluator:
     """One evaluation's state: the store, the date, the rule and a cache of seats."""
 
@@ -243,16 +261,9 @@ class _Evaluator:
         self, producers: list[tuple[str, Path]], items: dict[str, Path]
     ) -> list[tuple[str, Path]]:
         """Customers of producers, on ``supplies`` facts whose ``item`` is in scope."""
-        made: dict[tuple[str, str], Path] = {}
-        for org, path in producers:
-            made.setdefault((org, path[0].target), path)
+        made = made_by(producers)
         sold = self.edges({o for o, _ in producers}, (SUPPLY,), Direction.OUT)
-        out = []
-        for r in sold:
-            item = r.properties.get("item")
-            if isinstance(item, str) and (r.source, item) in made:
-                out.append((r.target, (r, *made[(r.source, item)])))
-        return out
+        return sales_of(sold, made)
 
     def places(self, orgs: Iterable[str]) -> dict[str, frozenset[str]]:
         """Jurisdictions each organization belongs to: its seat (or, when unknown, its

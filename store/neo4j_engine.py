@@ -52,6 +52,8 @@ from store.exposure import (
     _best,
     _direct,
     _Evaluator,
+    made_by,
+    sales_of,
 )
 from store.paths import Path, score
 from store.rules import RuleVersion, read_versions
@@ -230,9 +232,7 @@ class _ServerEvaluator(_Evaluator):
     def buyers(
         self, producers: list[tuple[str, Path]], items: dict[str, Path]
     ) -> list[tuple[str, Path]]:
-        made: dict[tuple[str, str], Path] = {}
-        for org, path in producers:
-            made.setdefault((org, path[0].target), path)
+        made = made_by(producers)
         if not made:
             return []
         wares: dict[str, list[str]] = {}
@@ -241,12 +241,7 @@ class _ServerEvaluator(_Evaluator):
         supply = self.schema.with_role(SUPPLY)
         params = {**self._targeting(), "made": wares}
         sold = self.reader.lights(qx.LIGHT_SALES, list(wares), supply, **params)
-        out = []
-        for r in sold:
-            item = r.properties.get("item")
-            if isinstance(item, str) and (r.source, item) in made:
-                out.append((r.target, (r, *made[(r.source, item)])))
-        return out
+        return sales_of(sold, made)
 
 
 class Neo4jExposureEngine:
