@@ -214,8 +214,12 @@ RETURN state.found AS found, state.home AS home
 
 HYDRATE: Final = """
 UNWIND $rels AS x
-MATCH (s:Entity {id: x.source})-[r]->(t:Entity {id: x.target})
-WHERE r.id = x.id
+MATCH (s:Entity {id: x.source}), (t:Entity {id: x.target})
+CALL (s, t, x) {
+    MATCH (s)-[r]->(t)
+    WHERE r.id = x.id
+    RETURN r
+}
 RETURN r {.*, _type: type(r), _source: s.id, _target: t.id} AS rel
 """
 

@@ -48,8 +48,12 @@ RETURN count(*) AS done
 
 RELATIONS_BY_KEY: Final = """
 UNWIND $rows AS row
-MATCH (a:Entity {id: row.source})-[r]->(b:Entity {id: row.target})
-WHERE r.id = row.id AND type(r) = row.type
+MATCH (a:Entity {id: row.source}), (b:Entity {id: row.target})
+CALL (a, b, row) {
+    MATCH (a)-[r]->(b)
+    WHERE r.id = row.id AND type(r) = row.type
+    RETURN r
+}
 RETURN r {.*, _type: type(r), _source: a.id, _target: b.id} AS rel
 """
 

@@ -228,8 +228,12 @@ RETURN collect(coalesce(s.id, '')) AS ids, collect(coalesce(s.hash, '')) AS hash
 
 DELETE_RELATIONS: Final = """
 UNWIND $rows AS row
-MATCH (:Entity {id: row.source})-[r]->(:Entity {id: row.target})
-WHERE r.id = row.id AND type(r) = row.type
+MATCH (a:Entity {id: row.source}), (b:Entity {id: row.target})
+CALL (a, b, row) {
+    MATCH (a)-[r]->(b)
+    WHERE r.id = row.id AND type(r) = row.type
+    RETURN r
+}
 DELETE r
 RETURN count(*) AS done
 """
@@ -292,8 +296,12 @@ RETURN count(*) AS done
 
 UPDATE_RELATIONS: Final = """
 UNWIND $rows AS row
-MATCH (:Entity {id: row.source})-[r]->(:Entity {id: row.target})
-WHERE r.id = row.id AND type(r) = row.type
+MATCH (a:Entity {id: row.source}), (b:Entity {id: row.target})
+CALL (a, b, row) {
+    MATCH (a)-[r]->(b)
+    WHERE r.id = row.id AND type(r) = row.type
+    RETURN r
+}
 SET r = row.props
 RETURN count(*) AS done
 """
@@ -360,6 +368,14 @@ def schema_statements(
 
 ANSWERS_LABEL: Final = "ExposureAnswers"
 GRAPH_LABEL: Final = "TechsovGraph"
+
+ANSWERS_SCHEMA: Final = {
+    # A lookup finds its policy's node by this index: a label scan grows with the policies.
+    "techsov_answers_policy": (
+        "CREATE INDEX `techsov_answers_policy` IF NOT EXISTS "
+        "FOR (a:`ExposureAnswers`) ON (a.policy)"
+    ),
+}
 
 GRAPH_STATE: Final = """
 OPTIONAL MATCH (m:TechsovGraph {key: 'graph'})
@@ -441,10 +457,12 @@ WITH a, n, a.offsets AS offsets, a.rel_ids AS ids, a.rel_sources AS sources,
 CALL (n, offsets, ids, sources, targets) {
     UNWIND range(0, offsets[n] - 1) AS j
     WITH DISTINCT ids[j] AS id, sources[j] AS source, targets[j] AS target
-    MATCH (s:Entity {id: source})-[r]->(t:Entity {id: target})
-    USING INDEX s:Entity(id)
-    USING INDEX t:Entity(id)
-    WHERE r.id = id
+    MATCH (s:Entity {id: source}), (t:Entity {id: target})
+    CALL (s, t, id) {
+        MATCH (s)-[r]->(t)
+        WHERE r.id = id
+        RETURN r
+    }
     RETURN collect(r {.*, _type: type(r), _source: s.id, _target: t.id}) AS rels
 }
 CALL (a, n) {

@@ -268,14 +268,15 @@ class Neo4jStore:
             [*self._schema.entity_kinds, q.SOURCE_LABEL], self._all_types
         )
         attributes = neo4j_listing.attribute_indexes(self._schema)
-        return {**statements, **attributes, **neo4j_search.SCHEMA, **hq.SCHEMA}
+        return {**statements, **attributes, **neo4j_search.SCHEMA, **hq.SCHEMA, **q.ANSWERS_SCHEMA}
 
     def ensure_schema(self) -> list[str]:
         """Create the missing constraints and indexes; return the names created.
 
         Everything is derived from the ontology (a uniqueness constraint on ``id`` per
         entity kind and for sources, an ``id`` index per relationship type, a range index
-        per entity attribute for list filters, the names full-text index), so a new class
+        per entity attribute for list filters, the names full-text index, the stored answers'
+        policy index), so a new class
         in the Turtle gets its constraint on the next load. Existing names are read first,
         so an up-to-date database costs one round trip; the missing ones are created in a
         single transaction (schema commands may share one, as long as it writes no data).

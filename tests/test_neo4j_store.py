@@ -23,7 +23,12 @@ from store.base import Direction, GraphStore
 from store.embedded_store import EmbeddedStore
 from store.neo4j_history_queries import SCHEMA as HISTORY_SCHEMA
 from store.neo4j_listing import attribute_indexes, entity_attributes
-from store.neo4j_queries import FULLTEXT_ANALYZER, FULLTEXT_INDEX, schema_statements
+from store.neo4j_queries import (
+    ANSWERS_SCHEMA,
+    FULLTEXT_ANALYZER,
+    FULLTEXT_INDEX,
+    schema_statements,
+)
 from store.neo4j_search import CJK_INDEX, WORDS_INDEX
 from store.neo4j_store import Neo4jStore
 from techsov.settings import Settings
@@ -133,7 +138,7 @@ def test_ensure_schema_derives_constraints_and_indexes_from_the_ontology(
     history = len(HISTORY_SCHEMA)
     attributes = len(attribute_indexes(SCHEMA))
     derived = len(SCHEMA.entity_kinds) + 1 + len(SCHEMA.relations) + 3 + attributes
-    assert len(created) == derived + history
+    assert len(created) == derived + history + len(ANSWERS_SCHEMA)
     assert store.ensure_schema() == []
 
 
