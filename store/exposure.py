@@ -50,7 +50,7 @@ from datetime import date
 from ontology.model import Relation
 from ontology.schema import Schema
 from store.base import Direction, GraphStore
-from store.paths import Path, path_key, score, settle
+from store.paths import Path, better, path_key, score, settle
 from store.rules import RuleVersion
 
 MAX_LEVELS = 64
@@ -127,6 +127,14 @@ def sales_of(sold: Iterable[Relation], made: dict[tuple[str, str], Path]) -> lis
         item = r.properties.get("item")
         if isinstance(item, str) and (r.source, item) in made:
             out.append((r.target, (r, *made[(r.source, item)])))
+    return out
+
+
+def _targets(rels: Iterable[Relation]) -> dict[str, set[str]]:
+    """The targets of ``rels`` by source."""
+    out: dict[str, set[str]] = {}
+    for r in rels:
+        out.setdefault(r.source, set()).add(r.target)
     return out
 
 
@@ -276,13 +284,17 @@ class _Evaluator:
                 seat[r.source].add(r.target)
             unknown = [o for o in todo if not seat[o]]
             parents = self.edges(unknown, (OWNERSHIP,), Direction.OUT)
-            parent_hq = self.edges({r.target for r in parents}, (HEADQUARTERS,), Direction.OUT)
+            parent_hq = _targets(
+                self.edges({r.target for r in parents}, (HEADQUARTERS,), Direction.OUT)
+            )
             for r in parents:
-                seat[r.source].update(p.target for p in parent_hq if p.source == r.target)
-            blocs = self.edges({j for s in seat.values() for j in s}, (MEMBERSHIP,), Direction.OUT)
+                seat[r.source].update(parent_hq.get(r.target, ()))
+            blocs = _targets(
+                self.edges({j for s in seat.values() for j in s}, (MEMBERSHIP,), Direction.OUT)
+            )
             for o, js in seat.items():
                 # One step: the blocs a seat is a member of (not the blocs of those blocs).
-                self._places[o] = frozenset(js | {b.target for b in blocs if b.source in js})
+                self._places[o] = frozenset(js.union(*(blocs.get(j, ()) for j in js)))
         return {o: self._places.get(o, frozenset()) for o in orgs}
 
     def organizations(self, ids: Iterable[str]) -> set[str]:
@@ -343,7 +355,8 @@ def _best(candidates: Iterable[Candidate], taken: set[str]) -> dict[str, tuple[s
     for org, kind, path in candidates:
         if org in taken:
             continue
-        if org not in best or path_key(path) < path_key(best[org][1]):
+        known = best.get(org)
+        if known is None or better(path, known[1]):
             best[org] = (kind, path)
     return best
 
