@@ -20,32 +20,12 @@ from typing import Any, LiteralString, cast
 
 import neo4j
 
-from ontology.model import Graph
 from ontology.schema import Schema
 from store import neo4j_queries as q
-from store.answers import ExposureAnswers, policies_of
-from store.base import ProgressCallback
-from store.embedded_store import EmbeddedStore
 from store.neo4j_answers import AnswerRows
 from store.neo4j_import_history import ImportHistory
 from store.neo4j_search import AWAIT_INDEXES
 from store.neo4j_store import Neo4jStore
-
-
-def answer_rows(
-    graph: Graph, schema: Schema, today: date, progress: ProgressCallback | None = None
-) -> AnswerRows:
-    """Today's answers for ``graph``, computed in memory as a load computes them."""
-    reader = EmbeddedStore.traversal_reader(graph, schema)
-    kinds = {i: e.kind for i, e in graph.entities.items()}
-    answers = ExposureAnswers.compute(
-        reader,
-        schema,
-        policies_of(schema, kinds),
-        today,
-        progress=None if progress is None else lambda d, t: progress("answers", d, t),
-    )
-    return AnswerRows.of(answers)
 
 
 def finish(

@@ -7,8 +7,9 @@ nobody runs, so the new graph is built beside the serving one and swapped in:
 1. the database being replaced is read for the history the load carries over
    (:func:`store.neo4j_import_history.plan_history`); the graph is written as import CSV
    (:func:`store.neo4j_import.write_csv`);
-2. the import tool builds the new store in a side home of its own, while today's answers
-   are computed in this process;
+2. the import tool builds the new store in a side home of its own; today's answers are
+   computed meanwhile by worker processes (:class:`store.answer_jobs.AnswerJob`), started
+   before step 1 so that they also run while the CSV is written;
 3. a side server started on that home creates the schema, waits until every index is
    online and writes answers, graph state and history
    (:func:`store.neo4j_import_finish.finish`), then stops cleanly;
@@ -47,10 +48,12 @@ from ontology.errors import BadSetting, CannotUse, LoadFailed
 from ontology.model import Graph
 from ontology.schema import Schema
 from store import neo4j_queries as q
+from store.answer_jobs import AnswerJob
+from store.answers import policies_of
 from store.base import ProgressCallback
 from store.neo4j_answers import AnswerRows
 from store.neo4j_import import ImportFiles, write_csv
-from store.neo4j_import_finish import answer_rows, finish
+from store.neo4j_import_finish import finish
 from store.neo4j_import_history import ImportHistory, plan_history
 from store.neo4j_load import check_graph
 from techsov.neo4j_home import HOME_PREFIX, prepare_home, server_env, set_initial_password
@@ -201,7 +204,13 @@ class ImportSwitch:
         stages = _Stages(progress)
         work = Path(tempfile.mkdtemp(prefix="techsov-import-"))
         side_home = Path(tempfile.mkdtemp(prefix=HOME_PREFIX))
+        kinds = {i: e.kind for i, e in graph.entities.items()}
+        job = AnswerJob(
+            graph, self.schema, policies_of(self.schema, kinds), self.today(), progress=progress
+        )
         try:
+            if self.precompute:
+                job.start()  # the workers answer while this process writes and imports
             with stages("history"), self._driver(self.instance) as driver:
                 read = _read(driver, self.database)
                 history = plan_history(read, self.schema, graph, digest)
@@ -211,12 +220,13 @@ class ImportSwitch:
                 )
             # Never a leading "-", which the admin tool would read as an option.
             port, password = free_port(), "p" + secrets.token_urlsafe(24)
-            answers = self._build(graph, files, side_home, port, password, work, stages, progress)
+            answers = self._build(files, side_home, port, password, work, stages, job)
             with stages("finish"):
                 version = self._finish(side_home, port, password, answers, history, digest)
             with stages("switch"):
                 self.instance = self._switch(side_home, graph, version)
         finally:
+            job.close()
             shutil.rmtree(work, ignore_errors=True)
             shutil.rmtree(side_home, ignore_errors=True)
         return ImportReport(self.instance, version, history.number, stages.seconds)
@@ -226,16 +236,16 @@ class ImportSwitch:
 
     def _build(
         self,
-        graph: Graph,
         files: ImportFiles,
         home: Path,
         port: int,
         password: str,
         work: Path,
         stages: _Stages,
-        progress: ProgressCallback | None,
+        job: AnswerJob,
     ) -> AnswerRows | None:
-        """Run the import tool into the side home while the answers are computed here."""
+        """Run the import tool into the side home while ``job`` computes the answers (the
+        ``answers`` stage is the wait for them once the tool runs)."""
         java = self.launcher.java()
         classpath = os.pathsep.join(str(j) for j in self.launcher.classpath())
         env = prepare_home(home, port, self._side_conf())
@@ -254,11 +264,7 @@ class ImportSwitch:
             )
             try:
                 with stages("answers"):
-                    answers = (
-                        answer_rows(graph, self.schema, self.today(), progress)
-                        if self.precompute
-                        else None
-                    )
+                    answers = job.value if self.precompute else None
                 code = tool.wait(timeout=self.timeout_s)
             finally:
                 if tool.poll() is None:
