@@ -251,6 +251,10 @@ def merge(path: Path, per_size: dict[str, dict[str, Any]], run: dict[str, Any]) 
             ("exposure_d3_asof_past_p95_ms", figures["exposure_d3_past"]["after"]["p95_ms"]),
         ):
             results.setdefault(key, {})[size] = value
+        if "full_load_s" in figures:  # a run that loaded (not one that found the graph there)
+            results.setdefault("full_load_s", {})[size] = figures["full_load_s"]
+            per_s = figures["relations"] / max(figures["full_load_s"], 1e-9)
+            results.setdefault("load_rel_per_s", {})[size] = round(per_s, 1)
     path.write_text(json.dumps(results, indent=2, sort_keys=False) + "\n")
 
 
