@@ -65,15 +65,40 @@ RETURN nid AS id, COLLECT {{
 
 MEET: Final = f"""
 CALL () {{
-    MATCH (x:Entity)-[r:$any($types)]-(y:Entity)
-    WHERE x.id IN $front_a AND y.id IN $front_b AND {_VALID} AND {_leaves("r", "x")}
+    MATCH (x:Entity) WHERE x.id IN $front_a
+    MATCH (y:Entity) WHERE y.id IN $front_b
+    CALL (x, y) {{
+        MATCH (x)-[r:$any($types)]-(y)
+        WHERE {_VALID} AND {_leaves("r", "x")}
+        RETURN r
+    }}
     RETURN collect(DISTINCT r {_LIGHT}) AS edges
 }}
 CALL () {{
-    MATCH (x:Entity)-[r1:$any($types)]-(m:Entity)-[r2:$any($types)]-(y:Entity)
-    USING JOIN ON m
-    WHERE $middle AND x.id IN $front_a AND y.id IN $front_b
-      AND {_valid("r1")} AND {_valid("r2")} AND {_leaves("r1", "x")} AND {_leaves("r2", "m")}
+    MATCH (x:Entity) WHERE $middle AND x.id IN $front_a
+    MATCH (y:Entity) WHERE y.id IN $front_b
+    WITH x, y, COUNT {{ (x)--() }} <= COUNT {{ (y)--() }} AS from_x
+    CALL (x, y, from_x) {{
+        WITH x, y WHERE from_x
+        MATCH (x)-[r1:$any($types)]-(m:Entity)
+        WHERE {_valid("r1")} AND {_leaves("r1", "x")}
+        CALL (m, y, r1) {{
+            MATCH (m)-[r2:$any($types)]-(y)
+            WHERE r2 <> r1 AND {_valid("r2")} AND {_leaves("r2", "m")}
+            RETURN r2
+        }}
+        RETURN r1, r2
+      UNION
+        WITH x, y WHERE NOT from_x
+        MATCH (y)-[r2:$any($types)]-(m:Entity)
+        WHERE {_valid("r2")} AND {_leaves("r2", "m")}
+        CALL (m, x, r2) {{
+            MATCH (x)-[r1:$any($types)]-(m)
+            WHERE r1 <> r2 AND {_valid("r1")} AND {_leaves("r1", "x")}
+            RETURN r1
+        }}
+        RETURN r1, r2
+    }}
     WITH DISTINCT r1, r2
     RETURN collect(DISTINCT r1 {{.id, _type: type(r1), _source: startNode(r1).id,
                                 _target: endNode(r1).id}}) AS firsts,
@@ -82,6 +107,11 @@ CALL () {{
 }}
 RETURN edges, firsts, seconds
 """
+"""Each pair of front nodes is joined by expanding the one with fewer relations and
+checking the other end with an expand into (which reads the smaller side): a country or
+a broad technology in one front is never expanded when its partner is small. Joining
+the two fronts' expansions on the middle node instead expanded every hub in them (on L,
+a country's 40,705 relations, twice: 73-474 ms per question)."""
 
 
 @dataclass(frozen=True)
