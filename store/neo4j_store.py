@@ -275,9 +275,9 @@ class Neo4jStore:
 
         Everything is derived from the ontology (a uniqueness constraint on ``id`` per
         entity kind and for sources, an ``id`` index per relationship type, a range index
-        per entity attribute for list filters, the names full-text index, the stored answers'
-        policy index), so a new class
-        in the Turtle gets its constraint on the next load. Existing names are read first,
+        per entity attribute for list filters, the names full-text index, the stored
+        answers' policy index), so a new class in the Turtle gets its constraint on the
+        next load. Existing names are read first,
         so an up-to-date database costs one round trip; the missing ones are created in a
         single transaction (schema commands may share one, as long as it writes no data).
         Indexes are not awaited: no query of this store

@@ -24,9 +24,9 @@ def path_key(path: Path) -> tuple[int, tuple[str, ...]]:
 
 def better(path: Path, than: Path) -> bool:
     """``path_key(path) < path_key(than)``, without building either key: the lengths
-    decide first, then the first relation ids that differ (usually the first). Choosing
-    among the hundreds of thousands of candidates a domain-wide rule reaches, the keys
-    cost more than the rest of the choice."""
+    decide first, then the first relation ids that differ (usually the first). A
+    domain-wide rule compares hundreds of thousands of candidates, and each key is a new
+    tuple of every id on the path."""
     if len(path) != len(than):
         return len(path) < len(than)
     for a, b in zip(path, than, strict=True):
