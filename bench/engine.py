@@ -258,8 +258,7 @@ def merge(path: Path, per_size: dict[str, dict[str, Any]], run: dict[str, Any]) 
     path.write_text(json.dumps(results, indent=2, sort_keys=False) + "\n")
 
 
-def main(argv: list[str] | None = None) -> int:
-    argv = sys.argv[1:] if argv is None else argv
+def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m bench.engine", description=__doc__)
     parser.add_argument("--sizes", type=_sizes, default=_sizes("S,M"))
     parser.add_argument("--work", type=Path, default=REPO_ROOT / "build" / "bench-engine")
@@ -285,7 +284,12 @@ def main(argv: list[str] | None = None) -> int:
         help="time only the engine's own evaluations, not the old ways beside them (at L "
         "the old path search and per-primitive evaluations take minutes per question)",
     )
-    args = parser.parse_args(argv)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    args = _parser().parse_args(argv)
     args.log = lambda message: print(message, file=sys.stderr, flush=True)
     commit = git_commit()
     started = datetime.now(UTC).isoformat(timespec="seconds")

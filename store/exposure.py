@@ -52,6 +52,7 @@ from ontology.schema import Schema
 from store.base import Direction, GraphStore
 from store.paths import Path, better, path_key, score, settle
 from store.rules import RuleVersion
+from store.sales import made_by, sales_of
 
 MAX_LEVELS = 64
 """Guard against a malformed taxonomy; validation already rejects cycles."""
@@ -110,24 +111,6 @@ class Evaluation:
 class _Flags:
     narrower: bool
     components: bool
-
-
-def made_by(producers: list[tuple[str, Path]]) -> dict[tuple[str, str], Path]:
-    """Each (producer, item it makes) with the first path that reached it."""
-    made: dict[tuple[str, str], Path] = {}
-    for org, path in producers:
-        made.setdefault((org, path[0].target), path)
-    return made
-
-
-def sales_of(sold: Iterable[Relation], made: dict[tuple[str, str], Path]) -> list[tuple[str, Path]]:
-    """The buyers on ``sold`` facts whose ``item`` the seller makes, with the path."""
-    out = []
-    for r in sold:
-        item = r.properties.get("item")
-        if isinstance(item, str) and (r.source, item) in made:
-            out.append((r.target, (r, *made[(r.source, item)])))
-    return out
 
 
 def _targets(rels: Iterable[Relation]) -> dict[str, set[str]]:

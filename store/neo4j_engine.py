@@ -52,11 +52,10 @@ from store.exposure import (
     _best,
     _direct,
     _Evaluator,
-    made_by,
-    sales_of,
 )
 from store.paths import Path, score
 from store.rules import RuleVersion, read_versions
+from store.sales import made_by, sales_of
 
 Read = Callable[[str, Mapping[str, Any]], list[Any]]
 Types = Callable[[Sequence[str] | None], list[str]]
