@@ -373,7 +373,7 @@ ANSWERS_SCHEMA: Final = {
     # A lookup finds its policy's node by this index: a label scan grows with the policies.
     "techsov_answers_policy": (
         "CREATE INDEX `techsov_answers_policy` IF NOT EXISTS "
-        "FOR (a:`ExposureAnswers`) ON (a.policy)"
+        f"FOR (a:{_quoted(ANSWERS_LABEL)}) ON (a.policy)"
     ),
 }
 

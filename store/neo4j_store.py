@@ -277,11 +277,10 @@ class Neo4jStore:
         entity kind and for sources, an ``id`` index per relationship type, a range index
         per entity attribute for list filters, the names full-text index, the stored
         answers' policy index), so a new class in the Turtle gets its constraint on the
-        next load. Existing names are read first,
-        so an up-to-date database costs one round trip; the missing ones are created in a
-        single transaction (schema commands may share one, as long as it writes no data).
-        Indexes are not awaited: no query of this store
-        depends on them being online, only on the constraints, which are.
+        next load. Existing names are read first, so an up-to-date database costs one
+        round trip; the missing ones are created in a single transaction (schema commands
+        may share one, as long as it writes no data). Indexes are not awaited: no query of
+        this store depends on them being online, only on the constraints, which are.
         """
         wanted = self.schema_statements()
         existing = set(self._read(q.EXISTING_SCHEMA_NAMES)[0]["names"])
