@@ -13,10 +13,12 @@ would, but reads them without a date and notes the dates at which any of them â€
 not â€” starts or stops being valid (``valid_from`` and the day after ``valid_to``). If no
 noted date lies in ``(D, E]``, every store call of an evaluation on ``E`` returns exactly
 what it returned on ``D`` (by induction over the calls: same arguments, same relations,
-same validity), so the answer is the same. The sweep evaluates at the open start, then at
-the nearest noted date after the current one, and so on: one evaluation per interval,
-none per date of the graph that the policy's evaluation never looks at. Neighbouring
-intervals with equal answers are merged.
+same validity), so the answer is the same. Only the nearest noted dates on either side of
+``D`` bound its interval, so those are all the recorder keeps (:mod:`store.answer_reads`,
+which also shares the reads between the evaluations of one load). The sweep evaluates at
+the open start, then at the nearest noted date after the current one, and so on: one
+evaluation per interval, none per date of the graph that the policy's evaluation never
+looks at. Neighbouring intervals with equal answers are merged.
 
 The evaluation is :func:`store.answers.top_exposures`, the very function that computes
 today's stored answers, so the rules are stated once; exposures are stored without their
@@ -32,6 +34,7 @@ from typing import cast
 
 from ontology.model import Entity, Relation
 from ontology.schema import Schema
+from store.answer_reads import Bounds, SharedReads, after, widen
 from store.base import Direction, GraphStore
 from store.exposure import Exposure
 from store.rules import read_versions
@@ -73,24 +76,20 @@ class AnswerInterval:
         return (self.start is None or self.start <= day) and (self.end is None or day < self.end)
 
 
-def _after(day: date | None) -> date | None:
-    """The first day a fact ending on ``day`` is no longer valid."""
-    if day is None or day == date.max:
-        return None
-    return day + timedelta(days=1)
-
-
 class _Recorder:
     """A read-only view of a store that answers :meth:`edges` as the store would on the
-    day asked, and notes the validity boundaries of every relation it read (see the
-    module docstring). Only the two primitives the engine uses are offered."""
+    day asked, and notes the nearest validity boundaries around ``day`` of every relation
+    it read (see the module docstring), through ``reads`` (shared by the evaluations of
+    one load, :mod:`store.answer_reads`). Only the two primitives the engine uses are
+    offered."""
 
-    def __init__(self, store: GraphStore) -> None:
-        self._store = store
-        self.boundaries: set[date] = set()
+    def __init__(self, reads: SharedReads, day: date) -> None:
+        self._reads = reads
+        self._day = day
+        self.bounds: Bounds = (None, None)
 
     def entities(self, ids: Sequence[str]) -> dict[str, Entity]:
-        return self._store.entities(ids)
+        return self._reads.store.entities(ids)
 
     def edges(
         self,
@@ -99,19 +98,16 @@ class _Recorder:
         direction: Direction,
         as_of: date | None,
     ) -> list[Relation]:
-        rels = self._store.edges(node_ids, types, direction, None)
-        for rel in rels:
-            for bound in (rel.valid_from, _after(rel.valid_to)):
-                if bound is not None:
-                    self.boundaries.add(bound)
-        return [r for r in rels if r.valid_at(as_of)]
+        rels, (low, high) = self._reads.read(node_ids, types, direction, as_of, self._day)
+        self.bounds = widen(self.bounds, low, high)
+        return rels
 
 
 def _version_boundaries(store: GraphStore, schema: Schema, policy: str) -> set[date]:
     """Dates on which the governing rule version of ``policy`` may change."""
     out: set[date] = set()
     for version in read_versions(store, schema, policy):
-        for bound in (version.in_force_from, _after(version.in_force_to)):
+        for bound in (version.in_force_from, after(version.in_force_to)):
             if bound is not None:
                 out.add(bound)
     return out
@@ -121,11 +117,12 @@ def _undated(exposures: Sequence[Exposure]) -> tuple[Exposure, ...]:
     return tuple(replace(e, as_of=None) for e in exposures)
 
 
-def _bounds(found: set[date], day: date) -> tuple[date | None, date | None]:
-    """The interval around ``day`` that no boundary in ``found`` cuts."""
+def _bounds(found: set[date], day: date, noted: Bounds) -> tuple[date | None, date | None]:
+    """The interval around ``day`` that no boundary in ``found`` cuts, nor the nearest
+    boundaries ``noted`` around it."""
     before = [b for b in found if b <= day]
-    after = [b for b in found if b > day]
-    return (max(before) if before else None), (min(after) if after else None)
+    after_ = [b for b in found if b > day]
+    return widen(noted, max(before) if before else None, min(after_) if after_ else None)
 
 
 def _merge(intervals: list[AnswerInterval]) -> tuple[AnswerInterval, ...]:
@@ -147,18 +144,21 @@ def sweep(
     *,
     around: date,
     budget: int = MAX_EVALUATIONS,
+    reads: SharedReads | None = None,
 ) -> tuple[AnswerInterval, ...]:
     """``policy``'s answers as adjacent intervals, oldest first, neighbours differing:
     the one holding ``around``, then later and earlier ones in turn, at most ``budget``
     evaluations in all (``evaluate(store, day)`` is the evaluation tabulated). The
     intervals cover every date when the first starts and the last ends open; otherwise
-    they cover exactly ``[first.start, last.end)`` and nothing is claimed outside."""
+    they cover exactly ``[first.start, last.end)`` and nothing is claimed outside.
+    ``reads``: the reads of earlier sweeps of the same store, to share (one load's)."""
     static = _version_boundaries(store, schema, policy)
+    shared = reads if reads is not None and reads.store is store else SharedReads(store)
 
     def interval(day: date) -> AnswerInterval:
-        recorder = _Recorder(store)
+        recorder = _Recorder(shared, day)
         found = _undated(evaluate(cast(GraphStore, recorder), day))
-        start, end = _bounds(static | recorder.boundaries, day)
+        start, end = _bounds(static, day, recorder.bounds)
         return AnswerInterval(start, end, found)
 
     middle = interval(around)

@@ -37,6 +37,7 @@ from types import MappingProxyType
 from ontology.schema import Schema
 from store import analysis
 from store.analysis import Exposure
+from store.answer_reads import SharedReads
 from store.answer_timeline import AnswerInterval, answer_on, budget_for, sweep
 from store.base import GraphStore
 from store.embedded_image import collector_paused
@@ -123,6 +124,7 @@ class ExposureAnswers:
         out: dict[str, tuple[Exposure, ...]] = {}
         timelines: dict[str, tuple[AnswerInterval, ...]] = {}
         day = date.today()  # the date the engine answers for when asked without one
+        reads = SharedReads(reader)  # the policies read largely the same neighbourhoods
         # The graph read is large and long-lived, and the evaluations allocate millions of
         # short-lived paths: each automatic collection would walk the whole graph again
         # (on synthetic L, a third of the time). Nothing here makes reference cycles.
@@ -135,6 +137,7 @@ class ExposureAnswers:
                     partial(evaluate_on, schema=schema, policy=policy),
                     around=day,
                     budget=budget,
+                    reads=reads,
                 )
                 found = answer_on(timelines[policy], day) or ()
                 out[policy] = tuple(replace(e, as_of=day) for e in found)

@@ -478,16 +478,20 @@ def evaluate(
         settled.update(new)
         depth_of.update(dict.fromkeys(new, depth))
         frontier = sorted(new)
+    # Ranked first, built for the page only (an organization is settled once, so the key
+    # never ties): at scale the first tier alone may settle many times the page.
+    ranked = sorted(
+        (depth_of[org], -score(path, depth_of[org]), org) for org, (_, path) in settled.items()
+    )
     exposures = [
-        Exposure(org, kind, depth_of[org], score(path, depth_of[org]), path, rule.id, day)
-        for org, (kind, path) in settled.items()
+        Exposure(org, settled[org][0], depth, -negated, settled[org][1], rule.id, day)
+        for depth, negated, org in ranked[:first]
     ]
-    exposures.sort(key=lambda e: (e.depth, -e.score, e.supplier))
     return Evaluation(
         policy=policy,
         as_of=day,
         rule=rule,
-        exposures=exposures[:first],
+        exposures=exposures,
         beneficiaries=[] if exposures_only else sorted(benefit.values(), key=lambda b: b.entity),
         scope=reach.scope,
         named=reach.named,
