@@ -78,6 +78,7 @@ def test_the_embedded_version_changes_with_every_load() -> None:
 
 # Identical questions arriving together: one computation, every asker the same answer.
 
+
 def answer(body: bytes) -> bytes:
     return b'{"data":{"asked":"' + body + b'"}}'
 
