@@ -33,7 +33,7 @@ from ontology.model import Entity
 from ontology.schema import Schema
 from store import analysis, questions
 from store.base import GraphStore
-from store.exposure import Beneficiary, Evaluation
+from store.exposure_results import Beneficiary, Evaluation
 from store.rules import RuleVersion
 
 DEFAULT_FIRST = 100

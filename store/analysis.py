@@ -32,7 +32,8 @@ from ontology.errors import BadRequest, NotFound
 from ontology.model import Relation
 from ontology.schema import Schema
 from store.base import Direction, GraphStore
-from store.exposure import Beneficiary, Evaluation, Exposure, evaluate
+from store.exposure import evaluate
+from store.exposure_results import Beneficiary, Evaluation, Exposure
 from store.paths import Path, path_key, settle
 from store.rules import RuleVersion, governing, read_versions, version_by_id
 

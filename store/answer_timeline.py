@@ -36,7 +36,7 @@ from ontology.model import Entity, Relation
 from ontology.schema import Schema
 from store.answer_reads import Bounds, SharedReads, after, widen
 from store.base import Direction, GraphStore
-from store.exposure import Exposure
+from store.exposure_results import Exposure
 from store.rules import read_versions
 
 MAX_EVALUATIONS = 16

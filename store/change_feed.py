@@ -26,7 +26,7 @@ from ontology.errors import NotFound
 from ontology.schema import Schema
 from store import analysis
 from store.base import GraphStore
-from store.exposure import Exposure
+from store.exposure_results import Exposure
 from store.history import FactChange, GraphVersion
 from store.history_log import UnknownVersion, version_at
 from store.listing import EntityQuery

@@ -50,7 +50,8 @@ from datetime import date
 from ontology.model import Relation
 from ontology.schema import Schema
 from store.base import Direction, GraphStore
-from store.paths import Path, better, path_key, score, settle
+from store.exposure_results import Beneficiary, Evaluation, page
+from store.paths import Candidate, Path, best_candidates, path_key, settle
 from store.rules import RuleVersion
 from store.sales import made_by, sales_of
 
@@ -64,47 +65,6 @@ HEADQUARTERS, MEMBERSHIP = "HeadquartersRole", "MembershipRole"
 RESTRICTS = frozenset({"restricts-exporters", "both"})
 CUTS_OFF = frozenset({"cuts-off-users", "both"})
 DOMESTIC = frozenset({"promotes-domestic", "grants"})
-
-
-@dataclass(frozen=True)
-class Exposure:
-    supplier: str
-    basis: str  # how it is exposed: named | affiliate | restricted | cut-off | technology |
-    #             supplier | ownership
-    depth: int
-    score: float
-    path: Path
-    rule_version: str | None = None
-    as_of: date | None = None
-
-
-@dataclass(frozen=True)
-class Beneficiary:
-    entity: str
-    reason: str  # benefits-from | exempted | granted | domestic
-    path: Path
-
-
-@dataclass(frozen=True)
-class Evaluation:
-    """The answer to "who is exposed to this policy on this date", with what explains it."""
-
-    policy: str | None
-    as_of: date
-    rule: RuleVersion | None  # the governing version; None when no version is in force
-    exposures: list[Exposure]
-    beneficiaries: list[Beneficiary]
-    scope: list[str]
-    named: list[str]
-    jurisdictions: list[str]
-
-    @property
-    def in_force(self) -> bool:
-        return self.rule is not None and self.rule.binds
-
-    @property
-    def rule_version(self) -> str | None:
-        return self.rule.id if self.rule is not None else None
 
 
 @dataclass(frozen=True)
@@ -128,13 +88,35 @@ class _Evaluator:
         self.store, self.schema, self.rule, self.day = store, schema, rule, day
         self.suffix: Path = (rule.rule_of,) if rule.rule_of is not None else ()
         self._places: dict[str, frozenset[str]] = {}
-        self.reach_items: frozenset[str] | None = None
+        self._reach: tuple[dict[str, Path], dict[str, Path], set[str]] | None = None
+        self._reach_items: frozenset[str] | None = None
+        self._consumers: dict[str, Path] | None = None
+
+    def reach_from(
+        self, items: dict[str, Path], scope: dict[str, Path], excluded: set[str]
+    ) -> None:
+        """What :attr:`reach_items` is made of, read only when a tier asks (a walk that the
+        first tier ends never does; the answer is the same either way)."""
+        self._reach = (items, scope, excluded)
+
+    @property
+    def reach_items(self) -> frozenset[str] | None:
         """Items a ``supplies`` fact may name and still carry exposure; ``None``: any."""
+        if self._reach is not None and self._reach_items is None:
+            items, scope, excluded = self._reach
+            consumers = self.consumers(scope, excluded)
+            self._reach_items = (
+                frozenset(items) | frozenset(consumers) | frozenset(self.broader(scope))
+            )
+        return self._reach_items
 
     def carries(self, supply: Relation) -> bool:
         """Whether a ``supplies`` fact carries exposure to its supplier (rule 4)."""
         item = supply.properties.get("item")
-        return self.reach_items is None or not isinstance(item, str) or item in self.reach_items
+        if not isinstance(item, str):
+            return True
+        reach = self.reach_items
+        return reach is None or item in reach
 
     def edges(
         self, nodes: Iterable[str], roles: tuple[str, ...], direction: Direction
@@ -226,7 +208,10 @@ class _Evaluator:
 
     def consumers(self, scope: dict[str, Path], excluded: set[str]) -> dict[str, Path]:
         """What items in scope go into, any number of steps up (``ComponentRole``
-        followed upwards), with their narrower kinds and the products that use them."""
+        followed upwards), with their narrower kinds and the products that use them.
+        Read once per evaluation (the users and the reach both need them)."""
+        if self._consumers is not None:
+            return self._consumers
         settled: dict[str, Path] = {}
         frontier = sorted(scope)
         known = dict(scope)
@@ -241,7 +226,8 @@ class _Evaluator:
             frontier = sorted(new)
         roots = {i: (p, _Flags(True, False)) for i, p in settled.items()}
         expanded = {i: p for i, p in self.expand(roots, excluded | set(scope)).items()}
-        return self.with_products(expanded, excluded)[0] if expanded else {}
+        self._consumers = self.with_products(expanded, excluded)[0] if expanded else {}
+        return self._consumers
 
     # ------------------------------------------------------------ who
     def producers(self, items: dict[str, Path]) -> list[tuple[str, Path]]:
@@ -329,21 +315,6 @@ class _Evaluator:
         return out
 
 
-Candidate = tuple[str, str, Path]  # (organization, kind, path)
-
-
-def _best(candidates: Iterable[Candidate], taken: set[str]) -> dict[str, tuple[str, Path]]:
-    """Best (kind, path) per organization not in ``taken``, by the shared tie-break."""
-    best: dict[str, tuple[str, Path]] = {}
-    for org, kind, path in candidates:
-        if org in taken:
-            continue
-        known = best.get(org)
-        if known is None or better(path, known[1]):
-            best[org] = (kind, path)
-    return best
-
-
 def _direct(
     ev: _Evaluator, policy: str | None
 ) -> tuple[list[Candidate], dict[str, Beneficiary], _Reach]:
@@ -355,9 +326,9 @@ def _direct(
     producers = ev.producers(items)
     users: list[tuple[str, Path]] = []
     if scope:
-        consumers = ev.consumers(scope, excluded)
-        ev.reach_items = frozenset(items) | frozenset(consumers) | frozenset(ev.broader(scope))
+        ev.reach_from(items, scope, excluded)
         if rule.direction in CUTS_OFF:
+            consumers = ev.consumers(scope, excluded)
             users = [*dependents, *ev.buyers(producers, items), *ev.producers(consumers)]
     named = ev.named(policy)
     affiliates = ev.affiliates(named)
@@ -468,25 +439,17 @@ def evaluate(
         return Evaluation(policy, day, rule, [], [], [], [], [])
     ev = _Evaluator(store, schema, rule, day)
     candidates, benefit, reach = _direct(ev, policy)
-    settled = _best(candidates, set(benefit))
+    settled = best_candidates(candidates, set(benefit))
     depth_of = dict.fromkeys(settled, 0)
     frontier = sorted(settled)
     for depth in range(1, max_depth + 1):
         if not frontier or (exposures_only and len(settled) >= first):
             break
-        new = _best(_tier(ev, frontier, settled, benefit), set(settled) | set(benefit))
+        new = best_candidates(_tier(ev, frontier, settled, benefit), set(settled) | set(benefit))
         settled.update(new)
         depth_of.update(dict.fromkeys(new, depth))
         frontier = sorted(new)
-    # Ranked first, built for the page only (an organization is settled once, so the key
-    # never ties): at scale the first tier alone may settle many times the page.
-    ranked = sorted(
-        (depth_of[org], -score(path, depth_of[org]), org) for org, (_, path) in settled.items()
-    )
-    exposures = [
-        Exposure(org, settled[org][0], depth, -negated, settled[org][1], rule.id, day)
-        for depth, negated, org in ranked[:first]
-    ]
+    exposures = page(settled, depth_of, first, rule.id, day)
     return Evaluation(
         policy=policy,
         as_of=day,

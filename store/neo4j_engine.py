@@ -46,14 +46,11 @@ from store.exposure import (
     PRODUCTION,
     SUPPLY,
     USE,
-    Beneficiary,
-    Evaluation,
-    Exposure,
-    _best,
     _direct,
     _Evaluator,
 )
-from store.paths import Path, score
+from store.exposure_results import Beneficiary, Evaluation, page
+from store.paths import Path, best_candidates
 from store.rules import RuleVersion, read_versions
 from store.sales import made_by, sales_of
 
@@ -291,7 +288,7 @@ class Neo4jExposureEngine:
         reader = LightReader(self._read, self._types, self._names)
         ev = _ServerEvaluator(reader, self._schema, rule, day, self._place_types())
         candidates, benefit, reach = _direct(ev, policy)
-        settled = _best(candidates, set(benefit))
+        settled = best_candidates(candidates, set(benefit))
         depth_of = dict.fromkeys(settled, 0)
         domestic = rule.direction == "promotes-domestic"
         # Deeper tiers cannot enter the page, but a domestic-promotion rule finds
@@ -307,16 +304,11 @@ class Neo4jExposureEngine:
                 chain = tuple(light_relation(m, self._names) for m in row["chain"])
                 path = (*chain, *settled[row["root"]][1])
                 benefit.setdefault(row["id"], Beneficiary(row["id"], "domestic", path))
-        exposures = [
-            Exposure(org, kind, depth_of[org], score(path, depth_of[org]), path, rule.id, day)
-            for org, (kind, path) in settled.items()
-        ]
-        exposures.sort(key=lambda e: (e.depth, -e.score, e.supplier))
         found_ = Evaluation(
             policy=policy,
             as_of=day,
             rule=rule,
-            exposures=exposures[:first],
+            exposures=page(settled, depth_of, first, rule.id, day),
             beneficiaries=[] if exposures_only else sorted(benefit.values(), key=_entity),
             scope=reach.scope,
             named=reach.named,

@@ -46,7 +46,7 @@ from store.base import (
     SearchHit,
 )
 from store.embedded_store import EmbeddedStore
-from store.exposure import Evaluation
+from store.exposure_results import Evaluation
 from store.history import FactChange, GraphVersion
 from store.history_log import VersionReaders, version_at
 from store.listing import EntityPage, EntityQuery

@@ -48,6 +48,23 @@ def settle(candidates: Iterable[tuple[str, Path]], settled: dict[str, Path]) -> 
     return best
 
 
+Candidate = tuple[str, str, Path]  # (organization, kind, path)
+
+
+def best_candidates(
+    candidates: Iterable[Candidate], taken: set[str]
+) -> dict[str, tuple[str, Path]]:
+    """Best (kind, path) per organization not in ``taken``, by the shared tie-break."""
+    best: dict[str, tuple[str, Path]] = {}
+    for org, kind, path in candidates:
+        if org in taken:
+            continue
+        known = best.get(org)
+        if known is None or better(path, known[1]):
+            best[org] = (kind, path)
+    return best
+
+
 def score(path: Path, depth: int) -> float:
     """The product of the confidences along the path, halved per tier."""
     value = 1.0
