@@ -29,6 +29,7 @@ from ontology.model import Graph
 from ontology.schema import Schema
 from store.answers import ExposureAnswers
 from store.base import ProgressCallback
+from store.embedded_image import collector_paused
 from store.embedded_store import EmbeddedStore
 from store.neo4j_answers import AnswerRows
 
@@ -47,10 +48,16 @@ def answer_rows(
     progress: Callable[[int, int], None] | None = None,
 ) -> AnswerRows:
     """The stored answers of ``policies`` for ``graph`` (see :mod:`store.answers`),
-    computed in memory on a traversal reader of the very graph being loaded, as node rows."""
-    reader = EmbeddedStore.traversal_reader(graph, schema)
-    answers = ExposureAnswers.compute(reader, schema, policies, today, progress=progress)
-    return AnswerRows.of(answers)
+    computed in memory on a traversal reader of the very graph being loaded, as node rows.
+
+    The collector stays paused throughout, as in :meth:`ExposureAnswers.compute`: the rows
+    allocate a few million list items, and the first full collection they would trigger
+    walks the whole graph (measured on 150 synthetic L policies: 3.1 s for the rows with
+    it, 0.7 s without); in a forked worker it would also copy every page it walks."""
+    with collector_paused():
+        reader = EmbeddedStore.traversal_reader(graph, schema)
+        answers = ExposureAnswers.compute(reader, schema, policies, today, progress=progress)
+        return AnswerRows.of(answers)
 
 
 def default_workers() -> int:
