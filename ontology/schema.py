@@ -101,6 +101,10 @@ class Schema:
     relations: dict[str, RelationDef]
     properties: dict[str, PropertyDef]
     graph: Graph = field(repr=False, compare=False)
+    _roles: dict[tuple[str, ...], tuple[str, ...]] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
+    """:meth:`with_role` answers by roles asked: evaluations ask it for every read."""
 
     @property
     def entity_kinds(self) -> list[str]:
@@ -139,13 +143,16 @@ class Schema:
         """Relation types playing any of ``roles`` (``"SupplyRole"``...), sorted: what the
         analyst questions follow, read from ``ts:relationRole`` in the ontology. A role that
         narrows another (``ts:broaderRole``) plays the broader one too."""
-        return tuple(
-            sorted(
-                r.name
-                for r in self.relations.values()
-                if r.role in roles or any(b in roles for b in r.broader_roles)
+        found = self._roles.get(roles)
+        if found is None:
+            found = self._roles[roles] = tuple(
+                sorted(
+                    r.name
+                    for r in self.relations.values()
+                    if r.role in roles or any(b in roles for b in r.broader_roles)
+                )
             )
-        )
+        return found
 
     def explanation_direction(self, relation: str) -> str | None:
         """``forward``, ``backward`` or ``both``: how a directed explanation reads relations
