@@ -4,10 +4,13 @@ Every load that changes the graph recomputes every policy's stored answers
 (:mod:`store.answers`): on a large graph this is most of the load (on synthetic M, 216
 policies, about two thirds of an incremental load). Policies are evaluated independently
 of one another, on a read-only graph, so the work splits exactly: each worker process,
-forked from the loading one (it inherits the graph, nothing is copied up front), evaluates
-every ``n``-th policy on its own traversal reader and sends back its answer rows; the
-rows are put back in policy order, so the result is the same rows, in the same order, as
-one process computing them all (the tests compare both).
+forked from the loading one (it inherits the graph, nothing is copied up front), takes
+the next few policies not taken yet (a counter the workers share), evaluates them on its
+own traversal reader, and takes more until none are left; then it sends back its answer
+rows. So the workers finish together however the costly policies fall (with a fixed
+split, one worker of two finished 29 s before the other on synthetic L). The rows are
+put back in policy order, so the result is the same rows, in the same order, as one
+process computing them all (the tests compare both).
 
 The workers start as soon as the load knows it changes the graph, and run while the
 loading process reads, diffs and writes in its transaction; the load waits for them only
@@ -18,15 +21,18 @@ when it writes the answers. Small graphs, machines with one core, and platforms 
 from __future__ import annotations
 
 import multiprocessing
+import multiprocessing.connection
 import os
 import traceback
 from collections.abc import Callable, Sequence
 from datetime import date
 from multiprocessing.connection import Connection
-from typing import Any
+from multiprocessing.sharedctypes import Synchronized
+from typing import Any, cast
 
 from ontology.model import Graph
 from ontology.schema import Schema
+from store.answer_reads import SharedReads
 from store.answers import ExposureAnswers
 from store.base import ProgressCallback
 from store.embedded_image import collector_paused
@@ -38,6 +44,10 @@ FORK_MIN_RELATIONS = 5_000
 second; a worker process costs tens of milliseconds to start and more to answer)."""
 
 MAX_WORKERS = 4
+
+CHUNK = 8
+"""Policies a worker takes at a time: few, so that the workers finish together, and not
+one, so that the shared counter is not taken once per policy."""
 
 
 def answer_rows(
@@ -56,8 +66,23 @@ def answer_rows(
     it, 0.7 s without); in a forked worker it would also copy every page it walks."""
     with collector_paused():
         reader = EmbeddedStore.traversal_reader(graph, schema)
-        answers = ExposureAnswers.compute(reader, schema, policies, today, progress=progress)
-        return AnswerRows.of(answers)
+        return rows_of(reader, schema, policies, today, progress=progress)
+
+
+def rows_of(
+    reader: EmbeddedStore,
+    schema: Schema,
+    policies: Sequence[str],
+    today: date,
+    *,
+    progress: Callable[[int, int], None] | None = None,
+    reads: SharedReads | None = None,
+) -> AnswerRows:
+    """The answer rows of ``policies`` on ``reader`` (sharing ``reads`` when given)."""
+    answers = ExposureAnswers.compute(
+        reader, schema, policies, today, progress=progress, reads=reads
+    )
+    return AnswerRows.of(answers)
 
 
 def default_workers() -> int:
@@ -104,10 +129,10 @@ class AnswerJob:
         if self._workers < 2 or self._running or self._rows is not None:
             return
         context = multiprocessing.get_context("fork")
-        for part in range(self._workers):
+        taken = context.Value("i", 0)  # how many policies the workers have taken
+        for _ in range(self._workers):
             receive, send = context.Pipe(duplex=False)
-            args = (send, os.getpid(), *self._args, part, self._workers)
-            process = context.Process(target=_work, args=args)
+            process = context.Process(target=_work, args=(send, os.getpid(), *self._args, taken))
             process.daemon = True
             process.start()
             send.close()
@@ -125,19 +150,24 @@ class AnswerJob:
         return answer_rows(*self._args, progress=step)
 
     def _collect(self) -> AnswerRows:
+        """Every worker's rows, read in the order the workers finish."""
         self.start()
         parts: list[tuple[list[dict[str, Any]], list[dict[str, Any]]]] = []
         try:
-            for done, (_, receive) in enumerate(self._running, start=1):
-                try:
-                    status, payload = receive.recv()
-                except EOFError:
-                    raise RuntimeError("an answer worker died without answering") from None
-                if status != "ok":
-                    raise RuntimeError(f"computing the stored answers failed:\n{payload}")
-                parts.append(payload)
-                if self._progress is not None:
-                    self._progress("answers", done, len(self._running))
+            waiting = [receive for _, receive in self._running]
+            while waiting:
+                for ready in multiprocessing.connection.wait(waiting):
+                    receive = cast(Connection, ready)
+                    waiting.remove(receive)
+                    try:
+                        status, payload = receive.recv()
+                    except EOFError:
+                        raise RuntimeError("an answer worker died without answering") from None
+                    if status != "ok":
+                        raise RuntimeError(f"computing the stored answers failed:\n{payload}")
+                    parts.append(payload)
+                    if self._progress is not None:
+                        self._progress("answers", len(parts), len(self._running))
         finally:
             self.close()
         return _merge(self._args[2], parts)
@@ -159,19 +189,34 @@ def _work(
     schema: Schema,
     policies: list[str],
     today: date,
-    part: int,
-    parts: int,
+    taken: Synchronized[int],
 ) -> None:
-    """A worker: every ``parts``-th policy from ``part`` on, its rows sent back. It stops
-    after the policy at hand when the loading process is gone (killed mid-load)."""
+    """A worker: the next :data:`CHUNK` policies nobody has taken, until none are left,
+    then all their rows sent back at once (the loading process reads them only when it
+    needs them; sending per chunk would stall on a full pipe meanwhile). It stops after
+    the policy at hand when the loading process is gone (killed mid-load)."""
 
     def orphaned(done: int, total: int) -> None:
         if os.getppid() != parent:
             raise SystemExit(1)
 
     try:
-        rows = answer_rows(graph, schema, policies[part::parts], today, progress=orphaned)
-        send.send(("ok", (rows.answers, rows.intervals)))
+        answers: list[dict[str, Any]] = []
+        intervals: list[dict[str, Any]] = []
+        with collector_paused():  # see answer_rows
+            reader = EmbeddedStore.traversal_reader(graph, schema)
+            reads = SharedReads(reader)
+            while True:
+                with taken.get_lock():
+                    start = taken.value
+                    taken.value = start + CHUNK
+                part = policies[start : start + CHUNK]
+                if not part:
+                    break
+                rows = rows_of(reader, schema, part, today, progress=orphaned, reads=reads)
+                answers += rows.answers
+                intervals += rows.intervals
+        send.send(("ok", (answers, intervals)))
     except BaseException:  # reported to the loading process, which raises
         send.send(("error", traceback.format_exc()))
     finally:

@@ -114,17 +114,20 @@ class ExposureAnswers:
         today: date,
         progress: Callable[[int, int], None] | None = None,
         budget: int | None = None,
+        reads: SharedReads | None = None,
     ) -> ExposureAnswers:
         """Answers for ``policies`` on ``reader`` (a store holding the graph to serve):
         today's, and those of other dates within ``budget`` evaluations per policy (the
-        first of which is today's answer; by default :func:`budget_for` the graph)."""
+        first of which is today's answer; by default :func:`budget_for` the graph).
+        ``reads``: the shared reads of earlier calls on ``reader`` (one worker's)."""
         wanted = list(policies)
         if budget is None:
             budget = budget_for(reader.counts()["relations"])
         out: dict[str, tuple[Exposure, ...]] = {}
         timelines: dict[str, tuple[AnswerInterval, ...]] = {}
         day = date.today()  # the date the engine answers for when asked without one
-        reads = SharedReads(reader)  # the policies read largely the same neighbourhoods
+        if reads is None or reads.store is not reader:
+            reads = SharedReads(reader)  # the policies read largely the same neighbourhoods
         # The graph read is large and long-lived, and the evaluations allocate millions of
         # short-lived paths: each automatic collection would walk the whole graph again
         # (on synthetic L, a third of the time). Nothing here makes reference cycles.

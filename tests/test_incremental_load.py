@@ -55,8 +55,13 @@ def edited(graph: Graph, share: int = 7) -> Graph:
     return Graph(entities=entities, relations=relations, sources=dict(graph.sources))
 
 
-@pytest.mark.parametrize("seed", [3, 4])
-def test_answers_from_worker_processes_are_the_rows_one_process_computes(seed: int) -> None:
+@pytest.mark.parametrize(
+    ("seed", "chunk"), [(3, answer_jobs.CHUNK), (4, answer_jobs.CHUNK), (4, 1)]
+)
+def test_answers_from_worker_processes_are_the_rows_one_process_computes(
+    seed: int, chunk: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(answer_jobs, "CHUNK", chunk)  # 1: the workers' policies interleave
     graph = rules_graph(seed)
     here = answer_rows(graph, SCHEMA, policies(graph), DAY)
     with AnswerJob(graph, SCHEMA, policies(graph), DAY, workers=3) as job:
@@ -75,7 +80,7 @@ def test_a_failing_worker_fails_the_job_and_leaves_no_process(
     def broken(*_: Any, **__: Any) -> Any:
         raise ValueError("no answers today")
 
-    monkeypatch.setattr(answer_jobs, "answer_rows", broken)
+    monkeypatch.setattr(answer_jobs, "rows_of", broken)
     job = AnswerJob(graph, SCHEMA, policies(graph), DAY, workers=2)
     with pytest.raises(RuntimeError, match="no answers today"):
         job.value  # noqa: B018 - the property runs the job
