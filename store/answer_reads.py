@@ -63,8 +63,8 @@ def nearest(rels: Sequence[Relation], day: date) -> Bounds:
     return low, high
 
 
-def widen(bounds: Bounds, low: date | None, high: date | None) -> Bounds:
-    """``bounds`` narrowed by one more read's nearest boundaries."""
+def tighten(bounds: Bounds, low: date | None, high: date | None) -> Bounds:
+    """``bounds`` tightened by one more read's nearest boundaries."""
     lo, hi = bounds
     if low is not None and (lo is None or low > lo):
         lo = low
@@ -101,11 +101,11 @@ class SharedReads:
         bounds: Bounds = (None, None)
         if len(nodes) == 1:
             rels, low, high = table[nodes[0]]
-            return list(rels), widen(bounds, low, high)
+            return list(rels), tighten(bounds, low, high)
         merged: list[Relation] = []
         for node in nodes:
             rels, low, high = table[node]
-            bounds = widen(bounds, low, high)
+            bounds = tighten(bounds, low, high)
             merged += rels
         if direction is Direction.BOTH:  # a relation between two of the nodes is in both
             merged = list({rel.id: rel for rel in merged}.values())

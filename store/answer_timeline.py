@@ -34,7 +34,7 @@ from typing import cast
 
 from ontology.model import Entity, Relation
 from ontology.schema import Schema
-from store.answer_reads import Bounds, SharedReads, after, widen
+from store.answer_reads import Bounds, SharedReads, after, tighten
 from store.base import Direction, GraphStore
 from store.exposure_results import Exposure
 from store.rules import read_versions
@@ -99,7 +99,7 @@ class _Recorder:
         as_of: date | None,
     ) -> list[Relation]:
         rels, (low, high) = self._reads.read(node_ids, types, direction, as_of, self._day)
-        self.bounds = widen(self.bounds, low, high)
+        self.bounds = tighten(self.bounds, low, high)
         return rels
 
 
@@ -122,7 +122,7 @@ def _bounds(found: set[date], day: date, noted: Bounds) -> tuple[date | None, da
     boundaries ``noted`` around it."""
     before = [b for b in found if b <= day]
     after_ = [b for b in found if b > day]
-    return widen(noted, max(before) if before else None, min(after_) if after_ else None)
+    return tighten(noted, max(before) if before else None, min(after_) if after_ else None)
 
 
 def _merge(intervals: list[AnswerInterval]) -> tuple[AnswerInterval, ...]:
