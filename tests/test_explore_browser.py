@@ -405,6 +405,7 @@ def test_the_neighbourhood_expands_node_by_node_and_filters_by_relation_type(
     )
     page.click_element(other, double=True)
     assert f"x={other}" in page.page.url
+    page.settle()  # the expansion is drawn once the page is no longer busy
     grown = {e["id"] for e in page.visible_edges()}
     assert start < grown, "expanding a node adds its relations"
     kept = api(
@@ -417,6 +418,7 @@ def test_the_neighbourhood_expands_node_by_node_and_filters_by_relation_type(
 
     page.page.uncheck("#type-list input[value='develops']")
     assert "hide=develops" in page.page.url
+    page.settle()
     remaining = page.visible_edges()
     assert remaining and all(e["type"] != "develops" for e in remaining)
     assert len(remaining) < len(grown)
