@@ -36,6 +36,8 @@ Bounds = tuple[date | None, date | None]
 
 _Entry = tuple[list[Relation], date | None, date | None]
 _Table = dict[str, _Entry]
+_Key = tuple[date, tuple[str, ...] | None, Direction, date | None]
+"""(evaluated day, relation types, side, validity date asked) of one table of reads."""
 _ID = attrgetter("id")
 
 
@@ -79,8 +81,7 @@ class SharedReads:
 
     def __init__(self, store: GraphStore) -> None:
         self.store = store
-        self._tables: dict[tuple[date, tuple[str, ...] | None, Direction, date | None], _Table]
-        self._tables = {}
+        self._tables: dict[_Key, _Table] = {}
         self._days: list[date] = []
 
     def read(
