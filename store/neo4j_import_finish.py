@@ -15,6 +15,7 @@ own: nobody reads this database before the switch, and at L one would not fit in
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from datetime import date
 from typing import Any, LiteralString, cast
 
@@ -33,16 +34,17 @@ def finish(
     database: str,
     schema: Schema,
     *,
-    answers: AnswerRows | None,
+    answers: Callable[[], AnswerRows | None],
     history: ImportHistory,
     today: date,
     digest: str | None,
     timeout_s: float = 3600.0,
     batch_size: int = 2000,
 ) -> str | None:
-    """Schema, indexes online, answers, graph state and history on the imported
+    """Schema, indexes online, history, answers and graph state on the imported
     ``database``; returns the graph's new version (``None`` without answers, as a load
-    without precomputed answers leaves it)."""
+    without precomputed answers leaves it). ``answers`` gives the rows to write, waiting
+    for them if need be; it is called after the history is written."""
     store = Neo4jStore(
         driver,
         database=database,
@@ -54,7 +56,6 @@ def finish(
     driver.execute_query(
         AWAIT_INDEXES, {"seconds": int(timeout_s)}, database_=database
     )  # every index, not only the full-text ones ensure_schema awaits
-    version = None if answers is None else uuid.uuid4().hex
 
     # Nobody reads this database before the switch, so the writes need not share one
     # transaction (at L they would not fit in one): each batch commits on its own, and a
@@ -67,11 +68,14 @@ def finish(
 
     with driver.session(database=database) as session:
         session.execute_write(lambda tx: history.write(tx, batch_size))
-        if answers is not None:
-            batch = max(1, batch_size // 20)
-            for query, rows in ((q.CREATE_ANSWERS, answers.answers),
-                                (q.CREATE_INTERVALS, answers.intervals)):  # fmt: skip
-                for start in range(0, len(rows), batch):
-                    run(query, rows=rows[start : start + batch])
-            run(q.SET_GRAPH_STATE, version=version, answers_on=today, digest=digest)
+        rows = answers()
+        if rows is None:
+            return None
+        batch = max(1, batch_size // 20)
+        for query, part in ((q.CREATE_ANSWERS, rows.answers),
+                            (q.CREATE_INTERVALS, rows.intervals)):  # fmt: skip
+            for start in range(0, len(part), batch):
+                run(query, rows=part[start : start + batch])
+        version = uuid.uuid4().hex
+        run(q.SET_GRAPH_STATE, version=version, answers_on=today, digest=digest)
     return version

@@ -11,8 +11,8 @@ nobody runs, so the new graph is built beside the serving one and swapped in:
    computed meanwhile by worker processes (:class:`store.answer_jobs.AnswerJob`), started
    before step 1 so that they also run while the CSV is written;
 3. a side server started on that home creates the schema, waits until every index is
-   online and writes answers, graph state and history
-   (:func:`store.neo4j_import_finish.finish`), then stops cleanly;
+   online and writes the history, then (the workers done) answers and graph state
+   (:func:`store.neo4j_import_finish.finish`), and stops cleanly;
 4. the serving server is stopped, the database's store and transaction-log folders are
    swapped for the side home's, and the server is started again on the same port and
    password, then checked to serve the new graph.
@@ -72,7 +72,8 @@ _PREVIOUS = ".previous"
 @dataclass
 class ImportReport:
     """What an import did: the serving instance after it, the new version and the
-    seconds each stage took."""
+    seconds each stage took (``answers``, the wait for the answer workers, is part of
+    ``finish``)."""
 
     instance: Neo4jInstance
     version: str | None
@@ -220,7 +221,12 @@ class ImportSwitch:
                 )
             # Never a leading "-", which the admin tool would read as an option.
             port, password = free_port(), "p" + secrets.token_urlsafe(24)
-            answers = self._build(files, side_home, port, password, work, stages, job)
+            self._build(files, side_home, port, password, work, stages)
+
+            def answers() -> AnswerRows | None:
+                with stages("answers"):  # the wait for the workers, once the rest is built
+                    return job.value if self.precompute else None
+
             with stages("finish"):
                 version = self._finish(side_home, port, password, answers, history, digest)
             with stages("switch"):
@@ -242,10 +248,8 @@ class ImportSwitch:
         password: str,
         work: Path,
         stages: _Stages,
-        job: AnswerJob,
-    ) -> AnswerRows | None:
-        """Run the import tool into the side home while ``job`` computes the answers (the
-        ``answers`` stage is the wait for them once the tool runs)."""
+    ) -> None:
+        """Run the import tool into the side home (the answer workers compute meanwhile)."""
         java = self.launcher.java()
         classpath = os.pathsep.join(str(j) for j in self.launcher.classpath())
         env = prepare_home(home, port, self._side_conf())
@@ -263,8 +267,6 @@ class ImportSwitch:
                 stdin=subprocess.DEVNULL,
             )
             try:
-                with stages("answers"):
-                    answers = job.value if self.precompute else None
                 code = tool.wait(timeout=self.timeout_s)
             finally:
                 if tool.poll() is None:
@@ -272,14 +274,13 @@ class ImportSwitch:
                     tool.wait()
         if code != 0:
             raise _import_failed(log, code)
-        return answers
 
     def _finish(
         self,
         home: Path,
         port: int,
         password: str,
-        answers: AnswerRows | None,
+        answers: Callable[[], AnswerRows | None],
         history: ImportHistory,
         digest: str | None,
     ) -> str | None:

@@ -21,6 +21,8 @@ from ontology.errors import LoadFailed
 from ontology.model import Graph
 from ontology.schema import default_schema
 from store import neo4j_import
+from store.answer_jobs import AnswerJob
+from store.neo4j_answers import AnswerRows
 from store.neo4j_store import Neo4jStore
 from techsov import neo4j_import_switch as switch
 from techsov.neo4j_import_switch import JOURNAL, ImportSwitch, recover
@@ -145,6 +147,27 @@ def test_a_failed_import_leaves_the_old_graph_served(
 
     monkeypatch.setattr(switch, "write_csv", broken)
     with pytest.raises(LoadFailed, match="neo4j-admin database import failed"):
+        ImportSwitch(launcher, before, database=DATABASE, schema=SCHEMA).load(newer)
+    assert _instance(launcher).pid == before.pid, "the server was never stopped"
+    assert _store(before, drivers).snapshot() == older
+
+
+def test_answers_that_fail_after_the_import_leave_the_old_graph_served(
+    launcher: Neo4jLauncher, drivers: list[neo4j.Driver], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The answers are waited for on the side server, after the schema and the history:
+    their failure there stops that server and leaves the serving one untouched."""
+    older, newer = _before_and_after()
+    before = _instance(launcher)
+    _store(before, drivers).load(older)
+
+    class Failing(AnswerJob):
+        @property
+        def value(self) -> AnswerRows:
+            raise RuntimeError("computing the stored answers failed: a worker broke")
+
+    monkeypatch.setattr(switch, "AnswerJob", Failing)
+    with pytest.raises(RuntimeError, match="a worker broke"):
         ImportSwitch(launcher, before, database=DATABASE, schema=SCHEMA).load(newer)
     assert _instance(launcher).pid == before.pid, "the server was never stopped"
     assert _store(before, drivers).snapshot() == older
