@@ -51,7 +51,7 @@ from ontology.model import Relation
 from ontology.schema import Schema
 from store.base import Direction, GraphStore
 from store.exposure_results import Beneficiary, Evaluation, page
-from store.paths import Candidate, Path, best_candidates, path_key, settle
+from store.paths import Candidate, Path, best_candidates, path_key, score, settle
 from store.rules import RuleVersion
 from store.sales import made_by, sales_of
 
@@ -315,15 +315,34 @@ class _Evaluator:
         return out
 
 
-def _direct(
-    ev: _Evaluator, policy: str | None
-) -> tuple[list[Candidate], dict[str, Beneficiary], _Reach]:
-    """Depth-0 candidates, the beneficiaries, and what the rule reaches directly."""
-    rule, suffix = ev.rule, ev.suffix
+@dataclass(frozen=True)
+class _Reach:
+    scope: list[str]
+    named: list[str]
+    jurisdictions: list[str]
+
+
+@dataclass(frozen=True)
+class _Found:
+    """What a rule reaches directly, before the seats of anyone are read."""
+
+    producers: list[tuple[str, Path]]
+    users: list[tuple[str, Path]]
+    named: list[tuple[str, Path]]
+    affiliates: list[tuple[str, Path]]
+    benefit: dict[str, Beneficiary]
+    reach: _Reach
+
+
+def _reached(ev: _Evaluator, policy: str | None) -> _Found:
+    """Rule 1 and 2: the scope, its producers and users, the named parties and their
+    affiliates, and the beneficiaries named as such."""
+    rule = ev.rule
     scope, excluded = ev.scope()
     cuts_off = rule.direction in CUTS_OFF
     items, dependents = ev.with_products(scope, excluded, cuts_off) if scope else ({}, [])
-    producers = ev.producers(items)
+    # Producers are exposed, or beneficiaries, under every direction but a list's.
+    producers = ev.producers(items) if rule.direction != "lists" else []
     users: list[tuple[str, Path]] = []
     if scope:
         ev.reach_from(items, scope, excluded)
@@ -331,8 +350,34 @@ def _direct(
             consumers = ev.consumers(scope, excluded)
             users = [*dependents, *ev.buyers(producers, items), *ev.producers(consumers)]
     named = ev.named(policy)
-    affiliates = ev.affiliates(named)
-    benefit = ev.beneficiaries(policy)
+    reach = _Reach(
+        scope=sorted(scope),
+        named=sorted({o for o, _ in named}) if rule.direction != "grants" else [],
+        jurisdictions=sorted(set(rule.targets)),
+    )
+    return _Found(producers, users, named, ev.affiliates(named), ev.beneficiaries(policy), reach)
+
+
+def _direct(
+    ev: _Evaluator, policy: str | None
+) -> tuple[list[Candidate], dict[str, Beneficiary], _Reach]:
+    """Depth-0 candidates, the beneficiaries, and what the rule reaches directly."""
+    found = _reached(ev, policy)
+    out, benefit = _classify(ev, found)
+    return out, benefit, found.reach
+
+
+def _classify(ev: _Evaluator, found: _Found) -> tuple[list[Candidate], dict[str, Beneficiary]]:
+    """Rule 3 on what the rule reaches directly: the depth-0 candidates, and the
+    beneficiaries among the organizations reached."""
+    rule, suffix = ev.rule, ev.suffix
+    producers, users, named, affiliates = (
+        found.producers,
+        found.users,
+        found.named,
+        found.affiliates,
+    )
+    benefit = dict(found.benefit)
     orgs = ev.organizations(
         {o for o, _ in (*producers, *users, *named, *affiliates)} | set(benefit)
     )
@@ -367,20 +412,43 @@ def _direct(
     else:
         out += [(o, "named", p) for o, p in named if o in orgs]
         out += [(o, "affiliate", p) for o, p in affiliates if o in orgs]
-    benefit = {o: b for o, b in benefit.items() if o in orgs}
-    reach = _Reach(
-        scope=sorted(scope),
-        named=sorted({o for o, _ in named}) if rule.direction != "grants" else [],
-        jurisdictions=sorted(targets),
-    )
-    return out, benefit, reach
+    return out, {o: b for o, b in benefit.items() if o in orgs}
 
 
-@dataclass(frozen=True)
-class _Reach:
-    scope: list[str]
-    named: list[str]
-    jurisdictions: list[str]
+def _domestic_page(ev: _Evaluator, found: _Found, first: int) -> dict[str, tuple[str, Path]] | None:
+    """The exposures of a ``promotes-domestic`` rule's first tier that make its page of
+    ``first``, with the seats of only the organizations ranked into it; ``None`` when
+    that tier does not fill the page (then the whole tier is placed, as usual).
+
+    Why this is :func:`_classify`'s answer cut to the page: under this direction an
+    organization of the first tier is left out only when it is a beneficiary (named as
+    one, or a producer seated at home), and otherwise all its candidates count, so its
+    best path and score do not depend on the seats. Ranking every organization by that
+    score and reading seats down the ranking until ``first`` are kept gives the same
+    page. A broad domestic-promotion rule reaches tens of thousands of producers; the
+    page needs the seats of a few hundred. (The answer depends only on the reads made,
+    so the dates it holds over, :mod:`store.answer_timeline`, stay exact.)"""
+    if first <= 0:
+        return {}
+    suffix = ev.suffix
+    candidates: list[Candidate] = [(o, "technology", (*p, *suffix)) for o, p in found.producers]
+    candidates += [(o, "named", p) for o, p in found.named]
+    candidates += [(o, "affiliate", p) for o, p in found.affiliates]
+    best = best_candidates(candidates, set(found.benefit))
+    ranked = [org for _, org in sorted((-score(p, 0), org) for org, (_, p) in best.items())]
+    made = {o for o, _ in found.producers}
+    home = set(ev.rule.imposers) | set(ev.rule.targets)
+    kept: dict[str, tuple[str, Path]] = {}
+    start = 0
+    while start < len(ranked) and len(kept) < first:
+        chunk = ranked[start : start + first - len(kept)]
+        start += len(chunk)
+        orgs = ev.organizations(chunk)
+        places = ev.places([o for o in chunk if o in orgs and o in made])
+        for org in chunk:
+            if org in orgs and not (org in made and places[org] & home):
+                kept[org] = best[org]
+    return kept if len(kept) >= first else None
 
 
 def _tier(
@@ -438,7 +506,15 @@ def evaluate(
     if rule is None or not rule.binds:
         return Evaluation(policy, day, rule, [], [], [], [], [])
     ev = _Evaluator(store, schema, rule, day)
-    candidates, benefit, reach = _direct(ev, policy)
+    found = _reached(ev, policy)
+    reach = found.reach
+    if exposures_only and rule.direction == "promotes-domestic":
+        kept = _domestic_page(ev, found, first)
+        if kept is not None:
+            exposures = page(kept, dict.fromkeys(kept, 0), first, rule.id, day)
+            return Evaluation(policy, day, rule, exposures, [], reach.scope, reach.named,
+                              reach.jurisdictions)  # fmt: skip
+    candidates, benefit = _classify(ev, found)
     settled = best_candidates(candidates, set(benefit))
     depth_of = dict.fromkeys(settled, 0)
     frontier = sorted(settled)
