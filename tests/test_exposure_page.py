@@ -27,7 +27,7 @@ PAGES = (1, 2, 3, 5, 8)
 
 
 def _worlds() -> list[tuple[Graph, GraphStore, list[str]]]:
-    out = []
+    out: list[tuple[Graph, GraphStore, list[str]]] = []
     for seed in range(8):
         graph = with_rules(random_graph(SCHEMA, seed, SIZE), SCHEMA, seed)
         store = EmbeddedStore.traversal_reader(graph, SCHEMA)
