@@ -33,15 +33,17 @@ ENTITY_SEARCH_ONLY = ENTITY_CORE - {
 """What :func:`entity_from` never reads: a read that builds entities need not ship them."""
 
 
+_CANONICAL = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+"""What ``json.dumps`` with these options builds on every call (a load hashes every object)."""
+
+
 def content_hash(obj: Entity | Relation | Source) -> str:
     """A stable digest of an object's content: equal objects always hash equal.
 
     Sorted keys and compact separators make the JSON canonical, so the digest does not
     depend on field or dict insertion order.
     """
-    text = json.dumps(
-        obj.model_dump(mode="json"), sort_keys=True, separators=(",", ":"), ensure_ascii=False
-    )
+    text = _CANONICAL.encode(obj.model_dump(mode="json"))
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
