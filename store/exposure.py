@@ -51,7 +51,8 @@ from ontology.model import Relation
 from ontology.schema import Schema
 from store.base import Direction, GraphStore
 from store.exposure_results import Beneficiary, Evaluation, page
-from store.paths import Candidate, Path, best_candidates, path_key, score, settle
+from store.first_tier import Found, Reach, domestic_page
+from store.paths import Candidate, Path, best_candidates, path_key, settle
 from store.rules import RuleVersion
 from store.sales import made_by, sales_of
 
@@ -315,26 +316,7 @@ class _Evaluator:
         return out
 
 
-@dataclass(frozen=True)
-class _Reach:
-    scope: list[str]
-    named: list[str]
-    jurisdictions: list[str]
-
-
-@dataclass(frozen=True)
-class _Found:
-    """What a rule reaches directly, before the seats of anyone are read."""
-
-    producers: list[tuple[str, Path]]
-    users: list[tuple[str, Path]]
-    named: list[tuple[str, Path]]
-    affiliates: list[tuple[str, Path]]
-    benefit: dict[str, Beneficiary]
-    reach: _Reach
-
-
-def _reached(ev: _Evaluator, policy: str | None) -> _Found:
+def _reached(ev: _Evaluator, policy: str | None) -> Found:
     """Rule 1 and 2: the scope, its producers and users, the named parties and their
     affiliates, and the beneficiaries named as such."""
     rule = ev.rule
@@ -350,24 +332,24 @@ def _reached(ev: _Evaluator, policy: str | None) -> _Found:
             consumers = ev.consumers(scope, excluded)
             users = [*dependents, *ev.buyers(producers, items), *ev.producers(consumers)]
     named = ev.named(policy)
-    reach = _Reach(
+    reach = Reach(
         scope=sorted(scope),
         named=sorted({o for o, _ in named}) if rule.direction != "grants" else [],
         jurisdictions=sorted(set(rule.targets)),
     )
-    return _Found(producers, users, named, ev.affiliates(named), ev.beneficiaries(policy), reach)
+    return Found(producers, users, named, ev.affiliates(named), ev.beneficiaries(policy), reach)
 
 
 def _direct(
     ev: _Evaluator, policy: str | None
-) -> tuple[list[Candidate], dict[str, Beneficiary], _Reach]:
+) -> tuple[list[Candidate], dict[str, Beneficiary], Reach]:
     """Depth-0 candidates, the beneficiaries, and what the rule reaches directly."""
     found = _reached(ev, policy)
     out, benefit = _classify(ev, found)
     return out, benefit, found.reach
 
 
-def _classify(ev: _Evaluator, found: _Found) -> tuple[list[Candidate], dict[str, Beneficiary]]:
+def _classify(ev: _Evaluator, found: Found) -> tuple[list[Candidate], dict[str, Beneficiary]]:
     """Rule 3 on what the rule reaches directly: the depth-0 candidates, and the
     beneficiaries among the organizations reached."""
     rule, suffix = ev.rule, ev.suffix
@@ -413,42 +395,6 @@ def _classify(ev: _Evaluator, found: _Found) -> tuple[list[Candidate], dict[str,
         out += [(o, "named", p) for o, p in named if o in orgs]
         out += [(o, "affiliate", p) for o, p in affiliates if o in orgs]
     return out, {o: b for o, b in benefit.items() if o in orgs}
-
-
-def _domestic_page(ev: _Evaluator, found: _Found, first: int) -> dict[str, tuple[str, Path]] | None:
-    """The exposures of a ``promotes-domestic`` rule's first tier that make its page of
-    ``first``, with the seats of only the organizations ranked into it; ``None`` when
-    that tier does not fill the page (then the whole tier is placed, as usual).
-
-    Why this is :func:`_classify`'s answer cut to the page: under this direction an
-    organization of the first tier is left out only when it is a beneficiary (named as
-    one, or a producer seated at home), and otherwise all its candidates count, so its
-    best path and score do not depend on the seats. Ranking every organization by that
-    score and reading seats down the ranking until ``first`` are kept gives the same
-    page. A broad domestic-promotion rule reaches tens of thousands of producers; the
-    page needs the seats of a few hundred. (The answer depends only on the reads made,
-    so the dates it holds over, :mod:`store.answer_timeline`, stay exact.)"""
-    if first <= 0:
-        return {}
-    suffix = ev.suffix
-    candidates: list[Candidate] = [(o, "technology", (*p, *suffix)) for o, p in found.producers]
-    candidates += [(o, "named", p) for o, p in found.named]
-    candidates += [(o, "affiliate", p) for o, p in found.affiliates]
-    best = best_candidates(candidates, set(found.benefit))
-    ranked = [org for _, org in sorted((-score(p, 0), org) for org, (_, p) in best.items())]
-    made = {o for o, _ in found.producers}
-    home = set(ev.rule.imposers) | set(ev.rule.targets)
-    kept: dict[str, tuple[str, Path]] = {}
-    start = 0
-    while start < len(ranked) and len(kept) < first:
-        chunk = ranked[start : start + first - len(kept)]
-        start += len(chunk)
-        orgs = ev.organizations(chunk)
-        places = ev.places([o for o in chunk if o in orgs and o in made])
-        for org in chunk:
-            if org in orgs and not (org in made and places[org] & home):
-                kept[org] = best[org]
-    return kept if len(kept) >= first else None
 
 
 def _tier(
@@ -509,7 +455,7 @@ def evaluate(
     found = _reached(ev, policy)
     reach = found.reach
     if exposures_only and rule.direction == "promotes-domestic":
-        kept = _domestic_page(ev, found, first)
+        kept = domestic_page(ev, found, first)
         if kept is not None:
             exposures = page(kept, dict.fromkeys(kept, 0), first, rule.id, day)
             return Evaluation(policy, day, rule, exposures, [], reach.scope, reach.named,
