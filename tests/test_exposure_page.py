@@ -11,7 +11,6 @@ from collections import Counter
 from dataclasses import replace
 from datetime import date, timedelta
 
-from ontology.model import Graph
 from ontology.schema import default_schema
 from store.analysis import exposure
 from store.answer_timeline import sweep
@@ -27,14 +26,13 @@ SIZE = Size(firms=40, technologies=8, products=10, policies=8, countries=3)
 PAGES = (1, 2, 3, 5, 8)
 
 
-def _worlds() -> list[tuple[Graph, GraphStore, list[str]]]:
-    out: list[tuple[Graph, GraphStore, list[str]]] = []
+def _worlds() -> list[tuple[GraphStore, list[str]]]:
+    """Random graphs with random rules, each as a store and its policies."""
+    out: list[tuple[GraphStore, list[str]]] = []
     for seed in range(16):
         graph = with_rules(random_graph(SCHEMA, seed, SIZE), SCHEMA, seed)
-        store = EmbeddedStore.traversal_reader(graph, SCHEMA)
-        out.append(
-            (graph, store, policies_of(SCHEMA, {i: e.kind for i, e in graph.entities.items()}))
-        )
+        kinds = {i: e.kind for i, e in graph.entities.items()}
+        out.append((EmbeddedStore.traversal_reader(graph, SCHEMA), policies_of(SCHEMA, kinds)))
     return out
 
 
@@ -52,7 +50,7 @@ def _page(store: GraphStore, policy: str, day: date, first: int, only: bool) -> 
 def test_an_exposures_only_page_is_the_whole_evaluations_page() -> None:
     rng = random.Random(7)
     cut_short: Counter[str] = Counter()  # pages the first tier fills, by the rule's direction
-    for _, store, policies in _worlds():
+    for store, policies in _worlds():
         for policy in policies:
             for day in _days(rng):
                 for first in PAGES:
@@ -68,7 +66,7 @@ def test_an_exposures_only_page_is_the_whole_evaluations_page() -> None:
 def test_the_intervals_of_a_short_page_hold_the_whole_evaluations_page() -> None:
     rng = random.Random(11)
     compared = 0
-    for _, store, policies in _worlds()[:4]:
+    for store, policies in _worlds()[:4]:
         for policy in policies:
             for first in (2, 5):
 
