@@ -43,6 +43,16 @@ CALL () { MATCH (s:Source) RETURN count(s) AS sources }
 RETURN entities, relations, sources
 """
 
+STORE_COUNTS: Final = """
+CALL () { MATCH (n:Entity) RETURN count(n) AS entities }
+CALL () { MATCH ()-[r]->() RETURN count(r) AS relations }
+CALL () { MATCH (s:Source) RETURN count(s) AS sources }
+RETURN entities, relations, sources
+"""
+"""The counts of :data:`COUNTS` read off the counts store, for a database whose every
+relationship is a fact (one built by the import tool from the graph's relations alone):
+:data:`COUNTS` filters by type and so scans every relationship (3.6 s at L after a start)."""
+
 # --- lookups -------------------------------------------------------------------------------
 
 ENTITIES_BY_ID: Final = """

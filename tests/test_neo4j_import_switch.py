@@ -21,6 +21,7 @@ from ontology.errors import LoadFailed
 from ontology.model import Graph
 from ontology.schema import default_schema
 from store import neo4j_import
+from store import neo4j_queries as q
 from store.answer_jobs import AnswerJob
 from store.neo4j_answers import AnswerRows
 from store.neo4j_store import Neo4jStore
@@ -129,6 +130,12 @@ def test_an_import_reads_back_as_the_same_loads_through_transactions(
     assert _observed(imported, newer) == expected
     assert any(expected["answers"].values()), "the curated policies expose somebody"
     assert imported.holds_input("newer")
+    types = sorted(r.neo4j_type for r in SCHEMA.relations.values())
+    with drivers[-1].session(database=DATABASE) as session:  # the switch's check is exact
+        typed = session.run(q.COUNTS, types=types).single(strict=True).data()
+        stored = session.run(q.STORE_COUNTS).single(strict=True).data()
+    counts = {"entities": len(newer.entities), "relations": len(newer.relations)}
+    assert stored == typed == {**counts, "sources": len(newer.sources)}
     assert not imported.load(newer).changed, "a load after the import finds nothing to do"
 
 
