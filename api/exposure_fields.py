@@ -75,6 +75,12 @@ class RuleVersionNode:
     reach: str
     amends: strawberry.ID | None
     coverage: list[CoverageNode]
+    max_tiers: int | None = strawberry.field(
+        description=(
+            "How many supply or ownership tiers the rule's exposure travels beyond those it "
+            "reaches directly (null: as many as asked; 0: only those, as an investment ban)."
+        )
+    )
     rule: strawberry.Private[RuleVersion]
 
     @classmethod
@@ -96,6 +102,7 @@ class RuleVersionNode:
                 )
                 for c in rule.covers
             ],
+            max_tiers=rule.max_tiers,
             rule=rule,
         )
 

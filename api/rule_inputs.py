@@ -49,6 +49,10 @@ class PolicyRuleInput:
     exempts: list[strawberry.ID] | None = None
     ownership_threshold: float | None = None
     reach: str | None = None
+    max_tiers: int | None = strawberry.field(
+        default=None,
+        description="Tiers the exposure travels beyond those reached directly (0: none).",
+    )
 
 
 def _coverage(items: Sequence[CoverageInput]) -> tuple[Coverage, ...]:
@@ -82,6 +86,7 @@ def build_rule(base: RuleVersion | None, spec: PolicyRuleInput) -> RuleVersion:
         exempts=_pairs(spec.exempts),
         ownership_threshold=spec.ownership_threshold,
         reach=spec.reach,
+        max_tiers=spec.max_tiers,
     )
     if spec.also_covers:
         extra = _coverage(spec.also_covers)

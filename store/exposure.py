@@ -26,12 +26,14 @@ evaluation applies them (README, "What exposed to a policy means"):
    ``ownershipThreshold`` by a named party.
 4. *Tiers.* Suppliers (``supplier``) and owners or subsidiaries (``ownership``; with a
    threshold, only subsidiaries owned at least that much) of exposed organizations, up to
-   ``max_depth``. A ``supplies`` fact that names its ``item`` carries exposure only when
-   that item is within the rule's reach: in scope, a product using an item in scope, what
-   an item in scope goes into, or a broader kind of an item in scope (which may contain
-   it). A battery maker is not exposed to a chip measure because it sells batteries to a
-   chip designer. A fact without an item carries exposure (what flows is unknown), and so
-   does every fact of a rule without a scope (a list bars all trade with those it names).
+   ``max_depth`` and no further than the rule's ``maxTiers`` (0 for a measure that binds
+   only those it reaches directly, as a ban on investing in listed firms does). A
+   ``supplies`` fact that names its ``item`` carries exposure only when that item is
+   within the rule's reach: in scope, a product using an item in scope, what an item in
+   scope goes into, or a broader kind of an item in scope (which may contain it). A
+   battery maker is not exposed to a chip measure because it sells batteries to a chip
+   designer. A fact without an item carries exposure (what flows is unknown), and so does
+   every fact of a rule without a scope (a list bars all trade with those it names).
 5. *Beneficiaries* (``benefitsFrom`` facts, organizations the rule exempts, everything a
    grant names, domestic firms of a domestic-promotion policy at any depth) are never
    exposed and are not expanded.
@@ -452,6 +454,7 @@ def evaluate(
     if rule is None or not rule.binds:
         return Evaluation(policy, day, rule, [], [], [], [], [])
     ev = _Evaluator(store, schema, rule, day)
+    max_depth = rule.depth(max_depth)
     found = _reached(ev, policy)
     reach = found.reach
     if exposures_only and rule.direction == "promotes-domestic":

@@ -285,6 +285,7 @@ class Neo4jExposureEngine:
         if rule is None or not rule.binds:
             return Evaluation(policy, day, rule, [], [], [], [], [])
         # A reader per evaluation: the kinds it learns hold for the graph it reads now.
+        max_depth = rule.depth(max_depth)
         reader = LightReader(self._read, self._types, self._names)
         ev = _ServerEvaluator(reader, self._schema, rule, day, self._place_types())
         candidates, benefit, reach = _direct(ev, policy)

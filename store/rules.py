@@ -70,6 +70,7 @@ class RuleVersion:
     in_force_to: date | None = None
     ownership_threshold: float | None = None
     reach: str = "imposer"
+    max_tiers: int | None = None  # tiers beyond those reached directly; None: any
     covers: tuple[Coverage, ...] = ()
     excludes: tuple[str, ...] = ()
     imposers: tuple[str, ...] = ()
@@ -83,6 +84,11 @@ class RuleVersion:
         if self.in_force_from is not None and day < self.in_force_from:
             return False
         return not (self.in_force_to is not None and day > self.in_force_to)
+
+    def depth(self, asked: int) -> int:
+        """The tiers an evaluation asked for ``asked`` walks: no more than the rule's
+        exposure travels (``ts:maxTiers``)."""
+        return asked if self.max_tiers is None else min(asked, self.max_tiers)
 
     @property
     def binds(self) -> bool:
@@ -133,6 +139,7 @@ def _version(
         return value if isinstance(value, bool) else default
 
     threshold = _attribute(entity, "ownershipThreshold")
+    tiers = _attribute(entity, "maxTiers")
     amends = [r.target for r in rels if role(r) == AMENDMENT]
     return RuleVersion(
         id=entity.id,
@@ -143,6 +150,7 @@ def _version(
         in_force_to=_as_date(_attribute(entity, "inForceTo")),
         ownership_threshold=float(threshold) if isinstance(threshold, int | float) else None,
         reach=str(_attribute(entity, "reach") or "imposer"),
+        max_tiers=tiers if isinstance(tiers, int) and not isinstance(tiers, bool) else None,
         covers=tuple(
             Coverage(
                 r.target,
@@ -199,6 +207,9 @@ def hypothetical(base: RuleVersion | None, policy: str | None, **changes: object
     threshold = wanted.get("ownership_threshold", start.ownership_threshold)
     if isinstance(threshold, int | float) and not 0 <= threshold <= 1:
         raise BadRequest("ownershipThreshold must be between 0 and 1 (0.5 for 50%)")
+    tiers = wanted.get("max_tiers", start.max_tiers)
+    if isinstance(tiers, int) and tiers < 0:
+        raise BadRequest("maxTiers must be 0 or more (0: only those the rule reaches directly)")
     rule = replace(
         start,
         id=None,

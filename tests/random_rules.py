@@ -88,6 +88,8 @@ class _RandomRules:
             attrs["ownershipThreshold"] = rng.choice((0.25, 0.5))
         if rng.random() < 0.2:
             attrs["reach"] = "worldwide"
+        if rng.random() < 0.15:
+            attrs["maxTiers"] = rng.choice((0, 1))
         self.entities[rid] = Entity(id=rid, kind="PolicyRule", name=rid, attributes=attrs)
         self.rel("ruleOf", rid, policy)
         if previous is not None:

@@ -27,6 +27,7 @@ def add_rule(
     exempts: Sequence[str] = (),
     invokes: Sequence[str] = (),
     threshold: float | None = None,
+    max_tiers: int | None = None,
 ) -> None:
     attributes: dict[str, Any] = {
         "ruleDirection": direction,
@@ -37,6 +38,8 @@ def add_rule(
         attributes["inForceTo"] = end
     if threshold is not None:
         attributes["ownershipThreshold"] = threshold
+    if max_tiers is not None:
+        attributes["maxTiers"] = max_tiers
     b.entity(rule_id, "PolicyRule", attributes=attributes)
     b.relation("ruleOf", rule_id, policy, confidence=1.0)
     for c in covers:

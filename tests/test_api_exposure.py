@@ -135,6 +135,30 @@ def test_what_if_refuses_unknown_ids_and_bad_thresholds(client: ApiClient) -> No
         """{ whatIf(rule: {policy: "us-entity-list", ownershipThreshold: 1.5}) { inForce } }"""
     )
     assert body["errors"][0]["extensions"]["code"] == "BAD_REQUEST"
+    body = client.graphql(
+        """{ whatIf(rule: {policy: "us-entity-list", maxTiers: -1}) { inForce } }"""
+    )
+    assert body["errors"][0]["extensions"]["code"] == "BAD_REQUEST"
+    assert "maxTiers" in body["errors"][0]["message"]
+
+
+def test_an_investment_ban_list_exposes_its_named_firms_not_their_suppliers(
+    client: ApiClient,
+) -> None:
+    """EO 13959 barred buying a listed firm's securities, not selling to it: on a day
+    Xiaomi was on the CCMC list, Xiaomi is exposed and its suppliers are not; the same
+    list as a trade ban (a hypothetical with no tier limit) reaches them."""
+    found = client.data(
+        """{ listed: whatIf(rule: {policy: "us-ccmc-list"}, asOf: "2021-03-01", maxDepth: 2) {
+               rule { maxTiers } exposures { supplier { id } kind depth } }
+             trade: whatIf(rule: {policy: "us-ccmc-list", maxTiers: 6}, asOf: "2021-03-01",
+                           maxDepth: 2) { exposures { supplier { id } kind depth } } }"""
+    )
+    listed, trade = found["listed"], found["trade"]
+    assert listed["rule"]["maxTiers"] == 0
+    assert [(e["supplier"]["id"], e["kind"]) for e in listed["exposures"]] == [("xiaomi", "named")]
+    suppliers = {e["supplier"]["id"] for e in trade["exposures"] if e["depth"] == 1}
+    assert "qualcomm" in suppliers, "Qualcomm supplies Xiaomi in the curated graph"
 
 
 def test_todays_answers_name_their_rule_version_and_date(client: ApiClient) -> None:

@@ -350,6 +350,41 @@ def test_an_ownership_threshold_names_majority_owned_affiliates(load: Any) -> No
     assert who(found.exposures) == [("listed", "named", 0), ("majority", "affiliate", 0)]
 
 
+def test_a_rule_with_max_tiers_exposes_no_one_beyond_them(load: Any) -> None:
+    """A ban on investing in listed firms binds the listed firm (and the affiliates a
+    threshold names), not those selling to it; a trade ban's list reaches its suppliers."""
+    b = world()
+    firm(b, "listed", "china")
+    firm(b, "owned", "china")
+    firm(b, "vendor", "us")
+    firm(b, "vendors-vendor", "japan")
+    b.relation("ownedBy", "owned", "listed", properties={"share": 0.6})
+    b.relation("supplies", "vendor", "listed")
+    b.relation("supplies", "vendors-vendor", "vendor")
+    for name, tiers in (("investment-ban", 0), ("one-tier", 1), ("trade-ban", None)):
+        b.entity(name, "EntityListing")
+        b.relation("names", name, "listed")
+        add_rule(b, f"{name}-v1", name, "lists", date(2020, 1, 1), imposers=["us"],
+                 threshold=0.5, max_tiers=tiers)  # fmt: skip
+    store = load(b.build())
+    direct = [("listed", "named", 0), ("owned", "affiliate", 0)]
+    found = exposure(store, SCHEMA, "investment-ban", max_depth=3, as_of=DAY)
+    assert who(found.exposures) == direct
+    found = exposure(store, SCHEMA, "one-tier", max_depth=3, as_of=DAY)
+    assert who(found.exposures) == sorted([*direct, ("vendor", "supplier", 1)])
+    found = exposure(store, SCHEMA, "trade-ban", max_depth=3, as_of=DAY)
+    assert who(found.exposures) == sorted(
+        [*direct, ("vendor", "supplier", 1), ("vendors-vendor", "supplier", 2)]
+    )
+    assert who(suppliers_exposed_to(store, SCHEMA, "investment-ban", max_depth=3, as_of=DAY)) == (
+        direct
+    )
+    rule = RuleVersion(id=None, policy="trade-ban", direction="lists", max_tiers=0)
+    assert who(what_if(store, SCHEMA, rule, max_depth=3, as_of=DAY).exposures) == [
+        ("listed", "named", 0)
+    ]  # a hypothetical rule without the threshold names no affiliate
+
+
 # --------------------------------------------------------------------------- path
 
 

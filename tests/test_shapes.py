@@ -64,7 +64,7 @@ rel:produce a rdf:Statement ; rdf:subject d:acme ; rdf:predicate ts:produces ; r
 
 d:rule1 a ts:PolicyRule ; ts:name "Rule v1" ; ts:ruleDirection "both" ; ts:ruleAction "enacts" ;
     ts:inForceFrom "2022-10-07"^^xsd:date ; ts:inForceTo "2023-10-16"^^xsd:date ;
-    ts:ownershipThreshold 0.5 .
+    ts:ownershipThreshold 0.5 ; ts:maxTiers 2 .
 d:rule2 a ts:PolicyRule ; ts:name "Rule v2" ; ts:ruleDirection "both" ; ts:ruleAction "amends" ;
     ts:inForceFrom "2023-10-17"^^xsd:date .
 d:rule1 ts:ruleOf d:plan .
@@ -279,6 +279,13 @@ CASES: list[tuple[str, str, str, str, str]] = [
         "ts:ownershipThreshold 1.5",
         "rule1",
         "ownershipThreshold is a share between 0 and 1",
+    ),
+    (
+        "PolicyRuleShape",
+        "ts:maxTiers 2",
+        "ts:maxTiers -1",
+        "rule1",
+        "maxTiers is a whole number of tiers, 0 or more",
     ),
     (
         "PolicyRuleShape",
