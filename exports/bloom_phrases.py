@@ -34,7 +34,7 @@ from typing import Any
 
 from ontology.schema import ROOT_CLASS, Schema
 from store import analysis
-from store.neo4j_queries import ANSWERS_LABEL, INTERVALS_LABEL
+from store.neo4j_queries import ANSWER_HASH, ANSWERS_LABEL, INTERVALS_LABEL
 
 ENTITY_CAPTION = "name"
 SUPPLY_TIERS = 3
@@ -160,9 +160,13 @@ def _exposure_on(schema: Schema) -> Phrase:
         anchor=("p", pol),
         body=_stored_answer(
             schema,
-            f"MATCH (a:{INTERVALS_LABEL} {{policy: p.id}})\n"
-            f"WHERE (a.valid_from IS NULL OR a.valid_from <= {DAY}) "
-            f"AND (a.valid_to IS NULL OR {DAY} < a.valid_to)",
+            f"MATCH (d:{INTERVALS_LABEL} {{policy: p.id}})\n"
+            f"WHERE (d.valid_from IS NULL OR d.valid_from <= {DAY}) "
+            f"AND (d.valid_to IS NULL OR {DAY} < d.valid_to)\n"
+            # An interval holding the answers' own day shares the answer node's lists.
+            f"OPTIONAL MATCH (t:{ANSWERS_LABEL} {{policy: p.id}}) "
+            f"WHERE t.hash = d.{ANSWER_HASH}\n"
+            "WITH coalesce(t, d) AS a",
         ),
     )
 

@@ -12,7 +12,9 @@ the database sees the answers of the graph it reads.
 The answers for every date (:mod:`store.answer_timeline`) are ``:ExposureInterval`` nodes
 of the same shape, one per policy and interval, with ``valid_from`` (inclusive) and
 ``valid_to`` (exclusive) absent where the interval is open: what the dated Bloom phrase
-picks from (:mod:`exports.bloom_phrases`).
+picks from (:mod:`exports.bloom_phrases`). The interval holding the day the answers were
+computed names its ``:ExposureAnswers`` node's ``hash`` (``answer_hash``) instead of
+repeating its lists.
 
 Each node carries ``hash``, a digest of its row, so a load rewrites only the nodes whose
 answer changed (:meth:`AnswerRows.write`): most policies' answers survive a small edit.
@@ -36,12 +38,21 @@ from store.answer_timeline import AnswerInterval
 from store.answers import ExposureAnswers
 from store.neo4j_records import entity_from
 
+LISTS = ("suppliers", "kinds", "depths", "scores", "offsets", "rel_ids", "rel_sources",
+         "rel_targets", "rule_versions")  # fmt: skip
+"""The parallel lists of an answer node, which an interval holding today's answer leaves
+out (see :func:`interval_rows`)."""
+
+ANSWER_HASH = q.ANSWER_HASH
+
 
 def answer_row(policy: str, exposures: Iterable[Exposure], **meta: Any) -> dict[str, Any]:
     """The properties of one policy's ``:ExposureAnswers`` node."""
+    return hashed({"policy": policy, **meta, **_lists(exposures)})
+
+
+def _lists(exposures: Iterable[Exposure]) -> dict[str, list[Any]]:
     row: dict[str, Any] = {
-        "policy": policy,
-        **meta,
         "suppliers": [],
         "kinds": [],
         "depths": [],
@@ -63,7 +74,7 @@ def answer_row(policy: str, exposures: Iterable[Exposure], **meta: Any) -> dict[
             row["rel_sources"].append(rel.source)
             row["rel_targets"].append(rel.target)
         row["offsets"].append(len(row["rel_ids"]))
-    return hashed(row)
+    return row
 
 
 def hashed(row: dict[str, Any]) -> dict[str, Any]:
@@ -88,10 +99,9 @@ class AnswerRows:
             "max_depth": answers.max_depth,
             "first": answers.first,
         }
-        return cls(
-            answers=[answer_row(p, found, **meta) for p, found in answers.by_policy.items()],
-            intervals=interval_rows(answers.timelines),
-        )
+        rows = [answer_row(p, found, **meta) for p, found in answers.by_policy.items()]
+        today = {row["policy"]: row for row in rows}
+        return cls(answers=rows, intervals=interval_rows(answers.timelines, today))
 
     def replace(self, tx: neo4j.ManagedTransaction, batch: int) -> None:
         """Replace every stored answer by these, in the caller's (the load's) transaction;
@@ -129,13 +139,27 @@ class AnswerRows:
         return created
 
 
-def interval_rows(by_policy: Mapping[str, Iterable[AnswerInterval]]) -> list[dict[str, Any]]:
-    """The properties of the ``:ExposureInterval`` nodes of every policy's intervals."""
-    return [
-        answer_row(policy, i.exposures, valid_from=i.start, valid_to=i.end)
-        for policy, intervals in by_policy.items()
-        for i in intervals
-    ]
+def interval_rows(
+    by_policy: Mapping[str, Iterable[AnswerInterval]],
+    today: Mapping[str, Mapping[str, Any]] | None = None,
+) -> list[dict[str, Any]]:
+    """The properties of the ``:ExposureInterval`` nodes of every policy's intervals. An
+    interval whose lists are those of the policy's row in ``today`` (its answer node: the
+    interval holding the day the answers were computed) names that node's hash instead of
+    repeating them: on a large graph, whose budget is one evaluation per policy, that is
+    every interval, and half of what a load would write."""
+    out: list[dict[str, Any]] = []
+    for policy, intervals in by_policy.items():
+        answer = (today or {}).get(policy)
+        for i in intervals:
+            lists = _lists(i.exposures)
+            if answer is not None and all(answer[k] == lists[k] for k in LISTS):
+                body: dict[str, Any] = {ANSWER_HASH: answer["hash"]}
+            else:
+                body = lists
+            out.append(hashed({"policy": policy, "valid_from": i.start, "valid_to": i.end,
+                               **body}))  # fmt: skip
+    return out
 
 
 def exposures_from(

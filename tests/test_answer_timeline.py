@@ -24,7 +24,7 @@ from store.answer_timeline import AnswerInterval
 from store.answers import ANSWER_DEPTH, ANSWER_FIRST, ExposureAnswers, policies_of
 from store.base import GraphStore
 from store.embedded_store import EmbeddedStore
-from store.neo4j_answers import interval_rows
+from store.neo4j_answers import ANSWER_HASH, LISTS, AnswerRows, interval_rows
 from store.neo4j_store import Neo4jStore
 from tests.random_graphs import Size, random_graph
 from tests.random_rules import with_rules
@@ -152,10 +152,21 @@ def test_neo4j_and_embedded_hold_the_same_intervals(neo4j_db: neo4j.Driver, seed
     embedded.load(graph)
     held = embedded.answers()
     assert held is not None
-    expected = [_set(r) for r in interval_rows(held.timelines)]
+    rows = AnswerRows.of(held)
+    expected = [_set(r) for r in rows.intervals]
     got = [_set(r) for r in stored_intervals(neo4j_db)]
     assert sorted(got, key=_order) == sorted(expected, key=_order)
     assert any(row.get("suppliers") for row in expected) and len(expected) > len(held.by_policy)
+    # Each interval holding the answers' day names today's answer node; the rest are whole.
+    today = {row["policy"]: row for row in rows.answers}
+    full = interval_rows(held.timelines)
+    for row, whole in zip(rows.intervals, full, strict=True):
+        held_today = today[row["policy"]]
+        if ANSWER_HASH in row:
+            assert {k: held_today[k] for k in LISTS} == {k: whole[k] for k in LISTS}
+        else:
+            assert row == whole
+    assert any(ANSWER_HASH in row for row in rows.intervals)
 
 
 @pytest.mark.neo4j
@@ -165,7 +176,7 @@ def test_a_failed_load_leaves_the_stored_intervals_as_they_were(
     neo = Neo4jStore(neo4j_db, database="neo4j", schema=SCHEMA, today=lambda: DAY)
     neo.load(with_rules(random_graph(SCHEMA, 7, Size(firms=15, policies=4)), SCHEMA, 7))
     before = stored_intervals(neo4j_db)
-    assert any(row["suppliers"] for row in before)
+    assert any(row.get("suppliers") for row in before)
     written = neo4j_answers.AnswerRows.write
 
     def write_then_fail(self: neo4j_answers.AnswerRows, tx: Any, batch: int) -> int:
