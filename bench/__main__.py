@@ -49,14 +49,21 @@ def _sizes(text: str) -> dict[str, int]:
     return out
 
 
-def _redacted(argv: list[str]) -> list[str]:
-    """The command line as recorded in the results: without the password."""
+_PLACEHOLDERS = {"--neo4j-password": "***", "--neo4j-uri": "URI", "--work": "WORK",
+                 "--out": "OUT", "--import": "DIR"}  # fmt: skip
+"""What the results record for these options' values: no password, and none of the run
+machine's own paths and ports (the results are committed)."""
+
+
+def redacted(argv: list[str]) -> list[str]:
+    """The command line as recorded in the results (see :data:`_PLACEHOLDERS`)."""
     out = list(argv)
     for i, arg in enumerate(out):
-        if arg == "--neo4j-password" and i + 1 < len(out):
-            out[i + 1] = "***"
-        elif arg.startswith("--neo4j-password="):
-            out[i] = "--neo4j-password=***"
+        name, eq, _ = arg.partition("=")
+        if name in _PLACEHOLDERS and eq:
+            out[i] = f"{name}={_PLACEHOLDERS[name]}"
+        elif arg in _PLACEHOLDERS and i + 1 < len(out):
+            out[i + 1] = _PLACEHOLDERS[arg]
     return out
 
 
@@ -138,7 +145,7 @@ def _run(args: argparse.Namespace, argv: list[str], log: Callable[[str], None]) 
         requests=args.requests,
         soak_seconds=args.soak_seconds,
         database=args.database,
-        command="python -m bench " + shlex.join(_redacted(argv)),
+        command="python -m bench " + shlex.join(redacted(argv)),
         log=log,
     )
     if args.neo4j_uri:

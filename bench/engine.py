@@ -37,7 +37,7 @@ from typing import Any
 
 import neo4j
 
-from bench.__main__ import SERVER_CONF, _sizes
+from bench.__main__ import SERVER_CONF, _sizes, redacted
 from bench.measure import REPO_ROOT, git_commit, percentile, pick_workload, timed
 from ingest.bulk import build_bulk_graph
 from ingest.synth import generate
@@ -303,9 +303,7 @@ def main(argv: list[str] | None = None) -> int:
         per_size = {n: bench_size(args, driver, schema, n, f) for n, f in args.sizes.items()}
     finally:
         driver.close()
-    shown = [a if not a.startswith("--neo4j-password=") else "--neo4j-password=***" for a in argv]
-    if "--neo4j-password" in argv:
-        shown[argv.index("--neo4j-password") + 1] = "***"
+    shown = redacted(argv)
     run = {
         **commit,
         "started_at": started,

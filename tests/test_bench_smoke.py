@@ -92,3 +92,12 @@ def test_bench_progress_shows_a_spinner_on_a_terminal_and_plain_lines_elsewhere(
         log("load: 10 relations in 0.1 s")
     assert capsys.readouterr().err == "load: 10 relations in 0.1 s\n"
     assert piped.file.getvalue() == ""  # type: ignore[attr-defined]
+
+
+def test_recorded_commands_hold_no_password_path_or_port_of_the_machine() -> None:
+    argv = ["--sizes", "L", "--work", "/tmp/w", "--neo4j-uri", "bolt://127.0.0.1:7687",
+            "--neo4j-password=secret", "--import", "/srv/n", "--out=/tmp/o"]  # fmt: skip
+    assert bench_main.redacted(argv) == [
+        "--sizes", "L", "--work", "WORK", "--neo4j-uri", "URI",
+        "--neo4j-password=***", "--import", "DIR", "--out=OUT",
+    ]  # fmt: skip
