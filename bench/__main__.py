@@ -49,7 +49,8 @@ def _sizes(text: str) -> dict[str, int]:
     return out
 
 
-_PLACEHOLDERS = {"--neo4j-password": "***", "--neo4j-uri": "URI", "--work": "WORK",
+_MASK = "***"
+_PLACEHOLDERS = {"--neo4j-password": _MASK, "--neo4j-uri": "URI", "--work": "WORK",
                  "--out": "OUT", "--import": "DIR"}  # fmt: skip
 """What the results record for these options' values: no password, and none of the run
 machine's own paths and ports (the results are committed)."""
