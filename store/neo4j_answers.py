@@ -12,9 +12,10 @@ the database sees the answers of the graph it reads.
 The answers for every date (:mod:`store.answer_timeline`) are ``:ExposureInterval`` nodes
 of the same shape, one per policy and interval, with ``valid_from`` (inclusive) and
 ``valid_to`` (exclusive) absent where the interval is open: what the dated Bloom phrase
-picks from (:mod:`exports.bloom_phrases`). The interval holding the day the answers were
-computed names its ``:ExposureAnswers`` node's ``hash`` (``answer_hash``) instead of
-repeating its lists.
+picks from (:mod:`exports.bloom_phrases`). An interval whose answer is the
+policy's ``:ExposureAnswers`` node's (the one holding the day the answers were computed,
+and any other with the same answer) names that node's ``hash`` (``answer_hash``) instead
+of repeating its lists.
 
 Each node carries ``hash``, a digest of its row, so a load rewrites only the nodes whose
 answer changed (:meth:`AnswerRows.write`): most policies' answers survive a small edit.
@@ -43,8 +44,6 @@ LISTS = ("suppliers", "kinds", "depths", "scores", "offsets", "rel_ids", "rel_so
 """The parallel lists of an answer node, which an interval holding today's answer leaves
 out (see :func:`interval_rows`)."""
 
-ANSWER_HASH = q.ANSWER_HASH
-
 
 def answer_row(policy: str, exposures: Iterable[Exposure], **meta: Any) -> dict[str, Any]:
     """The properties of one policy's ``:ExposureAnswers`` node."""
@@ -52,17 +51,8 @@ def answer_row(policy: str, exposures: Iterable[Exposure], **meta: Any) -> dict[
 
 
 def _lists(exposures: Iterable[Exposure]) -> dict[str, list[Any]]:
-    row: dict[str, Any] = {
-        "suppliers": [],
-        "kinds": [],
-        "depths": [],
-        "scores": [],
-        "offsets": [0],
-        "rel_ids": [],
-        "rel_sources": [],
-        "rel_targets": [],
-        "rule_versions": [],
-    }
+    row: dict[str, list[Any]] = {key: [] for key in LISTS}
+    row["offsets"].append(0)
     for e in exposures:
         row["suppliers"].append(e.supplier)
         row["rule_versions"].append(e.rule_version or "")
@@ -144,17 +134,18 @@ def interval_rows(
     today: Mapping[str, Mapping[str, Any]] | None = None,
 ) -> list[dict[str, Any]]:
     """The properties of the ``:ExposureInterval`` nodes of every policy's intervals. An
-    interval whose lists are those of the policy's row in ``today`` (its answer node: the
-    interval holding the day the answers were computed) names that node's hash instead of
-    repeating them: on a large graph, whose budget is one evaluation per policy, that is
-    every interval, and half of what a load would write."""
+    interval whose lists are those of the policy's row in ``today`` (its answer node: so
+    the interval holding the day the answers were computed, and any other with the same
+    answer) names that node's hash instead of repeating them: on a large graph, whose
+    budget is one evaluation per policy, that is every interval, and half of what a load
+    would write."""
     out: list[dict[str, Any]] = []
     for policy, intervals in by_policy.items():
         answer = (today or {}).get(policy)
         for i in intervals:
             lists = _lists(i.exposures)
             if answer is not None and all(answer[k] == lists[k] for k in LISTS):
-                body: dict[str, Any] = {ANSWER_HASH: answer["hash"]}
+                body: dict[str, Any] = {q.ANSWER_HASH: answer["hash"]}
             else:
                 body = lists
             out.append(hashed({"policy": policy, "valid_from": i.start, "valid_to": i.end,

@@ -408,8 +408,9 @@ RETURN count(*) AS done
 # Each policy's answers for every date (see store.answer_timeline): one node per interval
 # of dates over which the answer is constant, ``valid_from`` inclusive, ``valid_to``
 # exclusive, absent when open; the same parallel lists as an :ExposureAnswers node, except
-# on the interval holding the day the answers were computed: its answer is that node's, so
-# it names the node's ``hash`` in ``answer_hash`` and leaves the lists out.
+# where the answer is that node's (on the interval holding the day the answers were
+# computed, and any other with the same answer): there it names the node's ``hash`` in
+# ``answer_hash`` and leaves the lists out.
 INTERVALS_LABEL: Final = "ExposureInterval"
 ANSWER_HASH: Final = "answer_hash"
 

@@ -24,7 +24,8 @@ from store.answer_timeline import AnswerInterval
 from store.answers import ANSWER_DEPTH, ANSWER_FIRST, ExposureAnswers, policies_of
 from store.base import GraphStore
 from store.embedded_store import EmbeddedStore
-from store.neo4j_answers import ANSWER_HASH, LISTS, AnswerRows, interval_rows
+from store.neo4j_answers import LISTS, AnswerRows, interval_rows
+from store.neo4j_queries import ANSWER_HASH
 from store.neo4j_store import Neo4jStore
 from tests.random_graphs import Size, random_graph
 from tests.random_rules import with_rules
