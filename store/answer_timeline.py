@@ -114,7 +114,7 @@ def _version_boundaries(store: GraphStore, schema: Schema, policy: str) -> set[d
 
 
 def _undated(exposures: Sequence[Exposure]) -> tuple[Exposure, ...]:
-    return tuple(replace(e, as_of=None) for e in exposures)
+    return tuple(e.on(None) for e in exposures)
 
 
 def _bounds(found: set[date], day: date, noted: Bounds) -> tuple[date | None, date | None]:

@@ -29,7 +29,7 @@ the interval holding today, so it costs no extra evaluation.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import date
 from functools import partial
 from types import MappingProxyType
@@ -143,7 +143,7 @@ class ExposureAnswers:
                     reads=reads,
                 )
                 found = answer_on(timelines[policy], day) or ()
-                out[policy] = tuple(replace(e, as_of=day) for e in found)
+                out[policy] = tuple(e.on(day) for e in found)
                 if progress is not None:
                     progress(done, len(wanted))
         return cls(

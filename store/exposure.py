@@ -34,6 +34,9 @@ evaluation applies them (README, "What exposed to a policy means"):
    battery maker is not exposed to a chip measure because it sells batteries to a chip
    designer. A fact without an item carries exposure (what flows is unknown), and so does
    every fact of a rule without a scope (a list bars all trade with those it names).
+   The tiers of a cut-off user stop at the imposers' borders: an organization placed in
+   an imposing jurisdiction is not reached from it (the control governs what leaves the
+   country; at home it still buys), though it may be from a restricted exporter.
 5. *Beneficiaries* (``benefitsFrom`` facts, organizations the rule exempts, everything a
    grant names, domestic firms of a domestic-promotion policy at any depth) are never
    exposed and are not expanded.
@@ -57,6 +60,7 @@ from store.first_tier import Found, Reach, domestic_page
 from store.paths import Candidate, Path, best_candidates, path_key, settle
 from store.rules import RuleVersion
 from store.sales import made_by, sales_of
+from store.tier_borders import CUTS_OFF, cut_off_roots, shielded, via
 
 MAX_LEVELS = 64
 """Guard against a malformed taxonomy; validation already rejects cycles."""
@@ -66,7 +70,6 @@ SUPPLY, PRODUCTION, USE, OWNERSHIP = "SupplyRole", "ProductionRole", "UseRole", 
 KIND_OF, COMPONENT, BENEFIT, LISTING = "KindOfRole", "ComponentRole", "BenefitRole", "ListingRole"
 HEADQUARTERS, MEMBERSHIP = "HeadquartersRole", "MembershipRole"
 RESTRICTS = frozenset({"restricts-exporters", "both"})
-CUTS_OFF = frozenset({"cuts-off-users", "both"})
 DOMESTIC = frozenset({"promotes-domestic", "grants"})
 
 
@@ -147,7 +150,7 @@ class _Evaluator:
                 f = flags[r.target]
                 if r.source in blocked or not (f.narrower if r.type in kind_of else f.components):
                     continue
-                found.append((r.source, (r, *settled[r.target])))
+                found.append((r.source, (r,) + settled[r.target]))
                 old = flags.get(r.source, _Flags(False, False))
                 new = _Flags(old.narrower or f.narrower, old.components or f.components)
                 if new != old:
@@ -182,20 +185,16 @@ class _Evaluator:
         from an organization)."""
         uses = self.uses(items, dependents)
         kinds = self.store.entities(sorted({r.source for r in uses}))
-        products = {
-            r.source for r in uses if r.source in kinds and self._is(kinds[r.source].kind, PRODUCT)
-        }
+        products = {i for i, e in kinds.items() if self._is(e.kind, PRODUCT)}
         if excluded and products:
             out = self.edges(products, (USE,), Direction.OUT)
             products -= {r.source for r in out if r.target in excluded}
         full = dict(items)
-        settle(((r.source, (r, *items[r.target])) for r in uses if r.source in products), full)
-        users = [
-            (r.source, (r, *items[r.target]))
-            for r in uses
-            if dependents and r.source in kinds and self._is(kinds[r.source].kind, ORGANIZATION)
-        ]
-        return full, users
+        settle(((r.source, (r,) + items[r.target]) for r in uses if r.source in products), full)
+        if not dependents:
+            return full, []
+        orgs = {i for i, e in kinds.items() if self._is(e.kind, ORGANIZATION)}
+        return full, [(r.source, (r,) + items[r.target]) for r in uses if r.source in orgs]
 
     def broader(self, items: Iterable[str]) -> set[str]:
         """The broader kinds of ``items``, any number of steps up (``KindOfRole``)."""
@@ -223,7 +222,8 @@ class _Evaluator:
                 break
             rels = self.edges(frontier, (COMPONENT,), Direction.OUT)
             new = settle(
-                ((r.target, (r, *known[r.source])) for r in rels if r.target not in excluded), known
+                ((r.target, (r,) + known[r.source]) for r in rels if r.target not in excluded),
+                known,
             )
             settled.update(new)
             frontier = sorted(new)
@@ -235,7 +235,7 @@ class _Evaluator:
     # ------------------------------------------------------------ who
     def producers(self, items: dict[str, Path]) -> list[tuple[str, Path]]:
         made = self.edges(items, (PRODUCTION,), Direction.IN)
-        return [(r.source, (r, *items[r.target])) for r in made]
+        return [(r.source, (r,) + items[r.target]) for r in made]
 
     def buyers(
         self, producers: list[tuple[str, Path]], items: dict[str, Path]
@@ -302,7 +302,7 @@ class _Evaluator:
         owners: dict[str, Path] = {}
         settle(named, owners)
         owned = self.edges(owners, (OWNERSHIP,), Direction.IN)
-        return [(r.source, (r, *owners[r.target])) for r in owned if self.meets_threshold(r)]
+        return [(r.source, (r,) + owners[r.target]) for r in owned if self.meets_threshold(r)]
 
     def beneficiaries(self, policy: str | None) -> dict[str, Beneficiary]:
         """``benefitsFrom`` facts and the organizations the rule exempts (valid that day)."""
@@ -376,20 +376,20 @@ def _classify(ev: _Evaluator, found: Found) -> tuple[list[Candidate], dict[str, 
     out: list[Candidate] = []
     if rule.direction in RESTRICTS:
         out += [
-            (o, "restricted", (*p, *suffix))
+            (o, "restricted", p + suffix)
             for o, p in producers
             if o in orgs
             and not in_target(o)
             and (rule.reach == "worldwide" or places[o] & imposers)
         ]
     if rule.direction in CUTS_OFF:
-        out += [(o, "cut-off", (*p, *suffix)) for o, p in users if o in orgs and in_target(o)]
+        out += [(o, "cut-off", p + suffix) for o, p in users if o in orgs and in_target(o)]
     if rule.direction in DOMESTIC:
         for o, p in producers:
             if o in orgs and places[o] & (imposers | targets):
-                benefit.setdefault(o, Beneficiary(o, "domestic", (*p, *suffix)))
+                benefit.setdefault(o, Beneficiary(o, "domestic", p + suffix))
             elif o in orgs and rule.direction == "promotes-domestic":
-                out.append((o, "technology", (*p, *suffix)))
+                out.append((o, "technology", p + suffix))
     if rule.direction == "grants":
         for o, p in named:
             benefit.setdefault(o, Beneficiary(o, "granted", p))
@@ -404,26 +404,31 @@ def _tier(
     frontier: list[str],
     settled: dict[str, tuple[str, Path]],
     benefit: dict[str, Beneficiary],
+    root_of: dict[str, str],
+    cut_roots: set[str],
 ) -> list[Candidate]:
     """Candidates one tier further: suppliers of, and owners or subsidiaries of (with a
-    threshold: subsidiaries owned at least that much), the frontier."""
+    threshold: subsidiaries owned at least that much), the frontier; none at home in an
+    imposing jurisdiction on the way from a cut-off user (``root_of``: each settled
+    organization's directly exposed one; ``cut_roots``: :func:`cut_off_roots`)."""
     front = set(frontier)
     out: list[Candidate] = [
-        (r.source, "supplier", (r, *settled[r.target][1]))
+        (r.source, "supplier", (r,) + settled[r.target][1])
         for r in ev.edges(frontier, (SUPPLY,), Direction.IN)
         if ev.carries(r)
     ]
     if ev.rule.ownership_threshold is None:
         for r in ev.edges(frontier, (OWNERSHIP,), Direction.BOTH):
             for n in {r.source, r.target} & front:
-                out.append((r.other(n), "ownership", (r, *settled[n][1])))
+                out.append((r.other(n), "ownership", (r,) + settled[n][1]))
     else:
         out += [
-            (r.source, "ownership", (r, *settled[r.target][1]))
+            (r.source, "ownership", (r,) + settled[r.target][1])
             for r in ev.edges(frontier, (OWNERSHIP,), Direction.IN)
             if ev.meets_threshold(r)
         ]
     fresh = [c for c in out if c[0] not in settled and c[0] not in benefit]
+    fresh = shielded(ev, fresh, root_of, cut_roots)
     orgs = ev.organizations(c[0] for c in fresh)
     fresh = [c for c in fresh if c[0] in orgs]
     if ev.rule.direction == "promotes-domestic" and fresh:
@@ -466,11 +471,16 @@ def evaluate(
     candidates, benefit = _classify(ev, found)
     settled = best_candidates(candidates, set(benefit))
     depth_of = dict.fromkeys(settled, 0)
+    root_of = {org: org for org in settled}
+    cut_roots = cut_off_roots(rule, settled)
     frontier = sorted(settled)
     for depth in range(1, max_depth + 1):
         if not frontier or (exposures_only and len(settled) >= first):
             break
-        new = best_candidates(_tier(ev, frontier, settled, benefit), set(settled) | set(benefit))
+        reached = _tier(ev, frontier, settled, benefit, root_of, cut_roots)
+        new = best_candidates(reached, set(settled) | set(benefit))
+        for org, (kind, path) in new.items():
+            root_of[org] = root_of[via((org, kind, path))]
         settled.update(new)
         depth_of.update(dict.fromkeys(new, depth))
         frontier = sorted(new)

@@ -56,7 +56,7 @@ def domestic_page(ev: _Evaluator, found: Found, first: int) -> dict[str, tuple[s
     if first <= 0:
         return {}
     suffix = ev.suffix
-    candidates: list[Candidate] = [(o, "technology", (*p, *suffix)) for o, p in found.producers]
+    candidates: list[Candidate] = [(o, "technology", p + suffix) for o, p in found.producers]
     candidates += [(o, "named", p) for o, p in found.named]
     candidates += [(o, "affiliate", p) for o, p in found.affiliates]
     best = best_candidates(candidates, set(found.benefit))

@@ -53,6 +53,7 @@ from store.exposure_results import Beneficiary, Evaluation, page
 from store.paths import Path, best_candidates
 from store.rules import RuleVersion, read_versions
 from store.sales import made_by, sales_of
+from store.tier_borders import cut_off_roots
 
 Read = Callable[[str, Mapping[str, Any]], list[Any]]
 Types = Callable[[Sequence[str] | None], list[str]]
@@ -349,6 +350,8 @@ class Neo4jExposureEngine:
             organization=ORGANIZATION,
             places=self._place_types(),
             home=set(rule.imposers) | set(rule.targets) if domestic else None,
+            cut_roots=cut_off_roots(rule, settled),
+            shield=rule.imposers,
         )
         record = self._read(qx.TIERS, params)[0]
         return list(record["found"]), list(record["home"])

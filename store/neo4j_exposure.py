@@ -151,8 +151,10 @@ RETURN collect([n.id, n.kind]) AS kinds
 # One tier: the suppliers (on a supplies fact that carries exposure: no item, an item that
 # is not a string, or an item within the rule's reach) and the owners or subsidiaries
 # (with a threshold: subsidiaries owned at least that much) of the frontier that are
-# organizations not yet taken, ordered by organization, then (length of the whole path, its
-# relation ids from the organization's end: the tier relations come first); the first
+# organizations not yet taken (and, on the way from a cut-off user, `$cut_roots`, not
+# placed in an imposing jurisdiction, `$shield`), ordered by organization, then (length
+# of the whole path, its relation ids from the organization's end: the tier relations
+# come first); the first
 # candidate of each organization is its best (aggregation is not allowed inside reduce()).
 _TIER: Final = f"""COLLECT {{
       UNWIND s.front AS f
@@ -173,6 +175,9 @@ _TIER: Final = f"""COLLECT {{
           AND (r.share IS :: INTEGER OR r.share IS :: FLOAT) AND r.share >= $threshold
         RETURN m, r, 'ownership' AS kind
       }}
+      WITH m, r, kind, f
+      WHERE NOT (CASE WHEN f.root IN $cut_roots
+                      THEN any(pl_p IN {_places("m")} WHERE pl_p IN $shield) ELSE false END)
       WITH m.id AS org, kind, f, {_LIGHT} AS rel
       WHERE NOT org IN s.taken
       WITH org, kind, [rel] + f.chain AS chain, f.root AS root, f.length + 1 AS length
@@ -238,13 +243,18 @@ def tier_params(
     organization: str,
     places: Mapping[str, Sequence[str]],
     home: Iterable[str] | None = None,
+    cut_roots: Iterable[str] = (),
+    shield: Iterable[str] = (),
 ) -> dict[str, Any]:
     """Parameters of :data:`TIERS`; ``roots`` are the organizations exposed directly with
     the length of their path; ``places`` as :func:`places_params`; ``home``: the
     jurisdictions whose organizations a domestic-promotion rule benefits (None: any other
-    rule)."""
+    rule); ``cut_roots``: the roots whose tiers stop at the borders of ``shield``, the
+    imposing jurisdictions (see :func:`store.exposure.cut_off_roots`)."""
     return {
         **places,
+        "cut_roots": sorted(set(cut_roots)) or [""],
+        "shield": sorted(set(shield)) or [""],
         "domestic": home is not None,
         "home": sorted(home) if home is not None else [""],
         "roots": [{"id": org, "chain": [], "root": org, "length": length} for org, length in roots],
