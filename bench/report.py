@@ -95,18 +95,34 @@ def summarize(per_size: dict[str, dict[str, Any]], naive_subset: int) -> dict[st
     return out
 
 
+def merged_results(previous: Any, results: dict[str, Any]) -> dict[str, Any]:
+    """``results`` over ``previous``: keys this run does not produce are kept (other
+    benchmarks write them), and so are the other sizes of a map by size (``{"M": 1.3}``,
+    and ``per_size``): a run of S alone replaces S's figures, not M's and L's."""
+    if not isinstance(previous, dict):
+        return dict(results)
+    sizes = set(results.get("per_size", {}))
+    merged = {k: v for k, v in previous.items() if k not in results}
+    for key, value in results.items():
+        before = previous.get(key)
+        by_size = isinstance(value, dict) and bool(value) and set(value) <= sizes
+        if by_size and isinstance(before, dict):
+            merged[key] = {**before, **value}
+        else:
+            merged[key] = value
+    return merged
+
+
 def write_reports(results: dict[str, Any], out: Path) -> None:
-    """Write the run; figures other benchmarks put in ``latest.json`` (keys this run does
-    not produce) are kept, not clobbered."""
+    """Write the run into ``latest.json`` (see :func:`merged_results`), and the run alone
+    into ``latest.md`` and ``scaling.png``."""
     out.mkdir(parents=True, exist_ok=True)
     target = out / "latest.json"
-    merged = dict(results)
     try:
         previous = json.loads(target.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         previous = {}
-    if isinstance(previous, dict):
-        merged = {**{k: v for k, v in previous.items() if k not in results}, **results}
+    merged = merged_results(previous, results)
     target.write_text(json.dumps(merged, indent=2) + "\n", encoding="utf-8")
     (out / "latest.md").write_text(markdown(results), encoding="utf-8")
     plot(results, out / "scaling.png")

@@ -17,6 +17,7 @@ from neo4j import Driver
 from rich.console import Console
 
 import bench.__main__ as bench_main
+from bench.report import merged_results
 from bench.runner import BenchConfig, run
 from techsov.neo4j_server import Neo4jCredentials
 from techsov.settings import Settings
@@ -101,3 +102,26 @@ def test_recorded_commands_hold_no_password_path_or_port_of_the_machine() -> Non
         "--sizes", "L", "--work", "WORK", "--neo4j-uri", "URI",
         "--neo4j-password=***", "--import", "DIR", "--out=OUT",
     ]  # fmt: skip
+
+
+def test_a_run_of_some_sizes_keeps_the_other_sizes_figures_and_other_benchmarks_keys() -> None:
+    previous = {
+        "exposure_d3_p95_ms": {"S": 2550.2, "M": 25.3, "L": 39.3},
+        "per_size": {"S": {"relations": 1}, "M": {"relations": 2}},
+        "final_run_notes": "L on Neo4j",
+        "errors": 3,
+        "commit": "old",
+    }
+    run = {
+        "exposure_d3_p95_ms": {"S": 20.0},
+        "per_size": {"S": {"relations": 9}},
+        "errors": 0,
+        "commit": "new",
+        "config": {"sizes": {"S": 1300}},
+    }
+    merged = merged_results(previous, run)
+    assert merged["exposure_d3_p95_ms"] == {"S": 20.0, "M": 25.3, "L": 39.3}
+    assert merged["per_size"] == {"S": {"relations": 9}, "M": {"relations": 2}}
+    assert merged["final_run_notes"] == "L on Neo4j"
+    assert (merged["errors"], merged["commit"]) == (0, "new")
+    assert merged["config"] == {"sizes": {"S": 1300}}  # not a map by size: replaced whole
