@@ -20,7 +20,10 @@ import pytest
 from graph_builders import sample_graph
 from neo4j import Driver, GraphDatabase
 
+from ontology.model import Graph
 from ontology.schema import default_schema
+from store.base import GraphStore
+from store.embedded_store import EmbeddedStore
 from store.neo4j_store import Neo4jStore
 from techsov.neo4j_server import Neo4jCredentials, Neo4jLauncher, Neo4jLaunchError
 from techsov.settings import Settings
@@ -101,6 +104,25 @@ def neo4j_db(neo4j_driver: Driver, neo4j_wipe: Callable[[], None]) -> Driver:
     """
     neo4j_wipe()
     return neo4j_driver
+
+
+@pytest.fixture(params=["embedded", pytest.param("neo4j", marks=pytest.mark.neo4j)])
+def load(request: pytest.FixtureRequest) -> Iterator[Callable[[Graph], GraphStore]]:
+    """A function loading a graph into a fresh store of each kind in turn: the embedded
+    store, then Neo4j (modules may define their own ``load``)."""
+
+    def loader(graph: Graph) -> GraphStore:
+        store: GraphStore
+        if request.param == "embedded":
+            store = EmbeddedStore(default_schema())
+        else:
+            store = Neo4jStore(
+                request.getfixturevalue("neo4j_db"), database="neo4j", schema=default_schema()
+            )
+        store.load(graph)
+        return store
+
+    yield loader
 
 
 @pytest.fixture

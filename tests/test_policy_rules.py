@@ -8,14 +8,12 @@ wherever it led, and explained exposures through headquarters and competitors.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import date
 from typing import Any
 
 import pytest
 
 from ontology.errors import BadRequest
-from ontology.model import Graph
 from ontology.schema import default_schema
 from store.analysis import (
     exposure,
@@ -25,30 +23,11 @@ from store.analysis import (
     suppliers_exposed_to,
     what_if,
 )
-from store.base import GraphStore
-from store.embedded_store import EmbeddedStore
 from store.rules import Coverage, RuleVersion
 from tests.rule_worlds import add_rule, firm, who, world
 
 SCHEMA = default_schema()
 DAY = date(2025, 6, 1)
-
-
-@pytest.fixture(params=["embedded", pytest.param("neo4j", marks=pytest.mark.neo4j)])
-def load(request: pytest.FixtureRequest) -> Iterator[Any]:
-    """A function loading a graph into a fresh store of the parametrized kind."""
-
-    def loader(graph: Graph) -> GraphStore:
-        if request.param == "embedded":
-            store: GraphStore = EmbeddedStore(SCHEMA)
-        else:
-            from store.neo4j_store import Neo4jStore
-
-            store = Neo4jStore(request.getfixturevalue("neo4j_db"), database="neo4j", schema=SCHEMA)
-        store.load(graph)
-        return store
-
-    yield loader
 
 
 # --------------------------------------------------------------------------- time

@@ -3,38 +3,15 @@ the rule (``store.tier_borders``), on both stores."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import date
 from typing import Any
 
-import pytest
-
-from ontology.model import Graph
 from ontology.schema import default_schema
 from store.analysis import exposure
-from store.base import GraphStore
-from store.embedded_store import EmbeddedStore
 from tests.rule_worlds import add_rule, firm, who, world
 
 SCHEMA = default_schema()
 DAY = date(2025, 6, 1)
-
-
-@pytest.fixture(params=["embedded", pytest.param("neo4j", marks=pytest.mark.neo4j)])
-def load(request: pytest.FixtureRequest) -> Iterator[Any]:
-    """A function loading a graph into a fresh store of the parametrized kind."""
-
-    def loader(graph: Graph) -> GraphStore:
-        if request.param == "embedded":
-            store: GraphStore = EmbeddedStore(SCHEMA)
-        else:
-            from store.neo4j_store import Neo4jStore
-
-            store = Neo4jStore(request.getfixturevalue("neo4j_db"), database="neo4j", schema=SCHEMA)
-        store.load(graph)
-        return store
-
-    yield loader
 
 
 def test_a_control_cuts_off_users_abroad_not_their_suppliers_or_subsidiaries_at_home(
