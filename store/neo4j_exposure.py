@@ -152,10 +152,10 @@ RETURN collect([n.id, n.kind]) AS kinds
 # is not a string, or an item within the rule's reach) and the owners or subsidiaries
 # (with a threshold: subsidiaries owned at least that much) of the frontier that are
 # organizations not yet taken (and, on the way from a cut-off user, `$cut_roots`, not
-# placed in an imposing jurisdiction, `$shield`), ordered by organization, then (length
-# of the whole path, its relation ids from the organization's end: the tier relations
-# come first); the first
-# candidate of each organization is its best (aggregation is not allowed inside reduce()).
+# placed in an imposing jurisdiction, `$shield`: store.tier_borders), ordered by
+# organization, then (length of the whole path, its relation ids from the organization's
+# end: the tier relations come first); the first candidate of each organization is its
+# best (aggregation is not allowed inside reduce()).
 _TIER: Final = f"""COLLECT {{
       UNWIND s.front AS f
       MATCH (fn:Entity {{id: f.id}})
@@ -250,7 +250,7 @@ def tier_params(
     the length of their path; ``places`` as :func:`places_params`; ``home``: the
     jurisdictions whose organizations a domestic-promotion rule benefits (None: any other
     rule); ``cut_roots``: the roots whose tiers stop at the borders of ``shield``, the
-    imposing jurisdictions (see :func:`store.exposure.cut_off_roots`)."""
+    imposing jurisdictions (see :func:`store.tier_borders.cut_off_roots`)."""
     return {
         **places,
         "cut_roots": sorted(set(cut_roots)) or [""],
