@@ -117,7 +117,9 @@ def load(request: pytest.FixtureRequest) -> Iterator[Callable[[Graph], GraphStor
             store = EmbeddedStore(default_schema())
         else:
             store = Neo4jStore(
-                request.getfixturevalue("neo4j_db"), database="neo4j", schema=default_schema()
+                request.getfixturevalue("neo4j_db"),
+                database=Settings().neo4j_database,
+                schema=default_schema(),
             )
         store.load(graph)
         return store
