@@ -133,36 +133,37 @@ class Page:
 
     def click_element(self, element_id: str, double: bool = False) -> None:
         """A real mouse click on a node or an edge of the canvas (at its drawn position)."""
-        x, y = self.js(
+        points = self.js(
             """(id) => {
               const el = explore.cy.getElementById(id);
               const box = document.getElementById('graph').getBoundingClientRect();
-              if (!el.isEdge()) {
-                const p = el.renderedPosition();
-                return [box.left + p.x, box.top + p.y];
-              }
-              // An edge's midpoint may lie under a node drawn over it: a click there would
-              // select the node, so take the first point along the edge that no node covers.
+              const at = (p) => [box.left + p.x, box.top + p.y];
+              if (!el.isEdge()) return [at(el.renderedPosition())];
+              // An edge's midpoint may lie under a node drawn over it, or under another
+              // edge crossing it: the points along the edge that no node covers, midpoint
+              // first, each tried in turn until the click selects this edge.
               const covered = (p) => explore.cy.nodes().some((n) => {
                 const b = n.renderedBoundingBox();
                 return p.x >= b.x1 && p.x <= b.x2 && p.y >= b.y1 && p.y <= b.y2;
               });
-              const mid = el.renderedMidpoint();
-              if (!covered(mid)) return [box.left + mid.x, box.top + mid.y];
               const s = el.renderedSourceEndpoint(), t = el.renderedTargetEndpoint();
-              for (const f of [0.4, 0.6, 0.3, 0.7, 0.2, 0.8]) {
-                const p = {x: s.x + f * (t.x - s.x), y: s.y + f * (t.y - s.y)};
-                if (!covered(p)) return [box.left + p.x, box.top + p.y];
-              }
-              return [box.left + mid.x, box.top + mid.y];
+              const along = [0.5, 0.4, 0.6, 0.3, 0.7, 0.2, 0.8].map((f) => (f === 0.5
+                ? el.renderedMidpoint() : {x: s.x + f * (t.x - s.x), y: s.y + f * (t.y - s.y)}));
+              const free = along.filter((p) => !covered(p));
+              return (free.length ? free : along.slice(0, 1)).map(at);
             }""",
             element_id,
         )
-        if double:
-            self.page.mouse.dblclick(x, y)
-        else:
-            self.page.mouse.click(x, y)
-        self.settle()
+        for x, y in points:
+            if double:
+                self.page.mouse.dblclick(x, y)
+            else:
+                self.page.mouse.click(x, y)
+            self.settle()
+            if len(points) == 1 or self.js(
+                "(id) => explore.cy.getElementById(id).selected()", element_id
+            ):
+                return
 
     def screenshot(self, folder: Path, name: str) -> Path:
         path = folder / f"{name}.png"
